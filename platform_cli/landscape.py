@@ -1,0 +1,208 @@
+"""Building a `Landscape` from source files: layout, headers, schemas, then the model.
+
+`load` is a pure function of the files it is given, which is what lets `check` read
+the working tree and `plan` read two git revisions through the same code.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from platform_cli import schema
+from platform_cli.findings import Finding, error
+from platform_cli.loader import Document, parse
+from platform_cli.model import (
+    ENTITY_CLASSES,
+    RESOURCE_KINDS,
+    Entity,
+    Landscape,
+    Resource,
+    Stack,
+    System,
+    Team,
+)
+from platform_cli.sources import SourceFile
+
+
+@dataclass(frozen=True)
+class Place:
+    """What the layout expects of a file at a given path."""
+
+    kinds: tuple[str, ...]
+    stack: str = ""
+    team: str = ""
+
+
+_PLACES_HINT = (
+    "teams go in landscape/teams/<team>.yaml, systems in landscape/systems/<system>.yaml, "
+    "stacks in stacks/<stack>/stack.yaml, resources in stacks/<stack>/<team>/<name>.yaml"
+)
+
+
+def place_of(path: str) -> Place | None:
+    parts = path.split("/")
+    stem_ok = len(parts) >= 2 and parts[-1].endswith((".yaml", ".yml"))
+    if not stem_ok:
+        return None
+    if parts[0] == "landscape" and len(parts) == 3:
+        if parts[1] == "teams":
+            return Place(("Team",))
+        if parts[1] == "systems":
+            return Place(("System",))
+    if parts[0] == "stacks" and len(parts) == 3 and parts[2] in ("stack.yaml", "stack.yml"):
+        return Place(("Stack",), stack=parts[1])
+    if parts[0] == "stacks" and len(parts) >= 4:
+        return Place(RESOURCE_KINDS, stack=parts[1], team=parts[2])
+    return None
+
+
+@dataclass
+class Loaded:
+    landscape: Landscape
+    findings: list[Finding]
+    files: int
+    # Every schema-valid entity in file order, duplicates included
+    entities: list[Entity]
+    # (stack or "", kind, name) of every document that names itself, valid or not, so
+    # that a reference to an invalid document is not reported a second time as dangling
+    declared: set[tuple[str, str, str]]
+    # Stack folders seen, with the paths of their stack files (for the one-stack.yaml check)
+    stack_files: dict[str, list[str]]
+
+
+def load(files: Iterable[SourceFile]) -> Loaded:
+    """Parse, validate and index every file. Never raises on bad input."""
+    landscape = Landscape()
+    findings: list[Finding] = []
+    stack_files: dict[str, list[str]] = {}
+    entities: list[Entity] = []
+    declared: set[tuple[str, str, str]] = set()
+    count = 0
+    for source in files:
+        count += 1
+        place = place_of(source.path)
+        if place is None:
+            findings.append(
+                error(
+                    source.path,
+                    0,
+                    0,
+                    "layout",
+                    "the file is not in a place the layout knows",
+                    _PLACES_HINT,
+                )
+            )
+            continue
+        if place.stack:
+            stack_files.setdefault(place.stack, [])
+            if place.kinds == ("Stack",):
+                stack_files[place.stack].append(source.path)
+        result = parse(source.path, source.data)
+        findings.extend(result.findings)
+        if result.document is None:
+            continue
+        _declare(declared, result.document, place)
+        if not result.ok:
+            continue
+        entity = _entity(result.document, place, findings)
+        if entity is not None:
+            entities.append(entity)
+            _index(landscape, entity, place)
+    return Loaded(landscape, findings, count, entities, declared, stack_files)
+
+
+def _declare(declared: set[tuple[str, str, str]], doc: Document, place: Place) -> None:
+    kind, metadata = doc.data.get("kind"), doc.data.get("metadata")
+    if kind == "Stack":
+        declared.add(("", "Stack", place.stack))
+    elif isinstance(kind, str) and isinstance(metadata, dict):
+        name = metadata.get("name")
+        if isinstance(name, str):
+            declared.add((place.stack if kind in RESOURCE_KINDS else "", kind, name))
+
+
+def _entity(doc: Document, place: Place, findings: list[Finding]) -> Entity | None:
+    data = doc.data
+    api = data.get("apiVersion")
+    if api != schema.API_VERSION:
+        if api is None:
+            line, column = 1, 1
+            message = "missing apiVersion"
+        else:
+            line, column = doc.locate(["apiVersion"])
+            message = f"unknown apiVersion {api!r}"
+        findings.append(
+            error(
+                doc.path,
+                line,
+                column,
+                "api-version",
+                message,
+                f"use apiVersion: {schema.API_VERSION}",
+            )
+        )
+        return None
+    kind = data.get("kind")
+    if kind not in ENTITY_CLASSES:
+        if kind is None:
+            findings.append(
+                error(
+                    doc.path,
+                    1,
+                    1,
+                    "kind",
+                    "missing kind",
+                    f"kind is one of: {', '.join(place.kinds)}",
+                )
+            )
+        else:
+            line, column = doc.locate(["kind"])
+            close = difflib.get_close_matches(str(kind), list(ENTITY_CLASSES), n=1)
+            hint = (
+                f"did you mean '{close[0]}'?"
+                if close
+                else (f"kind is one of: {', '.join(ENTITY_CLASSES)}")
+            )
+            findings.append(error(doc.path, line, column, "kind", f"unknown kind {kind!r}", hint))
+        return None
+    assert isinstance(kind, str)
+    if kind not in place.kinds:
+        line, column = doc.locate(["kind"])
+        findings.append(
+            error(
+                doc.path,
+                line,
+                column,
+                "layout",
+                f"a {kind} does not belong in {doc.path.rsplit('/', 1)[0]}/",
+                _PLACES_HINT,
+            )
+        )
+        return None
+    problems = schema.validate(kind, doc)
+    if problems:
+        findings.extend(problems)
+        doc.release()
+        return None
+    cls = ENTITY_CLASSES[kind]
+    if issubclass(cls, Resource):
+        return cls(doc, stack=place.stack)
+    return cls(doc)
+
+
+def _index(landscape: Landscape, entity: Entity, place: Place) -> None:
+    """Store the entity; the first of two with one name wins, and the
+    duplicate-name check reports the second."""
+    if isinstance(entity, Resource):
+        bucket = landscape.resources.setdefault(place.stack, {})
+        bucket.setdefault((entity.kind, entity.name), entity)
+        return
+    if isinstance(entity, Team):
+        landscape.teams.setdefault(entity.name, entity)
+    elif isinstance(entity, System):
+        landscape.systems.setdefault(entity.name, entity)
+    elif isinstance(entity, Stack):
+        # Indexed by folder: resources find their stack by the folder they live in.
+        landscape.stacks.setdefault(place.stack, entity)

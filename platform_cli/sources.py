@@ -1,0 +1,72 @@
+"""Where landscape files come from: the repository layout, read from the working tree.
+
+Reading from git objects (for plans) lives in `gitrepo.py`; both produce `SourceFile`
+values, and everything after this point is a pure function of them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from platform_cli.errors import LandscapeNotFound
+from platform_cli.findings import Finding, error
+
+LANDSCAPE_DIRS = ("landscape", "stacks")
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file's path relative to the landscape root (POSIX form) and its bytes."""
+
+    path: str
+    data: bytes
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` that holds `landscape/` and `stacks/`."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if all((folder / d).is_dir() for d in LANDSCAPE_DIRS):
+            return folder
+    raise LandscapeNotFound(
+        f"no landscape found at or above {start}",
+        hint="run inside a repository with landscape/ and stacks/ folders, or pass --root",
+    )
+
+
+def read_tree(root: Path) -> tuple[list[SourceFile], list[Finding]]:
+    """Every YAML file under landscape/ and stacks/, in a stable order.
+
+    Symbolic links are not followed: a link could make the check read files from
+    outside the repository.
+    """
+    files: list[SourceFile] = []
+    findings: list[Finding] = []
+    for top in LANDSCAPE_DIRS:
+        base = root / top
+        if not base.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if not name.endswith(YAML_SUFFIXES):
+                    continue
+                full = Path(dirpath, name)
+                rel = full.relative_to(root).as_posix()
+                if full.is_symlink():
+                    findings.append(
+                        error(
+                            rel,
+                            0,
+                            0,
+                            "layout",
+                            "symbolic links are not followed",
+                            "commit the file itself instead of a link to it",
+                        )
+                    )
+                    continue
+                files.append(SourceFile(rel, full.read_bytes()))
+    return files, findings

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from platform_cli.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@dom-komfort.example",
+    "GIT_AUTHOR_DATE": "2026-01-01T00:00:00+00:00",
+    "GIT_COMMITTER_NAME": "Test Committer",
+    "GIT_COMMITTER_EMAIL": "committer@dom-komfort.example",
+    "GIT_COMMITTER_DATE": "2026-01-01T00:00:00+00:00",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        help="rewrite golden files from the current output instead of comparing",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _pinned_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.setenv("PLATFORM_CRASH_DIR", str(tmp_path))
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run() -> Callable[[list[str]], Run]:
+    """Run the `platform` CLI in-process as a user would, without catching exceptions."""
+
+    def _run(args: list[str]) -> Run:
+        runner = CliRunner()
+        result = runner.invoke(cli, args, catch_exceptions=False, prog_name="platform")
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    return _run
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[Path, str], None]:
+    """Compare text with a golden file, or rewrite it with --update-goldens."""
+    update = bool(request.config.getoption("--update-goldens"))
+
+    def _check(path: Path, actual: str) -> None:
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(actual, encoding="utf-8")
+            return
+        assert path.exists(), f"missing golden file {path}; run pytest --update-goldens"
+        assert actual == path.read_text(encoding="utf-8")
+
+    return _check
+
+
+@pytest.fixture
+def landscape_copy(tmp_path: Path) -> Callable[[Path], Path]:
+    """Copy a landscape (the repository's own by default) into tmp_path."""
+
+    def _copy(source: Path = REPO) -> Path:
+        target = tmp_path / "repo"
+        for top in ("landscape", "stacks"):
+            shutil.copytree(source / top, target / top)
+        return target
+
+    return _copy
+
+
+@pytest.fixture
+def base_landscape(tmp_path: Path) -> Iterator[Path]:
+    target = tmp_path / "repo"
+    shutil.copytree(DATA / "check" / "_base", target)
+    yield target

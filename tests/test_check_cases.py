@@ -1,0 +1,37 @@
+"""Each folder under tests/data/check/ is one case: a small landscape that is the shared
+`_base` landscape with the case's `files/` laid over it (and the paths listed in
+`delete.txt` removed), and `expected.txt`, the exact exit code and output of
+`platform check`. Every loader hazard and every integrity check has its own case."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA, Run
+
+CASES = sorted(p for p in (DATA / "check").iterdir() if p.is_dir() and not p.name.startswith("_"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_check_case(
+    case: Path,
+    base_landscape: Path,
+    run: Callable[[list[str]], Run],
+    golden: Callable[[Path, str], None],
+) -> None:
+    overlay = case / "files"
+    if overlay.is_dir():
+        shutil.copytree(overlay, base_landscape, dirs_exist_ok=True)
+    deletions = case / "delete.txt"
+    if deletions.exists():
+        for line in deletions.read_text().split():
+            target = base_landscape / line
+            shutil.rmtree(target) if target.is_dir() else target.unlink()
+    result = run(["check", "--root", str(base_landscape), "--format", "text"])
+    golden(case / "expected.txt", f"exit: {result.exit_code}\n{result.stdout}")
+    assert result.exit_code == 1, "every case is a failing input"
+    assert result.stderr == ""

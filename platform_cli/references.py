@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Iterator
 
-from platform_cli.findings import Finding, error
+from platform_cli.findings import Finding, error, warning
 from platform_cli.landscape import Loaded
 from platform_cli.model import Database, Entity, Resource, Server, Service
 from platform_cli.quantities import parse_bytes, parse_cpu
@@ -227,7 +227,11 @@ def stack_references(loaded: Loaded) -> Iterator[Finding]:
                     key,
                 )
             elif _unknown(loaded, kind, name, resource.stack):
-                known = [n for (k, n) in land.in_stack(resource.stack) if k == kind]
+                known = [
+                    n
+                    for (k, n) in land.in_stack(resource.stack)
+                    if k == kind and n != resource.name
+                ]
                 yield _at(
                     resource,
                     "ref-depends-on",
@@ -415,6 +419,25 @@ def _cycle_path(graph: dict[str, list[str]], component: set[str]) -> list[str]:
     return sorted(component)  # unreachable for a real component
 
 
+def file_names(loaded: Loaded) -> Iterator[Finding]:
+    """A file is named after what it declares, so people and tools find it by name."""
+    for entity in loaded.entities:
+        stem = entity.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        if entity.kind == "Stack":
+            continue  # stack files are always stack.yaml; the folder carries the name
+        expected = entity.name
+        if stem != expected:
+            line, column = entity.locate("metadata", "name")
+            yield warning(
+                entity.path,
+                line,
+                column,
+                "file-name",
+                f"the file of {entity.ref} is named '{stem}'",
+                f"rename the file to {expected}.yaml",
+            )
+
+
 RULES: tuple[Callable[[Loaded], Iterable[Finding]], ...] = (
     duplicate_names,
     stacks,
@@ -423,4 +446,5 @@ RULES: tuple[Callable[[Loaded], Iterable[Finding]], ...] = (
     stack_references,
     service_fields,
     dependency_cycles,
+    file_names,
 )

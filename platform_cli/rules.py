@@ -35,5 +35,6 @@ RULES: dict[str, str] = {
     "resources-range": "A resource request is larger than its limit.",
     "autoscaling-range": "autoscaling.minReplicas is larger than maxReplicas.",
     "duplicate-env": "A variable is set both in env and in secretEnv.",
+    "file-name": "(warning) A file is not named after the resource it declares (<name>.yaml).",
     "dependency-cycle": "Services depend on each other in a cycle (or a resource on itself).",
 }

@@ -15,6 +15,10 @@ from platform_cli.loader import Document
 from platform_cli.quantities import parse_bytes, parse_cpu
 
 
+# The keys of a `dependsOn` entry and the kinds they name
+DEPENDENCY_KINDS = {"service": "Service", "database": "Database", "server": "Server"}
+
+
 @dataclass(frozen=True, eq=False)
 class Entity:
     """A landscape document of one kind."""
@@ -134,7 +138,7 @@ class Resource(Entity):
         result = []
         for item in self.spec.get("dependsOn", []):
             ((key, name),) = item.items()
-            result.append(("Service" if key == "service" else "Database", str(name)))
+            result.append((DEPENDENCY_KINDS[key], str(name)))
         return result
 
     @property

@@ -214,7 +214,7 @@ def stack_references(loaded: Loaded) -> Iterator[Finding]:
     for resource in land.all_resources():
         stack = land.stacks.get(resource.stack)
         for index, (kind, name) in enumerate(resource.depends_on):
-            key = "service" if kind == "Service" else "database"
+            key = kind.lower()
             if (kind, name) == (resource.kind, resource.name):
                 yield _at(
                     resource,

@@ -18,6 +18,7 @@ from platform_cli.model import (
     RESOURCE_KINDS,
     Entity,
     Landscape,
+    PolicyConfig,
     Resource,
     Stack,
     System,
@@ -37,7 +38,8 @@ class Place:
 
 _PLACES_HINT = (
     "teams go in landscape/teams/<team>.yaml, systems in landscape/systems/<system>.yaml, "
-    "stacks in stacks/<stack>/stack.yaml, resources in stacks/<stack>/<team>/<name>.yaml"
+    "stacks in stacks/<stack>/stack.yaml, resources in stacks/<stack>/<team>/<name>.yaml, "
+    "architecture settings in policies/config.yaml"
 )
 
 
@@ -51,6 +53,8 @@ def place_of(path: str) -> Place | None:
             return Place(("Team",))
         if parts[1] == "systems":
             return Place(("System",))
+    if parts[0] == "policies" and len(parts) == 2 and parts[1] == "config.yaml":
+        return Place(("PolicyConfig",))
     if parts[0] == "stacks" and len(parts) == 3 and parts[2] in ("stack.yaml", "stack.yml"):
         return Place(("Stack",), stack=parts[1])
     if parts[0] == "stacks" and len(parts) >= 4:
@@ -203,6 +207,8 @@ def _index(landscape: Landscape, entity: Entity, place: Place) -> None:
         landscape.teams.setdefault(entity.name, entity)
     elif isinstance(entity, System):
         landscape.systems.setdefault(entity.name, entity)
+    elif isinstance(entity, PolicyConfig):
+        landscape.config = entity
     elif isinstance(entity, Stack):
         # Indexed by folder: resources find their stack by the folder they live in.
         landscape.stacks.setdefault(place.stack, entity)

@@ -207,6 +207,25 @@ class Server(Resource):
         return parse_bytes(self.spec["disk"]["size"])
 
 
+@dataclass(frozen=True, eq=False)
+class PolicyConfig(Entity):
+    """The architects' settings in policies/config.yaml."""
+
+    kind: ClassVar[str] = "PolicyConfig"
+
+    @property
+    def architects(self) -> str:
+        return str(self.spec["architects"])
+
+    @property
+    def vm_images(self) -> Mapping[str, Any]:
+        return self.spec["vmImages"]  # type: ignore[no-any-return]
+
+    @property
+    def registries(self) -> list[str]:
+        return list(self.spec["registries"])
+
+
 ENTITY_CLASSES: dict[str, type[Entity]] = {
     "Team": Team,
     "System": System,
@@ -214,6 +233,7 @@ ENTITY_CLASSES: dict[str, type[Entity]] = {
     "Service": Service,
     "Database": Database,
     "Server": Server,
+    "PolicyConfig": PolicyConfig,
 }
 RESOURCE_KINDS = ("Service", "Database", "Server")
 
@@ -227,6 +247,7 @@ class Landscape:
     stacks: dict[str, Stack] = field(default_factory=dict)
     # stack name -> (kind, name) -> resource
     resources: dict[str, dict[tuple[str, str], Resource]] = field(default_factory=dict)
+    config: PolicyConfig | None = None
 
     def in_stack(self, stack: str) -> Mapping[tuple[str, str], Resource]:
         return self.resources.get(stack, {})

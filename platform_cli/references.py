@@ -242,6 +242,18 @@ def stack_references(loaded: Loaded) -> Iterator[Finding]:
                     index,
                     key,
                 )
+        config = land.config
+        if isinstance(resource, Server) and config is not None:
+            image = str(resource.spec["image"])
+            if image not in config.vm_images:
+                yield _at(
+                    resource,
+                    "ref-vm-image",
+                    f"image '{image}' is not in the VM image catalog",
+                    _suggest(image, config.vm_images, "image"),
+                    "spec",
+                    "image",
+                )
         if stack is None:
             continue
         for keys in _storage_fields(resource):
@@ -423,8 +435,8 @@ def file_names(loaded: Loaded) -> Iterator[Finding]:
     """A file is named after what it declares, so people and tools find it by name."""
     for entity in loaded.entities:
         stem = entity.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        if entity.kind == "Stack":
-            continue  # stack files are always stack.yaml; the folder carries the name
+        if entity.kind in ("Stack", "PolicyConfig"):
+            continue  # fixed file names: stack.yaml, policies/config.yaml
         expected = entity.name
         if stem != expected:
             line, column = entity.locate("metadata", "name")

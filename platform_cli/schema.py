@@ -24,7 +24,10 @@ from referencing import Registry, Resource
 from platform_cli.findings import Finding, error
 from platform_cli.loader import Document
 
-KINDS = ("Team", "System", "Stack", "Service", "Database", "Server")
+KINDS = ("Team", "System", "Stack", "Service", "Database", "Server", "PolicyConfig")
+SCHEMA_FILES = {kind: f"{kind.lower()}.schema.json" for kind in KINDS} | {
+    "PolicyConfig": "policy-config.schema.json",
+}
 API_VERSION = "platform/v1"
 
 
@@ -37,7 +40,7 @@ def schema_dir() -> Path:
 
 
 def schema_file(kind: str) -> str:
-    return f"{kind.lower()}.schema.json"
+    return SCHEMA_FILES[kind]
 
 
 @functools.cache

@@ -14,6 +14,8 @@ from platform_cli.errors import LandscapeNotFound
 from platform_cli.findings import Finding, error
 
 LANDSCAPE_DIRS = ("landscape", "stacks")
+# Read as well, but not required to exist
+OPTIONAL_FILES = ("policies/config.yaml",)
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -45,6 +47,10 @@ def read_tree(root: Path) -> tuple[list[SourceFile], list[Finding]]:
     """
     files: list[SourceFile] = []
     findings: list[Finding] = []
+    for rel in OPTIONAL_FILES:
+        full = root / rel
+        if full.is_file() and not full.is_symlink():
+            files.append(SourceFile(rel, full.read_bytes()))
     for top in LANDSCAPE_DIRS:
         base = root / top
         if not base.is_dir():

@@ -31,6 +31,8 @@ def test_every_bundled_file_names_its_schema_for_editors() -> None:
     ):
         first = path.read_text(encoding="utf-8").splitlines()[0]
         depth = len(path.relative_to(REPO).parts) - 1
-        assert first.startswith("# yaml-language-server: $schema=" + "../" * depth + "schemas/"), path
+        assert first.startswith("# yaml-language-server: $schema=" + "../" * depth + "schemas/"), (
+            path
+        )
         schema_file = (path.parent / first.split("=", 1)[1]).resolve()
         assert schema_file.is_file(), path

@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 from platform_cli.loader import Document
 from platform_cli.quantities import parse_bytes, parse_cpu
 
-
 # The keys of a `dependsOn` entry and the kinds they name
 DEPENDENCY_KINDS = {"service": "Service", "database": "Database", "server": "Server"}
 
@@ -219,7 +218,7 @@ class PolicyConfig(Entity):
 
     @property
     def vm_images(self) -> Mapping[str, Any]:
-        return self.spec["vmImages"]  # type: ignore[no-any-return]
+        return self.spec["vmImages"]
 
     @property
     def registries(self) -> list[str]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from platform_cli import docgen
+import pytest
+import yaml
+
+from platform_cli import docgen, schema
+from platform_cli.loader import parse
 from tests.conftest import REPO
 
 
@@ -26,3 +30,24 @@ def test_reference_lists_every_field_of_every_kind() -> None:
         "`spec.ports[].protocol`",
     ):
         assert needle in text
+
+
+def test_yaml_examples_in_the_model_doc_are_valid() -> None:
+    """Every example in docs/model.md that names its schema passes that schema."""
+    text = (REPO / "docs" / "model.md").read_text(encoding="utf-8")
+    found = re.findall(r"```yaml\n(# yaml-language-server.*?)```", text, flags=re.S)
+    blocks = [b for b in found if "\nkind: " in b]
+    assert len(blocks) >= 3
+    for block in blocks:
+        result = parse("docs/model.md", block.encode())
+        assert result.ok and result.document is not None, result.findings
+        kind = result.document.data["kind"]
+        assert schema.validate(kind, result.document) == [], block
+
+
+def test_pre_commit_hook_runs_the_check() -> None:
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    [hook] = hooks
+    assert hook["id"] == "platform-check"
+    assert hook["entry"] == "platform check"
+    assert hook["pass_filenames"] is False

@@ -1,0 +1,96 @@
+"""Reading revisions from git objects, on real repositories built in tmp_path."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from platform_cli.errors import UsageError
+from platform_cli.gitrepo import GitRepository
+from tests.conftest import DATA
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(DATA / "check" / "_base", root)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    return root
+
+
+def test_files_at_a_revision_come_from_git_not_the_work_tree(repo: Path) -> None:
+    svc = repo / "stacks/prod/service-desk/tickets-api.yaml"
+    committed = svc.read_bytes()
+    svc.write_text("changed in the work tree\n")
+    (repo / "stacks/prod/service-desk/new.yaml").write_text("untracked\n")
+    status_before = git(repo, "status", "--porcelain")
+
+    gr = GitRepository(repo)
+    files, findings = gr.files_at(gr.resolve("main"))
+    assert findings == []
+    by_path = {f.path: f.data for f in files}
+    assert by_path["stacks/prod/service-desk/tickets-api.yaml"] == committed
+    assert "stacks/prod/service-desk/new.yaml" not in by_path
+    assert sorted(by_path) == [f.path for f in files]
+    assert git(repo, "status", "--porcelain") == status_before
+
+
+def test_changed_paths_between_commits_and_against_the_work_tree(repo: Path) -> None:
+    git(repo, "switch", "-q", "-c", "feature")
+    (repo / "stacks/prod/service-desk/tickets-db.yaml").unlink()
+    git(repo, "commit", "-q", "-am", "drop db")
+    gr = GitRepository(repo)
+    assert gr.changed_paths(gr.resolve("main"), gr.resolve("feature")) == [
+        "stacks/prod/service-desk/tickets-db.yaml"
+    ]
+    (repo / "landscape/teams/new-team.yaml").write_text("x: 1\n")
+    assert gr.changed_paths(gr.resolve("main"), None) == [
+        "landscape/teams/new-team.yaml",
+        "stacks/prod/service-desk/tickets-db.yaml",
+    ]
+
+
+def test_landscape_in_a_subfolder_of_the_repository(tmp_path: Path) -> None:
+    top = tmp_path / "mono"
+    shutil.copytree(DATA / "check" / "_base", top / "infra")
+    (top / "README").write_text("monorepo\n")
+    git(top, "init", "-q", "-b", "main")
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", "base")
+    gr = GitRepository(top / "infra")
+    files, _ = gr.files_at(gr.resolve("HEAD"))
+    assert "landscape/teams/service-desk.yaml" in [f.path for f in files]
+
+
+def test_symlinks_in_git_are_not_followed(repo: Path) -> None:
+    (repo / "stacks/prod/service-desk/link.yaml").symlink_to("/etc/hostname")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "link")
+    gr = GitRepository(repo)
+    files, findings = gr.files_at(gr.resolve("HEAD"))
+    assert [(f.path, f.rule) for f in findings] == [
+        ("stacks/prod/service-desk/link.yaml", "layout")
+    ]
+    assert "stacks/prod/service-desk/link.yaml" not in [f.path for f in files]
+
+
+def test_unknown_revision_and_missing_repository_are_usage_errors(
+    repo: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(UsageError, match="unknown revision 'nope'"):
+        GitRepository(repo).resolve("nope")
+    lonely = tmp_path / "lonely"
+    lonely.mkdir()
+    with pytest.raises(UsageError, match="not inside a git repository"):
+        GitRepository(lonely)

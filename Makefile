@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine with Python 3.11+ and git:
-#   make demo   checks the bundled example landscape
+#   make demo   checks the bundled example landscape, renders prod and previews it offline
 #   make test   runs the whole test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/platform check
+	$(BIN)/platform render --stack prod --out build/manifests/prod
+	$(BIN)/platform preview --offline --stack prod
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -26,4 +28,4 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build/manifests

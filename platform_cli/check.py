@@ -6,15 +6,17 @@ every stage and returns findings as data. The CLI only formats them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from platform_cli import references
+from platform_cli import owners, policy_engine, references, waivers
 from platform_cli.errors import UsageError
-from platform_cli.findings import Finding, has_errors
+from platform_cli.findings import Finding, Level, has_errors
 from platform_cli.landscape import Loaded, load
 from platform_cli.model import Landscape
-from platform_cli.sources import SourceFile, read_tree
+from platform_cli.sources import OPTIONAL_TEXT_FILES, SourceFile, read_tree
+from platform_cli.waivers import Waived
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class CheckOptions:
     stacks: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
     strict: bool = False
+    # The day waiver expiry is judged against; the real date when None
+    today: datetime.date | None = None
 
 
 @dataclass
@@ -31,6 +35,8 @@ class CheckResult:
     landscape: Landscape
     files: int
     strict: bool = False
+    # Policy findings that a valid waiver silenced: reported, but never failing
+    waived: list[Waived] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -41,17 +47,52 @@ class CheckResult:
         return 1 if self.failed else 0
 
 
-def check_files(files: list[SourceFile]) -> tuple[Loaded, list[Finding]]:
-    """Every finding for a set of files: the pure core of `platform check`."""
-    loaded = load(files)
+@dataclass
+class Evaluation:
+    loaded: Loaded
+    findings: list[Finding]
+    waived: list[Waived]
+
+
+def evaluate_files(files: list[SourceFile], today: datetime.date) -> Evaluation:
+    """Every finding for a set of files: the pure core of `platform check`.
+
+    Stages: load (YAML, layout, schemas), references, policies with their waivers,
+    then the CODEOWNERS comparison. Text files such as CODEOWNERS are not loaded as
+    landscape documents, only compared.
+    """
+    texts = {f.path: f for f in files if f.path in OPTIONAL_TEXT_FILES}
+    loaded = load(f for f in files if f.path not in texts)
     findings = loaded.findings + references.check(loaded)
-    return loaded, findings
+    landscape = loaded.landscape
+    results = policy_engine.evaluate(landscape, today)
+    outcome = waivers.apply(landscape, results, today, policy_engine.policies_by_id())
+    findings += outcome.findings
+    # Only compared when the files it is generated from loaded cleanly: a team file
+    # with a schema error would otherwise show up as a stale CODEOWNERS as well
+    broken = (f for f in loaded.findings if f.level is Level.ERROR)
+    if not any(f.path.startswith(owners.INPUTS) for f in broken):
+        source = texts.get(owners.PATH)
+        committed = source.data.decode("utf-8", errors="replace") if source else None
+        stale = owners.stale(landscape, committed)
+        if stale is not None:
+            findings.append(stale)
+    return Evaluation(loaded, findings, outcome.waived)
+
+
+def check_files(
+    files: list[SourceFile], today: datetime.date | None = None
+) -> tuple[Loaded, list[Finding]]:
+    """Every finding that stands (waived ones dropped) for a set of files."""
+    evaluation = evaluate_files(files, today or datetime.date.today())
+    return evaluation.loaded, evaluation.findings
 
 
 def run_check(options: CheckOptions) -> CheckResult:
     files, findings = read_tree(options.root)
-    loaded, more = check_files(files)
-    findings += more
+    evaluation = evaluate_files(files, options.today or datetime.date.today())
+    loaded = evaluation.loaded
+    findings += evaluation.findings
     landscape = loaded.landscape
     unknown = sorted(set(options.stacks) - set(loaded.stack_files))
     if unknown:
@@ -60,7 +101,14 @@ def run_check(options: CheckOptions) -> CheckResult:
             hint=f"stacks: {', '.join(sorted(loaded.stack_files)) or '(none)'}",
         )
     selected = [f for f in findings if _selected(f.path, options)]
-    return CheckResult(sorted(selected), landscape, loaded.files, strict=options.strict)
+    waived = [w for w in evaluation.waived if _selected(w.finding.path, options)]
+    return CheckResult(
+        sorted(selected),
+        landscape,
+        loaded.files,
+        strict=options.strict,
+        waived=sorted(waived, key=lambda w: w.finding),
+    )
 
 
 def _selected(path: str, options: CheckOptions) -> bool:

@@ -72,7 +72,7 @@ class GitRepository:
                 continue
             for blob in _blobs(subtree):
                 rel = str(blob.path)[len(self.prefix) :]
-                if not rel.endswith(sources.YAML_SUFFIXES):
+                if not sources.is_landscape_file(rel):
                     continue
                 if blob.mode == _SYMLINK_MODE:
                     findings.append(
@@ -87,7 +87,7 @@ class GitRepository:
                     )
                     continue
                 files.append(SourceFile(rel, blob.data_stream.read()))
-        for rel in (*sources.OPTIONAL_FILES, *getattr(sources, "OPTIONAL_TEXT_FILES", ())):
+        for rel in (*sources.OPTIONAL_FILES, *sources.OPTIONAL_TEXT_FILES):
             item = _item(tree, self.prefix + rel)
             if isinstance(item, Blob) and item.mode != _SYMLINK_MODE:
                 files.append(SourceFile(rel, item.data_stream.read()))

@@ -23,6 +23,7 @@ from platform_cli.model import (
     Stack,
     System,
     Team,
+    Waivers,
 )
 from platform_cli.sources import SourceFile
 
@@ -39,7 +40,7 @@ class Place:
 _PLACES_HINT = (
     "teams go in landscape/teams/<team>.yaml, systems in landscape/systems/<system>.yaml, "
     "stacks in stacks/<stack>/stack.yaml, resources in stacks/<stack>/<team>/<name>.yaml, "
-    "architecture settings in policies/config.yaml"
+    "architecture settings in policies/config.yaml, waivers in policies/waivers.yaml"
 )
 
 
@@ -55,6 +56,8 @@ def place_of(path: str) -> Place | None:
             return Place(("System",))
     if parts[0] == "policies" and len(parts) == 2 and parts[1] == "config.yaml":
         return Place(("PolicyConfig",))
+    if parts[0] == "policies" and len(parts) == 2 and parts[1] == "waivers.yaml":
+        return Place(("Waivers",))
     if parts[0] == "stacks" and len(parts) == 3 and parts[2] in ("stack.yaml", "stack.yml"):
         return Place(("Stack",), stack=parts[1])
     if parts[0] == "stacks" and len(parts) >= 4:
@@ -209,6 +212,8 @@ def _index(landscape: Landscape, entity: Entity, place: Place) -> None:
         landscape.systems.setdefault(entity.name, entity)
     elif isinstance(entity, PolicyConfig):
         landscape.config = entity
+    elif isinstance(entity, Waivers):
+        landscape.waivers = entity
     elif isinstance(entity, Stack):
         # Indexed by folder: resources find their stack by the folder they live in.
         landscape.stacks.setdefault(place.stack, entity)

@@ -42,6 +42,14 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
+# Values one document may build: far above any real resource (about 60), far below what
+# an alias bomb expands to. A second line of defence behind the anchor scan.
+MAX_NODES = 100_000
+
+# Where an anchor or alias can start: '&' or '*' after a line start, a space or a flow
+# indicator, followed by a name character; or a merge key. Text that never matches
+# (cron fields like '* * *', 'R&D', quoted globs) skips the event scan.
+_MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,])[&*][^\s,\[\]{}]|<<", re.MULTILINE)
 
 _TAG = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
@@ -156,7 +164,7 @@ def parse(path: str, data: bytes) -> ParseResult:
     text = _decode(path, data, findings)
     if text is None:
         return ParseResult(None, findings)
-    if ("&" in text or "*" in text or "<<" in text) and not _no_anchors(path, text, findings):
+    if _MAYBE_ANCHOR.search(text) and not _no_anchors(path, text, findings):
         return ParseResult(None, findings)
     root = _compose_single(path, text, findings)
     if root is None:
@@ -355,11 +363,22 @@ class _Walker:
     def __init__(self, path: str, findings: list[Finding]) -> None:
         self.path = path
         self.findings = findings
+        self.budget = MAX_NODES
 
     def report(self, node: yaml.Node, rule: str, message: str, hint: str) -> None:
         self.findings.append(error(self.path, *position(node), rule, message, hint))
 
     def build(self, node: yaml.Node, depth: int) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            if self.budget == -1:
+                self.report(
+                    node,
+                    "yaml-too-many-values",
+                    f"the document holds more than {MAX_NODES:,} values",
+                    "one resource needs a few dozen; split the file",
+                )
+            return None
         if depth > MAX_DEPTH:
             self.report(
                 node,

@@ -224,6 +224,24 @@ class PolicyConfig(Entity):
     def registries(self) -> list[str]:
         return list(self.spec["registries"])
 
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        """The policies' parameters (everything in spec besides the catalogs above)."""
+        return {
+            k: v for k, v in self.spec.items() if k not in ("architects", "registries", "vmImages")
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Waivers(Entity):
+    """The architects' approved exceptions to policies, in policies/waivers.yaml."""
+
+    kind: ClassVar[str] = "Waivers"
+
+    @property
+    def entries(self) -> list[Mapping[str, Any]]:
+        return list(self.spec["waivers"])
+
 
 ENTITY_CLASSES: dict[str, type[Entity]] = {
     "Team": Team,
@@ -233,6 +251,7 @@ ENTITY_CLASSES: dict[str, type[Entity]] = {
     "Database": Database,
     "Server": Server,
     "PolicyConfig": PolicyConfig,
+    "Waivers": Waivers,
 }
 RESOURCE_KINDS = ("Service", "Database", "Server")
 
@@ -247,6 +266,7 @@ class Landscape:
     # stack name -> (kind, name) -> resource
     resources: dict[str, dict[tuple[str, str], Resource]] = field(default_factory=dict)
     config: PolicyConfig | None = None
+    waivers: Waivers | None = None
 
     def in_stack(self, stack: str) -> Mapping[tuple[str, str], Resource]:
         return self.resources.get(stack, {})

@@ -338,6 +338,58 @@ def service_fields(loaded: Loaded) -> Iterator[Finding]:
             )
 
 
+def stack_limits(loaded: Loaded) -> Iterator[Finding]:
+    """No single resource exceeds the hard limits its stack declares in `spec.limits`."""
+    land = loaded.landscape
+    for resource in land.all_resources():
+        stack = land.stacks.get(resource.stack)
+        if stack is None or not stack.spec.get("limits"):
+            continue
+        limits = stack.spec["limits"]
+        for keys, value, limit_key, parse in _limited(resource):
+            limit = limits.get(limit_key)
+            if limit is not None and parse(value) > parse(limit):
+                yield _at(
+                    resource,
+                    "stack-limit",
+                    f"{'.'.join(str(k) for k in keys[1:])} {value} is over the limit of "
+                    f"stack '{stack.name}' ({limit_key}: {limit})",
+                    f"stay within {limit}, or change the stack's limits with the platform team",
+                    *keys,
+                )
+
+
+def _as_int(value: object) -> int:
+    return int(str(value))
+
+
+def _as_bytes(value: object) -> int:
+    return parse_bytes(str(value))
+
+
+def _limited(
+    resource: Resource,
+) -> Iterator[tuple[tuple[str, ...], object, str, Callable[[object], int]]]:
+    """(field path, value, the stack limit that bounds it, how to compare) per field."""
+    spec = resource.spec
+    as_int, as_bytes = _as_int, _as_bytes
+    if isinstance(resource, Service):
+        if "replicas" in spec:
+            yield ("spec", "replicas"), spec["replicas"], "maxReplicas", as_int
+        if "autoscaling" in spec:
+            yield (
+                ("spec", "autoscaling", "maxReplicas"),
+                spec["autoscaling"]["maxReplicas"],
+                "maxReplicas",
+                as_int,
+            )
+    elif isinstance(resource, Database):
+        yield ("spec", "storage", "size"), spec["storage"]["size"], "maxDatabaseStorage", as_bytes
+    elif isinstance(resource, Server):
+        yield ("spec", "cpu"), spec["cpu"], "maxServerCpu", as_int
+        yield ("spec", "memory"), spec["memory"], "maxServerMemory", as_bytes
+
+
 def dependency_cycles(loaded: Loaded) -> Iterator[Finding]:
     """No cycles among services' dependencies; each cycle is reported once, with its path."""
     land = loaded.landscape
@@ -457,6 +509,7 @@ RULES: tuple[Callable[[Loaded], Iterable[Finding]], ...] = (
     ownership,
     stack_references,
     service_fields,
+    stack_limits,
     dependency_cycles,
     file_names,
 )

@@ -15,7 +15,9 @@ from typing import Any, Protocol
 from platform_cli import __version__
 from platform_cli.check import CheckResult
 from platform_cli.findings import Finding, Level
+from platform_cli.policy_engine import DOCS_URI, policies_by_id
 from platform_cli.rules import RULES
+from platform_cli.waivers import Waived
 
 TOOL_URI = "https://platform.dom-komfort.example/docs"
 
@@ -32,6 +34,7 @@ def _summary(result: CheckResult) -> Mapping[str, int]:
         "stacks": len(result.landscape.stacks),
         "errors": levels[Level.ERROR],
         "warnings": levels[Level.WARNING],
+        "waived": len(result.waived),
     }
 
 
@@ -50,9 +53,12 @@ class TextReporter:
                 lines.append(f"    hint: {f.hint}")
         s = _summary(result)
         verdict = "failed" if result.failed else "passed"
+        # Only mentioned when there are some, so that repositories without waivers
+        # keep the familiar line
+        waived = f", {s['waived']} waived" if s["waived"] else ""
         lines.append(
             f"check {verdict}: {_plural(s['errors'], 'error')}, "
-            f"{_plural(s['warnings'], 'warning')} in {_plural(s['files'], 'file')} "
+            f"{_plural(s['warnings'], 'warning')}{waived} in {_plural(s['files'], 'file')} "
             f"({_plural(s['resources'], 'resource')} in {_plural(s['stacks'], 'stack')})"
         )
         return "\n".join(lines) + "\n"
@@ -70,13 +76,30 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     }
 
 
+def waived_dict(w: Waived) -> dict[str, Any]:
+    waiver = w.waiver
+    return finding_dict(w.finding) | {
+        "waiver": {
+            "policy": waiver.policy,
+            "target": {"stack": waiver.stack, "kind": waiver.kind, "name": waiver.name},
+            "reason": waiver.reason,
+            "ticket": waiver.ticket,
+            "approvedBy": waiver.approved_by,
+            "expires": waiver.expires,
+        }
+    }
+
+
 class JsonReporter:
+    """Findings that fail or inform in `findings`; silenced ones in `waived`."""
+
     def render(self, result: CheckResult) -> str:
         document = {
             "version": 1,
             "passed": not result.failed,
             "summary": dict(_summary(result)),
             "findings": [finding_dict(f) for f in result.findings],
+            "waived": [waived_dict(w) for w in result.waived],
         }
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -106,33 +129,50 @@ class GithubReporter:
 
 
 class SarifReporter:
-    """SARIF 2.1.0, for GitHub code scanning and other tools."""
+    """SARIF 2.1.0, for GitHub code scanning and other tools. Waived findings are
+    results with an accepted external suppression that carries the waiver's reason."""
 
     def render(self, result: CheckResult) -> str:
-        used = sorted({f.rule for f in result.findings} | set(RULES))
+        policies = policies_by_id()
+        waived = [w.finding for w in result.waived]
+        used = sorted({f.rule for f in [*result.findings, *waived]} | set(RULES) | set(policies))
         rules = [
             {
                 "id": rule,
-                "shortDescription": {"text": RULES.get(rule, rule)},
-                "helpUri": f"{TOOL_URI}/checks#{rule}",
+                "shortDescription": {"text": policies[rule].title}
+                if rule in policies
+                else {"text": RULES.get(rule, rule)},
+                "helpUri": f"{DOCS_URI}#{rule.lower()}"
+                if rule in policies
+                else f"{TOOL_URI}/checks#{rule}",
             }
             for rule in used
         ]
+        suppressions = {
+            id(w.finding): {
+                "kind": "external",
+                "status": "accepted",
+                "justification": f"{w.waiver.ticket}, approved by {w.waiver.approved_by} "
+                f"until {w.waiver.expires}: {w.waiver.reason}",
+            }
+            for w in result.waived
+        }
         results = []
-        for f in result.findings:
+        for f in [*result.findings, *waived]:
             location: dict[str, Any] = {"artifactLocation": {"uri": f.path}}
             if f.line > 0:
                 location["region"] = {"startLine": f.line, "startColumn": max(f.column, 1)}
             text = f.message + (f" (hint: {f.hint})" if f.hint else "")
-            results.append(
-                {
-                    "ruleId": f.rule,
-                    "ruleIndex": used.index(f.rule),
-                    "level": "error" if f.level is Level.ERROR else "warning",
-                    "message": {"text": text},
-                    "locations": [{"physicalLocation": location}],
-                }
-            )
+            entry: dict[str, Any] = {
+                "ruleId": f.rule,
+                "ruleIndex": used.index(f.rule),
+                "level": "error" if f.level is Level.ERROR else "warning",
+                "message": {"text": text},
+                "locations": [{"physicalLocation": location}],
+            }
+            if id(f) in suppressions:
+                entry["suppressions"] = [suppressions[id(f)]]
+            results.append(entry)
         document = {
             "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
             "version": "2.1.0",

@@ -15,8 +15,22 @@ from platform_cli.findings import Finding, error
 
 LANDSCAPE_DIRS = ("landscape", "stacks")
 # Read as well, but not required to exist
-OPTIONAL_FILES = ("policies/config.yaml",)
+OPTIONAL_FILES = ("policies/config.yaml", "policies/waivers.yaml")
+# Read for checks that compare them with what the landscape implies; never parsed as YAML
+OPTIONAL_TEXT_FILES = (".github/CODEOWNERS",)
 YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def is_landscape_file(rel: str) -> bool:
+    """Whether a path under landscape/ or stacks/ is one of ours to read.
+
+    `stacks/Pulumi.<stack>.yaml` belongs to Pulumi (`stackConfigDir: stacks` in
+    Pulumi.yaml puts its per-stack settings there) and is not part of the landscape.
+    """
+    if not rel.endswith(YAML_SUFFIXES):
+        return False
+    parts = rel.split("/")
+    return not (len(parts) == 2 and parts[0] == "stacks" and parts[1].startswith("Pulumi."))
 
 
 @dataclass(frozen=True)
@@ -47,7 +61,7 @@ def read_tree(root: Path) -> tuple[list[SourceFile], list[Finding]]:
     """
     files: list[SourceFile] = []
     findings: list[Finding] = []
-    for rel in OPTIONAL_FILES:
+    for rel in OPTIONAL_FILES + OPTIONAL_TEXT_FILES:
         full = root / rel
         if full.is_file() and not full.is_symlink():
             files.append(SourceFile(rel, full.read_bytes()))
@@ -58,10 +72,10 @@ def read_tree(root: Path) -> tuple[list[SourceFile], list[Finding]]:
         for dirpath, dirnames, filenames in os.walk(base):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
-                if not name.endswith(YAML_SUFFIXES):
-                    continue
                 full = Path(dirpath, name)
                 rel = full.relative_to(root).as_posix()
+                if not is_landscape_file(rel):
+                    continue
                 if full.is_symlink():
                     findings.append(
                         error(

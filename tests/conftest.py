@@ -94,3 +94,17 @@ def base_landscape(tmp_path: Path) -> Iterator[Path]:
     target = tmp_path / "repo"
     shutil.copytree(DATA / "check" / "_base", target)
     yield target
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Path:
+    """The bundled repository as `platform check` reads it, policies, waivers and
+    CODEOWNERS included, copied into tmp_path."""
+    target = tmp_path / "repo"
+    for top in ("landscape", "stacks", "policies"):
+        shutil.copytree(
+            REPO / top, target / top, ignore=shutil.ignore_patterns("*.py", "__pycache__")
+        )
+    (target / ".github").mkdir()
+    shutil.copy(REPO / ".github" / "CODEOWNERS", target / ".github" / "CODEOWNERS")
+    return target

@@ -155,3 +155,13 @@ def test_unexpected_bug_saves_a_traceback_and_exits_70(
     assert "unexpected error, this is a bug" in err
     [report] = tmp_path.glob("platform-crash-*.log")
     assert "RuntimeError: boom" in report.read_text()
+
+
+def test_pulumi_stack_settings_in_stacks_are_not_landscape_files(
+    base_landscape: Path, run: Callable[[list[str]], Run]
+) -> None:
+    (base_landscape / "stacks/Pulumi.prod.service-desk.yaml").write_text("config: {}\n")
+    (base_landscape / "stacks/stray.yaml").write_text("config: {}\n")
+    result = run(["check", "--root", str(base_landscape)])
+    assert "Pulumi.prod" not in result.stdout
+    assert "stacks/stray.yaml: error [layout]" in result.stdout

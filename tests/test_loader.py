@@ -99,3 +99,28 @@ def test_deep_flow_nesting_is_a_finding_not_a_crash() -> None:
     text = "a: " + "[" * 5000 + "]" * 5000 + "\n"
     result = parse("x.yaml", text.encode())
     assert [f.rule for f in result.findings] == ["yaml-depth"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: &x 1\nb: *x\n", "- &x [1]\n- *x\n", "a: [&x 1, *x]\n", "&x a: 1\n", "a: {b: *x}\n",
+     "a:\n  <<: {b: 1}\n", "a: !!str &x b\n", "--- &x\na: 1\n"],
+)  # fmt: skip
+def test_every_anchor_position_is_caught_by_the_prefilter(text: str) -> None:
+    assert loader._MAYBE_ANCHOR.search(text)
+    assert [f.rule for f in parse("x.yaml", text.encode()).findings][:1] in (
+        ["yaml-anchor"],
+        ["yaml-syntax"],
+    )
+
+
+def test_cron_and_ampersands_skip_the_event_scan() -> None:
+    text = 'schedule: "0 2 * * 1"\ndescription: R&D lab, lifts & intercoms\nglob: "*.example"\n'
+    assert loader._MAYBE_ANCHOR.search(text) is None
+
+
+def test_node_budget_stops_a_huge_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loader, "MAX_NODES", 50)
+    text = "a: [" + ", ".join(["1"] * 100) + "]\n"
+    result = parse("x.yaml", text.encode())
+    assert [f.rule for f in result.findings] == ["yaml-too-many-values"]

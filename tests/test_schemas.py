@@ -64,3 +64,32 @@ def test_negative_example(path: Path) -> None:
     assert findings, "a negative example must fail"
     assert all(f.rule == "schema" for f in findings)
     assert any(expected in f.message for f in findings), [f.message for f in findings]
+
+
+def _all_documents() -> list[Path]:
+    files = sorted(EXAMPLES.glob("*/*/*.yaml"))
+    files += sorted((DATA / "check").glob("**/*.yaml"))
+    files += sorted(REPO.glob("landscape/**/*.yaml")) + sorted(REPO.glob("stacks/**/*.yaml"))
+    return files
+
+
+def test_fast_and_detailed_validators_agree_on_every_document() -> None:
+    """jsonschema-rs decides validity on the fast path; jsonschema explains failures.
+    They must give the same verdict on every document the project holds."""
+    checked = 0
+    for path in _all_documents():
+        result = parse(path.name, path.read_bytes())
+        if result.document is None or result.findings:
+            continue
+        kind = result.document.data.get("kind")
+        if kind not in schema.KINDS:
+            continue
+        data = result.document.data
+        detailed = not list(schema._validator(kind).iter_errors(data))
+        try:
+            fast = schema._fast_validator(kind).is_valid(data)
+        except ValueError:
+            fast = False
+        assert fast == detailed, path
+        checked += 1
+    assert checked > 200

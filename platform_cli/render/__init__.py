@@ -1,0 +1,159 @@
+"""Render a stack of the landscape to Kubernetes objects.
+
+`render_stack(landscape, stack)` is a pure function: the same landscape gives the same
+objects, as plain dicts, in the same order (namespaces by team, then each team's
+databases, services and servers by name). `render_tree(root, stack)` is the same behind
+`platform check`: it refuses a landscape with errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platform_cli.check import CheckOptions, run_check
+from platform_cli.errors import PlatformError, UsageError
+from platform_cli.findings import Finding, Level, error, has_errors
+from platform_cli.model import Database, Landscape, Resource, Server, Service
+from platform_cli.render.context import Context, consumers_of
+from platform_cli.render.database import render_database
+from platform_cli.render.meta import TEAM_LABEL, Manifest
+from platform_cli.render.namespace import render_team
+from platform_cli.render.server import render_server
+from platform_cli.render.workload import render_service
+
+__all__ = [
+    "LandscapeHasErrors",
+    "Manifest",
+    "Rendered",
+    "object_id",
+    "render_stack",
+    "render_tree",
+    "select_team",
+]
+
+# Databases first: their secrets exist before the services that read them start
+_KIND_ORDER = {"Database": 0, "Service": 1, "Server": 2}
+_SHOWN_ERRORS = 5
+
+
+class LandscapeHasErrors(PlatformError):
+    """The landscape (or its rendering) has errors; nothing is rendered or deployed."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        errors = [f for f in findings if f.level is Level.ERROR]
+        lines = [f"{f.location}: [{f.rule}] {f.message}" for f in errors[:_SHOWN_ERRORS]]
+        if len(errors) > _SHOWN_ERRORS:
+            lines.append(f"... and {len(errors) - _SHOWN_ERRORS} more")
+        super().__init__(
+            f"the landscape has {len(errors)} error{'s' if len(errors) != 1 else ''}; "
+            "refusing to render it:\n  " + "\n  ".join(lines),
+            hint="run `platform check` and fix the errors first",
+        )
+        self.findings = findings
+
+
+@dataclass
+class Rendered:
+    """The objects of one stack, and what the renderer found on the way."""
+
+    stack: str
+    objects: list[Manifest]
+    findings: list[Finding] = field(default_factory=list)
+    # The kubeconfig context of the stack's cluster, for whoever applies the objects
+    kube_context: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return has_errors(self.findings)
+
+
+def object_id(obj: Manifest) -> tuple[str, str, str, str]:
+    """(apiVersion, kind, namespace, name): what the API server keeps unique."""
+    meta = obj["metadata"]
+    return (obj["apiVersion"], obj["kind"], meta.get("namespace", ""), meta["name"])
+
+
+def render_stack(landscape: Landscape, stack_name: str) -> Rendered:
+    """Every object of a stack. The landscape must be free of check errors."""
+    stack = landscape.stacks.get(stack_name)
+    if stack is None:
+        raise UsageError(
+            f"unknown stack {stack_name!r}",
+            hint=f"stacks: {', '.join(sorted(landscape.stacks)) or '(none)'}",
+        )
+    ctx = Context(landscape, stack, consumers_of(landscape, stack))
+    by_team: dict[str, list[Resource]] = {}
+    for resource in landscape.in_stack(stack_name).values():
+        by_team.setdefault(resource.team, []).append(resource)
+    teams = sorted(
+        name
+        for name, team in landscape.teams.items()
+        if name in by_team or team.quota(stack_name) is not None
+    )
+    objects: list[Manifest] = []
+    for name in teams:
+        resources = sorted(by_team.get(name, []), key=lambda r: (_KIND_ORDER[r.kind], r.name))
+        has_servers = any(isinstance(r, Server) for r in resources)
+        objects += render_team(landscape.teams[name], ctx, has_servers)
+        for resource in resources:
+            objects += _render_resource(resource, ctx)
+    ctx.findings += _clashes(objects)
+    kube_context = str(stack.spec["cluster"]["kubeContext"])
+    return Rendered(stack_name, objects, sorted(ctx.findings), kube_context)
+
+
+def _render_resource(resource: Resource, ctx: Context) -> list[Manifest]:
+    if isinstance(resource, Service):
+        return render_service(resource, ctx)
+    if isinstance(resource, Database):
+        return render_database(resource, ctx)
+    if isinstance(resource, Server):
+        return render_server(resource, ctx)
+    raise TypeError(f"no renderer for {resource.kind}")  # pragma: no cover
+
+
+def _clashes(objects: Iterable[Manifest]) -> list[Finding]:
+    """Two resources whose objects would overwrite each other (a Service and a Server
+    of one name in one namespace, for example)."""
+    seen: dict[tuple[str, str, str, str], str] = {}
+    findings = []
+    for obj in objects:
+        key = object_id(obj)
+        source = obj["metadata"]["annotations"]["platform.dom-komfort.example/source"]
+        if key in seen and seen[key] != source:
+            findings.append(
+                error(
+                    source,
+                    0,
+                    0,
+                    "render-name-clash",
+                    f"{key[1]} {key[2]}/{key[3]} is also rendered from {seen[key]}",
+                    "give one of the resources another name",
+                )
+            )
+        seen.setdefault(key, source)
+    return findings
+
+
+def select_team(objects: Iterable[Manifest], team: str | None) -> list[Manifest]:
+    """The objects of one team (its namespace and everything in it), or all of them.
+
+    This is the seam for Pulumi stacks sharded as `<stack>.<team>`."""
+    if team is None:
+        return list(objects)
+    return [o for o in objects if o["metadata"]["labels"].get(TEAM_LABEL) == team]
+
+
+def render_tree(root: Path, stack_name: str) -> Rendered:
+    """Load and check the landscape at `root`, then render one stack.
+
+    Raises `LandscapeHasErrors` when the check or the rendering finds an error."""
+    result = run_check(CheckOptions(root=root, stacks=(stack_name,)))
+    if result.failed:
+        raise LandscapeHasErrors(result.findings)
+    rendered = render_stack(result.landscape, stack_name)
+    if rendered.failed:
+        raise LandscapeHasErrors(rendered.findings)
+    return rendered

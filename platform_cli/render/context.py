@@ -1,0 +1,63 @@
+"""What every part of the renderer needs to know about the stack being rendered."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from platform_cli.findings import Finding
+from platform_cli.model import Landscape, Resource, Stack
+
+# What the Stack schema documents as the defaults of its optional cluster settings
+DEFAULT_INGRESS_CLASS = "nginx"
+DEFAULT_INGRESS_NAMESPACE = "ingress-nginx"
+DEFAULT_DATABASE_OPERATOR_NAMESPACE = "cnpg-system"
+
+
+@dataclass
+class Context:
+    """The landscape, the stack, who consumes what, and the findings collected so far."""
+
+    landscape: Landscape
+    stack: Stack
+    # (kind, name) of a resource -> the resources that declare a dependency on it,
+    # ordered by namespace and name
+    consumers: Mapping[tuple[str, str], list[Resource]]
+    findings: list[Finding] = field(default_factory=list)
+
+    def namespace(self, resource: Resource) -> str:
+        return self.stack.namespace(resource.team)
+
+    @property
+    def cluster(self) -> Mapping[str, Any]:
+        cluster: Mapping[str, Any] = self.stack.spec["cluster"]
+        return cluster
+
+    @property
+    def databases(self) -> Mapping[str, Any]:
+        databases: Mapping[str, Any] = self.stack.spec.get("databases", {})
+        return databases
+
+    @property
+    def ingress_class(self) -> str:
+        return str(self.cluster.get("ingressClassName", DEFAULT_INGRESS_CLASS))
+
+    @property
+    def ingress_namespace(self) -> str:
+        return str(self.cluster.get("ingressNamespace", DEFAULT_INGRESS_NAMESPACE))
+
+    @property
+    def database_operator_namespace(self) -> str:
+        return str(self.databases.get("operatorNamespace", DEFAULT_DATABASE_OPERATOR_NAMESPACE))
+
+
+def consumers_of(landscape: Landscape, stack: Stack) -> dict[tuple[str, str], list[Resource]]:
+    """Invert `dependsOn`: for each resource, who depends on it."""
+    index: dict[tuple[str, str], list[Resource]] = {}
+    for resource in landscape.in_stack(stack.name).values():
+        for target in resource.depends_on:
+            index.setdefault(target, []).append(resource)
+    for consumers in index.values():
+        consumers.sort(key=lambda r: (stack.namespace(r.team), r.kind, r.name))
+    return index

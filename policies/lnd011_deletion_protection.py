@@ -1,0 +1,48 @@
+"""Production databases and servers are protected against deletion.
+
+Deleting a file in Git must never silently delete a production database or a
+server's disk: the apply would do exactly that. In the environments listed in
+`deletionProtection.environments` (by default `production`), every Database and
+Server sets `deletionProtection: true`; to remove one, a reviewed change first sets
+it to false, and a second change deletes the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from platform_cli.findings import Level
+from platform_cli.model import Database, Server
+from platform_cli.policy import Context, Violation, violation
+
+ID = "LND011"
+LEVEL = Level.ERROR
+TITLE = "Deletion protection for production databases and servers"
+
+PASSING = """\
+kind: Database
+spec: {deletionProtection: true}
+"""
+FAILING = """\
+kind: Database
+spec: {deletionProtection: false}   # LND011 in a production stack
+"""
+
+
+def check(context: Context) -> Iterator[Violation]:
+    environments = context.parameters.environments("deletionProtection")
+    for resource, stack, _system in context.resources():
+        if not isinstance(resource, Database | Server) or resource.deletion_protection:
+            continue
+        if stack.environment not in environments:
+            continue
+        keys = (
+            ("spec", "deletionProtection") if "deletionProtection" in resource.spec else ("spec",)
+        )
+        yield violation(
+            resource,
+            *keys,
+            message=f"{resource.kind.lower()} '{resource.name}' in stack '{stack.name}' "
+            "is not protected against deletion",
+            hint="set deletionProtection: true",
+        )

@@ -1,0 +1,80 @@
+"""Development stacks stay small (warning).
+
+Development clusters are shared and hold synthetic data only. In the environments
+listed in `devLimits.environments` (by default `development`):
+
+- a service runs at most `devLimits.maxReplicas` replicas (default 2), counting
+  `autoscaling.maxReplicas`;
+- a database asks for at most `devLimits.maxDatabaseStorage` (default 20Gi) per
+  instance.
+
+This is a warning: it does not block a merge (unless `--strict`), but a team that
+needs more in development should say why in the pull request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from platform_cli.findings import Level
+from platform_cli.model import Database, Service
+from platform_cli.policy import Context, Violation, violation
+from platform_cli.quantities import format_bytes
+
+ID = "LND012"
+LEVEL = Level.WARNING
+TITLE = "Development stacks stay small"
+
+PASSING = """\
+# in stack dev
+kind: Service
+spec: {replicas: 1}
+---
+kind: Database
+spec: {storage: {size: 10Gi}}
+"""
+FAILING = """\
+kind: Service
+spec: {autoscaling: {minReplicas: 1, maxReplicas: 6}}   # LND012: over 2
+---
+kind: Database
+spec: {storage: {size: 200Gi}}                          # LND012: over 20Gi
+"""
+
+
+def check(context: Context) -> Iterator[Violation]:
+    params = context.parameters
+    environments = params.environments("devLimits")
+    max_replicas = int(params.get("devLimits", "maxReplicas"))
+    max_storage = params.bytes("devLimits", "maxDatabaseStorage")
+    for resource, stack, _system in context.resources():
+        if stack.environment not in environments:
+            continue
+        if isinstance(resource, Service):
+            count = resource.max_replicas(stack)
+            if count > max_replicas:
+                scaling = resource.spec.get("autoscaling")
+                keys = (
+                    ("autoscaling", "maxReplicas")
+                    if scaling and int(scaling["maxReplicas"]) == count
+                    else ("replicas",)
+                )
+                yield violation(
+                    resource,
+                    "spec",
+                    *keys,
+                    message=f"service '{resource.name}' can run {count} replicas in "
+                    f"development stack '{stack.name}'; at most {max_replicas} are expected",
+                    hint=f"set {'.'.join(keys)}: {max_replicas} or less",
+                )
+        elif isinstance(resource, Database) and resource.storage_bytes > max_storage:
+            yield violation(
+                resource,
+                "spec",
+                "storage",
+                "size",
+                message=f"database '{resource.name}' asks for {resource.spec['storage']['size']} "
+                f"in development stack '{stack.name}'; at most "
+                f"{format_bytes(max_storage)} is expected",
+                hint=f"use {format_bytes(max_storage)} or less of synthetic data",
+            )

@@ -1,0 +1,502 @@
+"""The renderer over the bundled landscape: valid objects, the restricted profile,
+network admission, quotas, databases, servers, determinism and golden manifests."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import kubernetes_validate.utils
+import pytest
+import yaml
+
+from platform_cli.model import Resource
+from platform_cli.quantities import parse_bytes, parse_cpu
+from platform_cli.render import object_id, render_stack
+from platform_cli.render.manifests import stream
+from platform_cli.render.meta import SOURCE_ANNOTATION, TEAM_LABEL
+from tests.conftest import DATA
+from tests.render_support import STACKS, bundled, landscape_with, rendered
+
+# The Kubernetes version the manifests must be valid for (shipped by kubernetes-validate)
+KUBERNETES_VERSION = "1.31"
+CUSTOM_GROUPS = ("postgresql.cnpg.io/", "kubevirt.io/")
+CRD_SCHEMAS = {
+    ("postgresql.cnpg.io/v1", "Cluster"): "cluster.postgresql.cnpg.io_v1.json",
+    ("postgresql.cnpg.io/v1", "ScheduledBackup"): "scheduledbackup.postgresql.cnpg.io_v1.json",
+    ("kubevirt.io/v1", "VirtualMachine"): "virtualmachine.kubevirt.io_v1.json",
+}
+# One of each kind, present in both stacks
+GOLDEN_SOURCES = {
+    "service": "call-center/crm-api.yaml",
+    "database": "call-center/crm-db.yaml",
+    "server": "call-center/pbx-1.yaml",
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cached_kubernetes_schemas() -> Iterator[None]:
+    """kubernetes-validate reads its 1 MB definitions file on every call; read it once."""
+    original = kubernetes_validate.utils.schema_contents
+    kubernetes_validate.utils.schema_contents = functools.cache(original)  # type: ignore[assignment]
+    yield
+    kubernetes_validate.utils.schema_contents = original  # type: ignore[assignment]
+
+
+def _objects(stack: str, kind: str | None = None) -> list[dict[str, Any]]:
+    return [o for o in rendered(stack).objects if kind is None or o["kind"] == kind]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_bundled_landscape_renders_without_findings(stack: str) -> None:
+    assert rendered(stack).findings == []
+    assert len(rendered(stack).objects) > 300
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_builtin_object_passes_kubernetes_validate_strict(stack: str) -> None:
+    checked = 0
+    for obj in _objects(stack):
+        if obj["apiVersion"].startswith(CUSTOM_GROUPS):
+            continue
+        kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+        checked += 1
+    assert checked > 250
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_custom_resources_match_the_crd_schemas(stack: str) -> None:
+    validators = {
+        key: jsonschema.Draft202012Validator(json.loads((DATA / "crds" / name).read_text()))
+        for key, name in CRD_SCHEMAS.items()
+    }
+    seen = set()
+    for obj in _objects(stack):
+        if obj["apiVersion"].startswith(CUSTOM_GROUPS):
+            key = (obj["apiVersion"], obj["kind"])
+            errors = [e.message for e in validators[key].iter_errors(obj)]
+            assert errors == [], f"{key[1]} {obj['metadata']['name']}: {errors}"
+            seen.add(key)
+    assert seen == set(CRD_SCHEMAS)
+
+
+def test_the_crd_schemas_reject_a_misspelt_field() -> None:
+    """The schemas are strict enough to catch the mistakes they exist for."""
+    cluster = next(o for o in _objects("prod", "Cluster"))
+    broken = json.loads(json.dumps(cluster))
+    broken["spec"]["storage"]["storageClassName"] = broken["spec"]["storage"].pop("storageClass")
+    schema = json.loads((DATA / "crds" / "cluster.postgresql.cnpg.io_v1.json").read_text())
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(broken))
+    vm = next(o for o in _objects("prod", "VirtualMachine"))
+    broken = json.loads(json.dumps(vm))
+    broken["spec"]["running"] = True
+    schema = json.loads((DATA / "crds" / "virtualmachine.kubevirt.io_v1.json").read_text())
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(broken))
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_pod_meets_the_restricted_profile(stack: str) -> None:
+    pods = [d["spec"]["template"]["spec"] for d in _objects(stack, "Deployment")]
+    assert len(pods) == sum(1 for r in bundled().in_stack(stack).values() if r.kind == "Service")
+    for pod in pods:
+        assert pod["automountServiceAccountToken"] is False
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] >= 10000
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert "hostNetwork" not in pod and "hostPID" not in pod and "hostIPC" not in pod
+        tmp = [v for v in pod["volumes"] if v["name"] == "tmp"]
+        assert tmp and "emptyDir" in tmp[0]
+        assert all(set(v) <= {"name", "emptyDir"} for v in pod["volumes"])  # no hostPath
+        for container in pod["containers"]:
+            security = container["securityContext"]
+            assert security["allowPrivilegeEscalation"] is False
+            assert security["readOnlyRootFilesystem"] is True
+            assert security["runAsNonRoot"] is True
+            assert security["capabilities"] == {"drop": ["ALL"]}
+            assert security["seccompProfile"] == {"type": "RuntimeDefault"}
+            assert "privileged" not in security
+            assert set(container["resources"]) == {"requests", "limits"}
+            assert set(container["resources"]["limits"]) == {"cpu", "memory"}
+            assert "livenessProbe" in container and "readinessProbe" in container
+            assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
+    for account in _objects(stack, "ServiceAccount"):
+        assert account["automountServiceAccountToken"] is False
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_namespaces_enforce_restricted_unless_they_run_virtual_machines(stack: str) -> None:
+    with_vms = {o["metadata"]["namespace"] for o in _objects(stack, "VirtualMachine")}
+    for ns in _objects(stack, "Namespace"):
+        labels = ns["metadata"]["labels"]
+        expected = "privileged" if ns["metadata"]["name"] in with_vms else "restricted"
+        assert labels["pod-security.kubernetes.io/enforce"] == expected
+        assert labels["pod-security.kubernetes.io/warn"] == "restricted"
+        assert labels["pod-security.kubernetes.io/audit"] == "restricted"
+
+
+def _admitted(policy: dict[str, Any]) -> set[tuple[str, str]]:
+    """(namespace, name) of every workload a policy admits by name."""
+    namespace = policy["metadata"]["namespace"]
+    result = set()
+    for rule in policy["spec"]["ingress"]:
+        for peer in rule["from"]:
+            name = peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/name")
+            if name is None:
+                continue
+            selected = peer.get("namespaceSelector", {}).get("matchLabels", {})
+            result.add((selected.get("kubernetes.io/metadata.name", namespace), name))
+    return result
+
+
+def _declared_consumers(stack: str, target: Resource) -> set[tuple[str, str]]:
+    landscape = bundled()
+    pattern = landscape.stacks[stack]
+    return {
+        (pattern.namespace(r.team), r.name)
+        for r in landscape.in_stack(stack).values()
+        if (target.kind, target.name) in r.depends_on
+    }
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_network_admission_follows_depends_on_everywhere(stack: str) -> None:
+    policies = {
+        (o["metadata"]["namespace"], o["metadata"]["name"]): o
+        for o in _objects(stack, "NetworkPolicy")
+    }
+    pattern = bundled().stacks[stack]
+    checked = 0
+    for resource in bundled().in_stack(stack).values():
+        expected = _declared_consumers(stack, resource)
+        policy = policies.get((pattern.namespace(resource.team), resource.name))
+        if policy is None:
+            assert not expected or not resource.spec.get("ports", True)
+            continue
+        if resource.kind == "Database":
+            # and the operator; its own instances are selected by cnpg.io/cluster
+            expected.add(("cnpg-system", "cloudnative-pg"))
+        assert _admitted(policy) == expected, resource.ref
+        checked += 1
+    assert checked > 40
+
+
+def test_a_new_dependency_opens_exactly_one_path() -> None:
+    landscape = landscape_with(
+        {
+            "stacks/prod/billing/billing-api.yaml": (
+                "  dependsOn:\n",
+                "  dependsOn:\n    - service: crm-api\n",
+            )
+        }
+    )
+    before = next(
+        o for o in _objects("prod", "NetworkPolicy") if o["metadata"]["name"] == "crm-api"
+    )
+    after = next(
+        o
+        for o in render_stack(landscape, "prod").objects
+        if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == "crm-api"
+    )
+    assert _admitted(after) - _admitted(before) == {("prod-billing", "billing-api")}
+    peer = next(
+        p
+        for p in after["spec"]["ingress"][0]["from"]
+        if p["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == "billing-api"
+    )
+    # Across namespaces: namespace and pods in one peer (AND), never two peers (OR)
+    assert peer == {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "prod-billing"}},
+        "podSelector": {
+            "matchLabels": {
+                "app.kubernetes.io/name": "billing-api",
+                "app.kubernetes.io/component": "service",
+            }
+        },
+    }
+
+
+def test_an_ingress_admits_the_ingress_controller_on_its_port_only() -> None:
+    policy = next(
+        o for o in _objects("prod", "NetworkPolicy") if o["metadata"]["name"] == "crm-web"
+    )
+    controller = [
+        r
+        for r in policy["spec"]["ingress"]
+        if r["from"]
+        == [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+        ]
+    ]
+    assert len(controller) == 1
+    assert len(controller[0]["ports"]) == 1
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_quotas_follow_the_team_quota(stack: str) -> None:
+    quotas = {o["metadata"]["namespace"]: o for o in _objects(stack, "ResourceQuota")}
+    limits = {o["metadata"]["namespace"]: o for o in _objects(stack, "LimitRange")}
+    landscape = bundled()
+    for team in landscape.teams.values():
+        quota = team.quota(stack)
+        namespace = landscape.stacks[stack].namespace(team.name)
+        if quota is None:
+            assert namespace not in quotas
+            continue
+        hard = quotas[namespace]["spec"]["hard"]
+        assert parse_cpu(hard["limits.cpu"]) == parse_cpu(quota["cpu"])
+        assert parse_bytes(hard["limits.memory"]) == parse_bytes(quota["memory"])
+        assert parse_bytes(hard["requests.storage"]) == parse_bytes(quota["storage"])
+        assert hard["count/virtualmachines.kubevirt.io"] == str(quota["servers"])
+        container = limits[namespace]["spec"]["limits"][0]
+        assert parse_cpu(container["max"]["cpu"]) == parse_cpu(quota["cpu"])
+        assert parse_cpu(container["default"]["cpu"]) <= parse_cpu(quota["cpu"])
+
+
+def test_a_team_without_a_quota_in_the_stack_gets_nothing() -> None:
+    landscape = landscape_with({"landscape/teams/iot.yaml": ("    dev:\n", "    dev-old:\n")})
+    assert landscape.teams["iot"].quota("dev") is None
+    objects = render_stack(landscape, "dev").objects
+    quota = next(
+        o
+        for o in objects
+        if o["kind"] == "ResourceQuota" and o["metadata"]["namespace"] == "dev-iot"
+    )
+    assert set(quota["spec"]["hard"].values()) == {"0"}
+
+
+def test_every_team_binds_its_group_to_edit_in_its_namespace_only() -> None:
+    bindings = _objects("prod", "RoleBinding")
+    assert len(bindings) == len(_objects("prod", "Namespace"))
+    for binding in bindings:
+        assert binding["roleRef"] == {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole",
+            "name": "edit",
+        }
+        team = bundled().teams[binding["metadata"]["labels"][TEAM_LABEL]]
+        assert binding["subjects"] == [
+            {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "Group",
+                "name": team.kubernetes_group,
+            }
+        ]
+    assert not [
+        o for o in _objects("prod") if o["kind"].startswith("Cluster") and "Role" in o["kind"]
+    ]
+
+
+def _env(stack: str, service: str) -> dict[str, dict[str, Any]]:
+    deployment = next(o for o in _objects(stack, "Deployment") if o["metadata"]["name"] == service)
+    return {e["name"]: e for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+
+def test_database_consumers_read_the_operator_secret_by_reference() -> None:
+    env = _env("prod", "crm-api")
+    for var, key in [
+        ("CRM_DB_HOST", "host"),
+        ("CRM_DB_PASSWORD", "password"),
+        ("CRM_DB_URI", "uri"),
+    ]:
+        assert env[var] == {
+            "name": var,
+            "valueFrom": {"secretKeyRef": {"name": "crm-db-app", "key": key}},
+        }
+    # What the service declares itself is kept as declared
+    assert env["DB_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "crm-db-app",
+        "key": "password",
+    }
+    # A service with two databases gets both, under distinct prefixes
+    both = _env("prod", "analytics-bi")
+    assert {"ANALYTICS_BI_DB_URI", "ANALYTICS_DWH_URI"} <= set(both)
+
+
+def test_a_declared_variable_is_never_overridden() -> None:
+    landscape = landscape_with(
+        {
+            "stacks/prod/call-center/crm-api.yaml": (
+                '    SCREEN_POP: "true"\n',
+                '    SCREEN_POP: "true"\n    CRM_DB_HOST: "crm-db-ro"\n',
+            )
+        }
+    )
+    deployment = next(
+        o
+        for o in render_stack(landscape, "prod").objects
+        if o["kind"] == "Deployment" and o["metadata"]["name"] == "crm-api"
+    )
+    env = [e for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]]
+    assert [e for e in env if e["name"] == "CRM_DB_HOST"] == [
+        {"name": "CRM_DB_HOST", "value": "crm-db-ro"}
+    ]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_credential_appears_in_the_output(stack: str) -> None:
+    assert not _objects(stack, "Secret")
+    for deployment in _objects(stack, "Deployment"):
+        for var in deployment["spec"]["template"]["spec"]["containers"][0].get("env", []):
+            if any(word in var["name"] for word in ("PASSWORD", "SECRET", "TOKEN")):
+                assert "valueFrom" in var, var["name"]
+
+
+def test_a_database_outside_the_namespace_gets_a_warning_not_a_secret_reference() -> None:
+    landscape = landscape_with(
+        {
+            "stacks/prod/billing/billing-api.yaml": (
+                "  dependsOn:\n",
+                "  dependsOn:\n    - database: crm-db\n",
+            )
+        }
+    )
+    result = render_stack(landscape, "prod")
+    assert [(f.rule, str(f.level)) for f in result.findings] == [
+        ("render-database-secret", "warning")
+    ]
+    assert not result.failed
+    policy = next(
+        o
+        for o in result.objects
+        if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == "crm-db"
+    )
+    assert ("prod-billing", "billing-api") in _admitted(policy)
+
+
+def test_backups_convert_the_schedule_and_keep_the_retention_on_the_cluster() -> None:
+    cluster = next(o for o in _objects("prod", "Cluster") if o["metadata"]["name"] == "crm-db")
+    backup = next(
+        o for o in _objects("prod", "ScheduledBackup") if o["metadata"]["name"] == "crm-db"
+    )
+    assert backup["spec"]["schedule"] == "0 0 2 * * *"
+    assert backup["spec"]["cluster"] == {"name": "crm-db"}
+    assert cluster["spec"]["backup"]["retentionPolicy"] == "30d"
+    store = cluster["spec"]["backup"]["barmanObjectStore"]
+    assert store["destinationPath"] == "s3://pg-backups-prod/prod-call-center"
+    assert cluster["spec"]["imageName"] == "ghcr.io/cloudnative-pg/postgresql:15"
+    assert (
+        cluster["metadata"]["annotations"]["platform.dom-komfort.example/deletion-protection"]
+        == "true"
+    )
+
+
+def test_backups_without_an_object_store_are_an_error() -> None:
+    landscape = landscape_with(
+        {
+            "stacks/dev/stack.yaml": (
+                "    backupStore:\n"
+                "      destinationPath: s3://pg-backups-dev\n"
+                "      endpointURL: https://s3.dom-komfort.example\n"
+                "      credentialsSecret: pg-backup-credentials\n",
+                "",
+            )
+        }
+    )
+    result = render_stack(landscape, "dev")
+    assert result.failed
+    assert {f.rule for f in result.findings} == {"render-backup-store"}
+
+
+def test_a_schedule_cloudnativepg_cannot_run_is_an_error() -> None:
+    landscape = landscape_with(
+        {"stacks/prod/call-center/crm-db.yaml": ('schedule: "0 2 * * *"', 'schedule: "0 2 L * *"')}
+    )
+    findings = render_stack(landscape, "prod").findings
+    assert [(f.path, f.rule) for f in findings] == [
+        ("stacks/prod/call-center/crm-db.yaml", "render-backup-schedule")
+    ]
+
+
+def test_two_resources_rendering_the_same_object_are_an_error() -> None:
+    """A Service and a Server of one name in one namespace would share a Service."""
+    landscape = landscape_with(
+        {"stacks/prod/call-center/pbx-1.yaml": ("  name: pbx-1\n", "  name: ivr-api\n")}
+    )
+    findings = render_stack(landscape, "prod").findings
+    assert "render-name-clash" in {f.rule for f in findings}
+
+
+def test_virtual_machines_use_run_strategy_catalog_images_and_ssh_key_secrets() -> None:
+    vm = next(o for o in _objects("prod", "VirtualMachine") if o["metadata"]["name"] == "pbx-1")
+    spec = vm["spec"]
+    assert spec["runStrategy"] == "Always" and "running" not in spec
+    image = bundled().config.vm_images["debian-12"]["source"]  # type: ignore[union-attr]
+    assert spec["dataVolumeTemplates"][0]["spec"]["source"] == {"registry": {"url": image}}
+    credentials = spec["template"]["spec"]["accessCredentials"]
+    assert credentials == [
+        {
+            "sshPublicKey": {
+                "source": {"secret": {"secretName": "call-center-ssh-keys"}},
+                "propagationMethod": {"noCloud": {}},
+            }
+        }
+    ]
+    volumes = {v["name"]: v for v in spec["template"]["spec"]["volumes"]}
+    assert "cloudInitNoCloud" in volumes["cloudinit"]
+    assert volumes["root"] == {"dataVolume": {"name": "pbx-1-root"}, "name": "root"}
+
+
+def test_a_stopped_server_is_halted_and_an_http_image_is_downloaded() -> None:
+    landscape = landscape_with(
+        {
+            "stacks/prod/call-center/pbx-1.yaml": (
+                "  image: debian-12\n",
+                "  image: astra-1.7\n  running: false\n",
+            )
+        }
+    )
+    vm = next(
+        o
+        for o in render_stack(landscape, "prod").objects
+        if o["kind"] == "VirtualMachine" and o["metadata"]["name"] == "pbx-1"
+    )
+    assert vm["spec"]["runStrategy"] == "Halted"
+    assert list(vm["spec"]["dataVolumeTemplates"][0]["spec"]["source"]) == ["http"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_object_carries_the_labels_and_its_source(stack: str) -> None:
+    for obj in _objects(stack):
+        labels = obj["metadata"]["labels"]
+        assert labels["app.kubernetes.io/managed-by"] == "platform"
+        assert labels["app.kubernetes.io/name"]
+        assert labels[TEAM_LABEL] and labels["platform.dom-komfort.example/stack"] == stack
+        source = obj["metadata"]["annotations"][SOURCE_ANNOTATION]
+        assert (DATA.parent.parent / source).is_file()
+        if labels["app.kubernetes.io/component"] != "namespace":
+            assert (
+                labels["app.kubernetes.io/part-of"] == labels["platform.dom-komfort.example/system"]
+            )
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_object_identities_are_unique(stack: str) -> None:
+    ids = [object_id(o) for o in _objects(stack)]
+    assert len(ids) == len(set(ids))
+
+
+def test_rendering_is_byte_identical_on_repeated_runs() -> None:
+    first = stream(render_stack(bundled(), "prod").objects, "yaml")
+    second = stream(render_stack(bundled(), "prod").objects, "yaml")
+    assert first == second
+    assert stream(render_stack(bundled(), "dev").objects, "json") == stream(
+        render_stack(bundled(), "dev").objects, "json"
+    )
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("case", sorted(GOLDEN_SOURCES))
+def test_golden_manifests(stack: str, case: str, golden: Callable[[Path, str], None]) -> None:
+    source = f"stacks/{stack}/{GOLDEN_SOURCES[case]}"
+    objects = [
+        o for o in _objects(stack) if o["metadata"]["annotations"][SOURCE_ANNOTATION] == source
+    ]
+    assert objects
+    text = stream(objects, "yaml")
+    assert list(yaml.safe_load_all(text)) == objects
+    golden(DATA / "render" / stack / f"{case}.yaml", text)

@@ -19,6 +19,7 @@ from platform_cli.model import (
     Entity,
     Landscape,
     PolicyConfig,
+    PriceSheet,
     Resource,
     Stack,
     System,
@@ -44,6 +45,14 @@ _PLACES_HINT = (
 )
 
 
+# The architects' files in policies/ and the kind each one holds
+POLICY_FILES = {
+    "config.yaml": "PolicyConfig",
+    "waivers.yaml": "Waivers",
+    "prices.yaml": "PriceSheet",
+}
+
+
 def place_of(path: str) -> Place | None:
     parts = path.split("/")
     stem_ok = len(parts) >= 2 and parts[-1].endswith((".yaml", ".yml"))
@@ -54,10 +63,8 @@ def place_of(path: str) -> Place | None:
             return Place(("Team",))
         if parts[1] == "systems":
             return Place(("System",))
-    if parts[0] == "policies" and len(parts) == 2 and parts[1] == "config.yaml":
-        return Place(("PolicyConfig",))
-    if parts[0] == "policies" and len(parts) == 2 and parts[1] == "waivers.yaml":
-        return Place(("Waivers",))
+    if parts[0] == "policies" and len(parts) == 2 and parts[1] in POLICY_FILES:
+        return Place((POLICY_FILES[parts[1]],))
     if parts[0] == "stacks" and len(parts) == 3 and parts[2] in ("stack.yaml", "stack.yml"):
         return Place(("Stack",), stack=parts[1])
     if parts[0] == "stacks" and len(parts) >= 4:
@@ -214,6 +221,8 @@ def _index(landscape: Landscape, entity: Entity, place: Place) -> None:
         landscape.config = entity
     elif isinstance(entity, Waivers):
         landscape.waivers = entity
+    elif isinstance(entity, PriceSheet):
+        landscape.prices = entity
     elif isinstance(entity, Stack):
         # Indexed by folder: resources find their stack by the folder they live in.
         landscape.stacks.setdefault(place.stack, entity)

@@ -243,6 +243,28 @@ class Waivers(Entity):
         return list(self.spec["waivers"])
 
 
+@dataclass(frozen=True, eq=False)
+class PriceSheet(Entity):
+    """Monthly internal prices in roubles, in policies/prices.yaml."""
+
+    kind: ClassVar[str] = "PriceSheet"
+
+    @property
+    def cpu(self) -> float:
+        """Per vCPU (1000 millicores) per month."""
+        return float(self.spec["cpu"])
+
+    @property
+    def memory(self) -> float:
+        """Per GiB of memory per month."""
+        return float(self.spec["memory"])
+
+    def storage(self, storage_class: str) -> float | None:
+        """Per GiB of the storage class per month; None when the class has no price."""
+        price = self.spec["storage"].get(storage_class)
+        return None if price is None else float(price)
+
+
 ENTITY_CLASSES: dict[str, type[Entity]] = {
     "Team": Team,
     "System": System,
@@ -252,6 +274,7 @@ ENTITY_CLASSES: dict[str, type[Entity]] = {
     "Server": Server,
     "PolicyConfig": PolicyConfig,
     "Waivers": Waivers,
+    "PriceSheet": PriceSheet,
 }
 RESOURCE_KINDS = ("Service", "Database", "Server")
 
@@ -267,6 +290,7 @@ class Landscape:
     resources: dict[str, dict[tuple[str, str], Resource]] = field(default_factory=dict)
     config: PolicyConfig | None = None
     waivers: Waivers | None = None
+    prices: PriceSheet | None = None
 
     def in_stack(self, stack: str) -> Mapping[tuple[str, str], Resource]:
         return self.resources.get(stack, {})

@@ -11,7 +11,7 @@ import difflib
 from collections.abc import Callable, Iterable, Iterator
 
 from platform_cli.findings import Finding, error, warning
-from platform_cli.landscape import Loaded
+from platform_cli.landscape import POLICY_FILES, Loaded
 from platform_cli.model import Database, Entity, Resource, Server, Service
 from platform_cli.quantities import parse_bytes, parse_cpu
 
@@ -338,6 +338,22 @@ def service_fields(loaded: Loaded) -> Iterator[Finding]:
             )
 
 
+def prices(loaded: Loaded) -> Iterator[Finding]:
+    """Every storage class of every stack has a price, so every resource can be priced."""
+    land = loaded.landscape
+    sheet = land.prices
+    if sheet is None:
+        return
+    for folder in sorted(land.stacks):
+        stack = land.stacks[folder]
+        for cls in stack.storage_classes:
+            if sheet.storage(cls) is None:
+                yield _at(stack, "ref-price",
+                          f"storage class '{cls}' has no price in {sheet.path}",
+                          f"add storage.{cls} to {sheet.path}",
+                          "spec", "storageClasses", cls, at_key=True)
+
+
 def stack_limits(loaded: Loaded) -> Iterator[Finding]:
     """No single resource exceeds the hard limits its stack declares in `spec.limits`."""
     land = loaded.landscape
@@ -487,8 +503,8 @@ def file_names(loaded: Loaded) -> Iterator[Finding]:
     """A file is named after what it declares, so people and tools find it by name."""
     for entity in loaded.entities:
         stem = entity.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        if entity.kind in ("Stack", "PolicyConfig"):
-            continue  # fixed file names: stack.yaml, policies/config.yaml
+        if entity.kind == "Stack" or entity.kind in POLICY_FILES.values():
+            continue  # fixed file names: stack.yaml and the files in policies/
         expected = entity.name
         if stem != expected:
             line, column = entity.locate("metadata", "name")
@@ -510,6 +526,7 @@ RULES: tuple[Callable[[Loaded], Iterable[Finding]], ...] = (
     stack_references,
     service_fields,
     stack_limits,
+    prices,
     dependency_cycles,
     file_names,
 )

@@ -33,6 +33,7 @@ RULES: dict[str, str] = {
     "ref-storage-class": "A storage class that the stack does not declare.",
     "ref-depends-on": "A dependency on a service or database that does not exist in the same stack.",
     "ref-vm-image": "A server boots an image that is not in the catalog of policies/config.yaml.",
+    "ref-price": "A storage class of a stack has no price in policies/prices.yaml.",
     "ref-port": "A health check or ingress names a port the service does not declare.",
     "resources-range": "A resource request is larger than its limit.",
     "autoscaling-range": "autoscaling.minReplicas is larger than maxReplicas.",

@@ -25,9 +25,20 @@ from referencing import Registry, Resource
 from platform_cli.findings import Finding, error
 from platform_cli.loader import Document
 
-KINDS = ("Team", "System", "Stack", "Service", "Database", "Server", "PolicyConfig", "Waivers")
+KINDS = (
+    "Team",
+    "System",
+    "Stack",
+    "Service",
+    "Database",
+    "Server",
+    "PolicyConfig",
+    "Waivers",
+    "PriceSheet",
+)
 SCHEMA_FILES = {kind: f"{kind.lower()}.schema.json" for kind in KINDS} | {
     "PolicyConfig": "policy-config.schema.json",
+    "PriceSheet": "price-sheet.schema.json",
 }
 API_VERSION = "platform/v1"
 

@@ -15,7 +15,7 @@ from platform_cli.findings import Finding, error
 
 LANDSCAPE_DIRS = ("landscape", "stacks")
 # Read as well, but not required to exist
-OPTIONAL_FILES = ("policies/config.yaml", "policies/waivers.yaml")
+OPTIONAL_FILES = ("policies/config.yaml", "policies/waivers.yaml", "policies/prices.yaml")
 # Read for checks that compare them with what the landscape implies; never parsed as YAML
 OPTIONAL_TEXT_FILES = (".github/CODEOWNERS",)
 YAML_SUFFIXES = (".yaml", ".yml")

@@ -17,13 +17,13 @@ The finding shows the arithmetic with the largest contributors.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from platform_cli.findings import Level
-from platform_cli.model import Database, Resource, Server, Service, Stack, Team
+from platform_cli.model import Resource, Stack, Team
 from platform_cli.policy import Context, Violation, violation
-from platform_cli.quantities import format_bytes, format_cpu, parse_bytes, parse_cpu
+from platform_cli.usage import QUOTA_KEYS, contributions, format_amount, parse_quota
 
 ID = "LND007"
 LEVEL = Level.ERROR
@@ -69,61 +69,36 @@ def check(context: Context) -> Iterator[Violation]:
 def _over(
     team: Team, stack: Stack, resources: list[Resource], quota: Mapping[str, Any]
 ) -> Iterator[Violation]:
-    services = [r for r in resources if isinstance(r, Service)]
-    databases = [r for r in resources if isinstance(r, Database)]
-    servers = [r for r in resources if isinstance(r, Server)]
-    cpu = {
-        "services": [
-            _scaled(s, s.limit_millicores, s.max_replicas(stack), format_cpu) for s in services
-        ],
-        "servers": [(v.cpu * 1000, f"{v.name} {v.cpu}") for v in servers],
-    }
-    memory = {
-        "services": [
-            _scaled(s, s.limit_memory, s.max_replicas(stack), format_bytes) for s in services
-        ],
-        "servers": [(v.memory_bytes, f"{v.name} {format_bytes(v.memory_bytes)}") for v in servers],
-    }
-    storage = {
-        "databases": [
-            _scaled(d, d.storage_bytes, d.instances(stack), format_bytes) for d in databases
-        ],
-        "servers": [(v.disk_bytes, f"{v.name} {format_bytes(v.disk_bytes)}") for v in servers],
-    }
-    count = {"servers": [(1, v.name) for v in servers]}
-    checks: list[
-        tuple[str, str, dict[str, list[Term]], Callable[[str], int], Callable[[int], str]]
-    ] = [
-        ("cpu", "CPU", cpu, parse_cpu, format_cpu),
-        ("memory", "memory", memory, parse_bytes, format_bytes),
-        ("storage", "storage", storage, parse_bytes, format_bytes),
-        ("servers", "servers", count, int, str),
-    ]
-    for key, label, groups, parse, show in checks:
-        allowed = parse(str(quota[key]))
-        total = sum(amount for terms in groups.values() for amount, _ in terms)
+    # key -> group -> its terms, in the order the groups first appear
+    groups: dict[str, dict[str, list[Term]]] = {key: {} for key in QUOTA_KEYS}
+    for resource in resources:
+        for c in contributions(resource, stack):
+            groups[c.key].setdefault(c.group, []).append((c.amount, c.text))
+    for key in QUOTA_KEYS:
+        allowed = parse_quota(key, quota[key])
+        terms_by_group = groups[key]
+        total = sum(amount for terms in terms_by_group.values() for amount, _ in terms)
         if total <= allowed:
             continue
         parts = [
-            f"{group} {show(sum(a for a, _ in terms))} ({_largest(terms)})"
-            for group, terms in groups.items()
-            if terms
+            f"{group} {format_amount(key, sum(a for a, _ in terms))} ({_largest(terms)})"
+            for group, terms in sorted(terms_by_group.items(), key=lambda g: _GROUP_ORDER[g[0]])
         ]
+        label = "CPU" if key == "cpu" else key
         yield violation(
             team,
             "spec",
             "quotas",
             stack.name,
             key,
-            message=f"team '{team.name}' requests {label} {show(total)} in stack "
-            f"'{stack.name}', over its quota of {show(allowed)}: {' + '.join(parts)}",
+            message=f"team '{team.name}' requests {label} {format_amount(key, total)} in stack "
+            f"'{stack.name}', over its quota of {format_amount(key, allowed)}: {' + '.join(parts)}",
             hint="shrink the resources, or raise the quota with the architects' approval",
             stack=stack.name,
         )
 
 
-def _scaled(resource: Resource, amount: int, times: int, show: Callable[[int], str]) -> Term:
-    return amount * times, f"{resource.name} {show(amount)} x {times}"
+_GROUP_ORDER = {"services": 0, "databases": 1, "servers": 2}
 
 
 def _largest(terms: list[Term]) -> str:

@@ -147,7 +147,7 @@ def test_json_reports_waived_findings_separately(
 def test_text_summary_counts_waived(repo_copy: Path, run: Callable[[list[str]], Run]) -> None:
     result = run(["check", "--root", str(repo_copy), "--today", "2026-11-27"])
     assert result.stdout == (
-        "check passed: 0 errors, 0 warnings, 1 waived in 183 files (150 resources in 2 stacks)\n"
+        "check passed: 0 errors, 0 warnings, 1 waived in 184 files (150 resources in 2 stacks)\n"
     )
 
 

@@ -338,6 +338,49 @@ def service_fields(loaded: Loaded) -> Iterator[Finding]:
             )
 
 
+def backup_store(loaded: Loaded) -> Iterator[Finding]:
+    """A database with backups lives in a stack that says where backups go."""
+    land = loaded.landscape
+    for resource in land.all_resources():
+        if not isinstance(resource, Database) or "backup" not in resource.spec:
+            continue
+        stack = land.stacks.get(resource.stack)
+        if stack is not None and "backupStore" not in stack.spec.get("databases", {}):
+            yield _at(
+                resource,
+                "backup-store",
+                f"the database declares backups, but stack '{stack.name}' has no "
+                "backup object store",
+                f"set spec.databases.backupStore in {stack.path}",
+                "spec",
+                "backup",
+            )
+
+
+def name_clash(loaded: Loaded) -> Iterator[Finding]:
+    """A Service and a Server with ports of one team in one stack would both render a
+    Kubernetes Service of the same name in the team's namespace."""
+    land = loaded.landscape
+    for stack in sorted(land.resources):
+        bucket = land.resources[stack]
+        for (kind, name), server in bucket.items():
+            if kind != "Server" or "ports" not in server.spec:
+                continue
+            service = bucket.get(("Service", name))
+            if service is not None and service.team == server.team:
+                line, _ = service.locate("metadata", "name")
+                yield _at(
+                    server,
+                    "name-clash",
+                    f"server '{name}' and the service declared in {service.path}:{line} "
+                    "would both render the Kubernetes Service "
+                    f"'{name}' in the team's namespace",
+                    "give one of them another name",
+                    "metadata",
+                    "name",
+                )
+
+
 def prices(loaded: Loaded) -> Iterator[Finding]:
     """Every storage class of every stack has a price, so every resource can be priced."""
     land = loaded.landscape
@@ -348,10 +391,16 @@ def prices(loaded: Loaded) -> Iterator[Finding]:
         stack = land.stacks[folder]
         for cls in stack.storage_classes:
             if sheet.storage(cls) is None:
-                yield _at(stack, "ref-price",
-                          f"storage class '{cls}' has no price in {sheet.path}",
-                          f"add storage.{cls} to {sheet.path}",
-                          "spec", "storageClasses", cls, at_key=True)
+                yield _at(
+                    stack,
+                    "ref-price",
+                    f"storage class '{cls}' has no price in {sheet.path}",
+                    f"add storage.{cls} to {sheet.path}",
+                    "spec",
+                    "storageClasses",
+                    cls,
+                    at_key=True,
+                )
 
 
 def stack_limits(loaded: Loaded) -> Iterator[Finding]:
@@ -526,6 +575,8 @@ RULES: tuple[Callable[[Loaded], Iterable[Finding]], ...] = (
     stack_references,
     service_fields,
     stack_limits,
+    backup_store,
+    name_clash,
     prices,
     dependency_cycles,
     file_names,

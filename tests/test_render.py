@@ -402,16 +402,6 @@ def test_backups_without_an_object_store_are_an_error() -> None:
     assert {f.rule for f in result.findings} == {"render-backup-store"}
 
 
-def test_a_schedule_cloudnativepg_cannot_run_is_an_error() -> None:
-    landscape = landscape_with(
-        {"stacks/prod/call-center/crm-db.yaml": ('schedule: "0 2 * * *"', 'schedule: "0 2 L * *"')}
-    )
-    findings = render_stack(landscape, "prod").findings
-    assert [(f.path, f.rule) for f in findings] == [
-        ("stacks/prod/call-center/crm-db.yaml", "render-backup-schedule")
-    ]
-
-
 def test_two_resources_rendering_the_same_object_are_an_error() -> None:
     """A Service and a Server of one name in one namespace would share a Service."""
     landscape = landscape_with(

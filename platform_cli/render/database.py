@@ -7,7 +7,6 @@ schemas written from them (tests/data/crds/).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,7 +25,6 @@ OPERATOR_POD_LABELS = {"app.kubernetes.io/name": "cloudnative-pg"}
 CLUSTER_LABEL = "cnpg.io/cluster"
 # CloudNativePG's schedules are robfig/cron expressions with a leading seconds field;
 # that library knows neither L, W nor #
-_UNSUPPORTED_CRON = re.compile(r"[LW#]")
 
 
 def render_database(db: Database, ctx: Context) -> list[Manifest]:
@@ -56,13 +54,13 @@ def render_database(db: Database, ctx: Context) -> list[Manifest]:
     scheduled: Manifest | None = None
     if backup:
         store = _backup_store(db, ctx)
-        schedule = _cron_with_seconds(db, ctx, str(backup["schedule"]))
+        schedule = _cron_with_seconds(str(backup["schedule"]))
         if store is not None:
             cluster["backup"] = {
                 "retentionPolicy": f"{int(backup['retentionDays'])}d",
                 "barmanObjectStore": store,
             }
-        if store is not None and schedule is not None:
+        if store is not None:
             scheduled = manifest(
                 API,
                 "ScheduledBackup",
@@ -116,23 +114,10 @@ def _backup_store(db: Database, ctx: Context) -> dict[str, Any] | None:
     return result
 
 
-def _cron_with_seconds(db: Database, ctx: Context, schedule: str) -> str | None:
-    """'0 2 * * *' (minute hour day month weekday) -> '0 0 2 * * *'."""
-    fields = schedule.split()
-    if _UNSUPPORTED_CRON.search(" ".join(fields[2:])):
-        line, column = db.locate("spec", "backup", "schedule")
-        ctx.findings.append(
-            error(
-                db.path,
-                line,
-                column,
-                "render-backup-schedule",
-                f"CloudNativePG cannot run the schedule {schedule!r}: its cron has no L, W or #",
-                "use plain numbers, ranges, lists and steps, e.g. '0 2 * * 0'",
-            )
-        )
-        return None
-    return " ".join(["0", *fields])
+def _cron_with_seconds(schedule: str) -> str:
+    """'0 2 * * *' (minute hour day month weekday) -> '0 0 2 * * *'. The schema admits
+    only what CloudNativePG's scheduler runs (no L, W or #)."""
+    return " ".join(["0", *schedule.split()])
 
 
 def _network_policy(

@@ -66,27 +66,33 @@ def read_tree(root: Path) -> tuple[list[SourceFile], list[Finding]]:
         if full.is_file() and not full.is_symlink():
             files.append(SourceFile(rel, full.read_bytes()))
     for top in LANDSCAPE_DIRS:
-        base = root / top
-        if not base.is_dir():
-            continue
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                full = Path(dirpath, name)
-                rel = full.relative_to(root).as_posix()
-                if not is_landscape_file(rel):
-                    continue
-                if full.is_symlink():
-                    findings.append(
-                        error(
-                            rel,
-                            0,
-                            0,
-                            "layout",
-                            "symbolic links are not followed",
-                            "commit the file itself instead of a link to it",
-                        )
-                    )
-                    continue
-                files.append(SourceFile(rel, full.read_bytes()))
+        if (root / top).is_dir():
+            _walk(str(root / top), top, files, findings)
     return files, findings
+
+
+def _walk(folder: str, rel: str, files: list[SourceFile], findings: list[Finding]) -> None:
+    """Depth-first, in name order; plain strings and `os.scandir` keep this cheap for
+    tens of thousands of files (no Path objects, no extra stat calls)."""
+    with os.scandir(folder) as scan:
+        entries = sorted(scan, key=lambda e: e.name)
+    for entry in entries:
+        path = f"{rel}/{entry.name}"
+        if entry.is_symlink():
+            if is_landscape_file(path):
+                findings.append(
+                    error(
+                        path,
+                        0,
+                        0,
+                        "layout",
+                        "symbolic links are not followed",
+                        "commit the file itself instead of a link to it",
+                    )
+                )
+        elif entry.is_dir():
+            if not entry.name.startswith("."):
+                _walk(entry.path, path, files, findings)
+        elif is_landscape_file(path):
+            with open(entry.path, "rb") as handle:
+                files.append(SourceFile(path, handle.read()))

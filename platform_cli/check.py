@@ -15,6 +15,7 @@ from platform_cli.errors import UsageError
 from platform_cli.findings import Finding, Level, has_errors
 from platform_cli.landscape import Loaded, load
 from platform_cli.model import Landscape
+from platform_cli.progress import SILENT, Progress
 from platform_cli.sources import OPTIONAL_TEXT_FILES, SourceFile, read_tree
 from platform_cli.waivers import Waived
 
@@ -27,6 +28,8 @@ class CheckOptions:
     strict: bool = False
     # The day waiver expiry is judged against; the real date when None
     today: datetime.date | None = None
+    # Where to report progress of a long load (the CLI passes a terminal one)
+    progress: Progress = SILENT
 
 
 @dataclass
@@ -54,7 +57,9 @@ class Evaluation:
     waived: list[Waived]
 
 
-def evaluate_files(files: list[SourceFile], today: datetime.date) -> Evaluation:
+def evaluate_files(
+    files: list[SourceFile], today: datetime.date, progress: Progress = SILENT
+) -> Evaluation:
     """Every finding for a set of files: the pure core of `platform check`.
 
     Stages: load (YAML, layout, schemas), references, policies with their waivers,
@@ -62,7 +67,10 @@ def evaluate_files(files: list[SourceFile], today: datetime.date) -> Evaluation:
     landscape documents, only compared.
     """
     texts = {f.path: f for f in files if f.path in OPTIONAL_TEXT_FILES}
-    loaded = load(f for f in files if f.path not in texts)
+    documents = [f for f in files if f.path not in texts]
+    progress.start("checking", len(documents))
+    loaded = load(documents, progress)
+    progress.finish()
     findings = loaded.findings + references.check(loaded)
     landscape = loaded.landscape
     results = policy_engine.evaluate(landscape, today)
@@ -90,7 +98,7 @@ def check_files(
 
 def run_check(options: CheckOptions) -> CheckResult:
     files, findings = read_tree(options.root)
-    evaluation = evaluate_files(files, options.today or datetime.date.today())
+    evaluation = evaluate_files(files, options.today or datetime.date.today(), options.progress)
     loaded = evaluation.loaded
     findings += evaluation.findings
     landscape = loaded.landscape

@@ -26,6 +26,7 @@ from platform_cli.model import (
     Team,
     Waivers,
 )
+from platform_cli.progress import SILENT, Progress
 from platform_cli.sources import SourceFile
 
 
@@ -86,7 +87,7 @@ class Loaded:
     stack_files: dict[str, list[str]]
 
 
-def load(files: Iterable[SourceFile]) -> Loaded:
+def load(files: Iterable[SourceFile], progress: Progress = SILENT) -> Loaded:
     """Parse, validate and index every file. Never raises on bad input."""
     landscape = Landscape()
     findings: list[Finding] = []
@@ -96,6 +97,7 @@ def load(files: Iterable[SourceFile]) -> Loaded:
     count = 0
     for source in files:
         count += 1
+        progress.advance()
         place = place_of(source.path)
         if place is None:
             findings.append(

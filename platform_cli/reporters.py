@@ -39,7 +39,7 @@ def _summary(result: CheckResult) -> Mapping[str, int]:
 
 
 def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
 class TextReporter:

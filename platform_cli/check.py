@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from platform_cli import owners, policy_engine, references, waivers
+from platform_cli.cache import DocumentCache
 from platform_cli.errors import UsageError
 from platform_cli.findings import Finding, Level, has_errors
 from platform_cli.landscape import Loaded, load
@@ -30,6 +31,8 @@ class CheckOptions:
     today: datetime.date | None = None
     # Where to report progress of a long load (the CLI passes a terminal one)
     progress: Progress = SILENT
+    # Parsed documents by content; None parses everything
+    cache: DocumentCache | None = None
 
 
 @dataclass
@@ -58,7 +61,10 @@ class Evaluation:
 
 
 def evaluate_files(
-    files: list[SourceFile], today: datetime.date, progress: Progress = SILENT
+    files: list[SourceFile],
+    today: datetime.date,
+    progress: Progress = SILENT,
+    cache: DocumentCache | None = None,
 ) -> Evaluation:
     """Every finding for a set of files: the pure core of `platform check`.
 
@@ -69,7 +75,7 @@ def evaluate_files(
     texts = {f.path: f for f in files if f.path in OPTIONAL_TEXT_FILES}
     documents = [f for f in files if f.path not in texts]
     progress.start("checking", len(documents))
-    loaded = load(documents, progress)
+    loaded = load(documents, progress, cache)
     progress.finish()
     findings = loaded.findings + references.check(loaded)
     landscape = loaded.landscape
@@ -98,7 +104,9 @@ def check_files(
 
 def run_check(options: CheckOptions) -> CheckResult:
     files, findings = read_tree(options.root)
-    evaluation = evaluate_files(files, options.today or datetime.date.today(), options.progress)
+    evaluation = evaluate_files(
+        files, options.today or datetime.date.today(), options.progress, options.cache
+    )
     loaded = evaluation.loaded
     findings += evaluation.findings
     landscape = loaded.landscape

@@ -11,11 +11,14 @@ import os
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
-from platform_cli import __version__, owners, policy_engine
+from platform_cli import __version__, owners, policy_engine, progress, promote, requests
+from platform_cli.cache import DocumentCache
 from platform_cli.check import CheckOptions, run_check
 from platform_cli.errors import PlatformError, UsageError
 from platform_cli.reporters import REPORTERS, default_format
@@ -84,15 +87,18 @@ def check(
     (files or folders) only narrow which findings are reported.
     """
     base = _root(root)
+    fmt = fmt or default_format()
     options = CheckOptions(
         root=base,
         stacks=stacks,
         paths=tuple(_relative(base, p) for p in paths),
         strict=strict,
         today=today.date() if today else None,
+        progress=progress.for_stream(sys.stderr, for_people=fmt == "text"),
+        cache=DocumentCache.default(),
     )
     result = run_check(options)
-    reporter = REPORTERS[fmt or default_format()]()
+    reporter = REPORTERS[fmt]()
     click.echo(reporter.render(result), nl=False)
     sys.exit(result.exit_code)
 
@@ -204,24 +210,374 @@ def render(root: Path | None, stack: str, out: Path | None, fmt: str) -> None:
 
 @cli.command()
 @root_option
-@click.option("--stack", required=True, metavar="NAME", help="The Pulumi stack: NAME or NAME.TEAM.")
+@click.option(
+    "--stack",
+    "stacks",
+    multiple=True,
+    metavar="NAME",
+    help="The Pulumi stack, NAME.TEAM (offline: NAME or NAME.TEAM). Repeatable.",
+)
+@click.option("--all", "all_stacks", is_flag=True, help="Every Pulumi stack (not offline).")
+@click.option("--affected", is_flag=True, help="The stacks a change since --base affects.")
+@click.option("--base", metavar="REF", default=None, help="With --affected: the base revision.")
 @click.option(
     "--offline",
     is_flag=True,
     help="Run the Pulumi program under Pulumi's mocks: no engine, cluster or credentials.",
 )
-def preview(root: Path | None, stack: str, offline: bool) -> None:
-    """Show the Pulumi resources the program registers for a stack."""
-    if not offline:
-        raise UsageError(
-            "only the offline preview is available",
-            hint="pass --offline; a preview against the cluster needs the Pulumi engine",
-        )
-    # Imported here: pulumi takes a second to import, and only this command needs it
-    from platform_cli.preview import PreviewOptions, format_preview, run_preview
+def preview(
+    root: Path | None,
+    stacks: tuple[str, ...],
+    all_stacks: bool,
+    affected: bool,
+    base: str | None,
+    offline: bool,
+) -> None:
+    """Show what Pulumi would change: `pulumi preview` against the backend and the
+    cluster, or with --offline the resources the program registers under mocks."""
+    if offline:
+        if len(stacks) != 1 or all_stacks or affected:
+            raise UsageError(
+                "--offline previews exactly one --stack",
+                hint="platform preview --offline --stack prod.billing",
+            )
+        # Imported here: pulumi takes a second to import, and only this command needs it
+        from platform_cli.preview import PreviewOptions, format_preview, run_preview
 
-    result = run_preview(PreviewOptions(root=_root(root), stack=stack))
-    click.echo(format_preview(result), nl=False)
+        result = run_preview(PreviewOptions(root=_root(root), stack=stacks[0]))
+        click.echo(format_preview(result), nl=False)
+        return
+    from platform_cli import apply
+
+    selection = apply.Selection(stacks, all_stacks, affected, base)
+    previewed = apply.run_preview(apply.RunOptions(_root(root), selection, env=dict(os.environ)))
+    click.echo(apply.format_applied(previewed), nl=False)
+
+
+@cli.command()
+@root_option
+@click.option(
+    "--base", required=True, metavar="REF", help="The revision the change goes into, e.g. main."
+)
+@click.option(
+    "--head",
+    default=None,
+    metavar="REF",
+    help="The revision with the change (default: the working tree, untracked files included).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "text", "json"]),
+    default="text",
+    help="markdown: a pull-request comment; text: for a terminal; json: for tools.",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Judge waiver expiry as of this day (default: today).",
+)
+def plan(
+    root: Path | None,
+    base: str,
+    head: str | None,
+    fmt: str,
+    today: datetime.datetime | None,
+) -> None:
+    """Show what merging HEAD into BASE would do: landscape and Kubernetes changes,
+    risks, cost, quotas, reviewers and affected stacks. Exit 1 when the head has errors.
+
+    Both revisions are read from git objects; nothing is checked out or written."""
+    from platform_cli.plan import PlanOptions, run_plan
+    from platform_cli.plan_report import PLAN_REPORTERS
+
+    options = PlanOptions(_root(root), base, head, today.date() if today else None)
+    result = run_plan(options)
+    click.echo(PLAN_REPORTERS[fmt]().render(result), nl=False)
+    sys.exit(result.exit_code)
+
+
+def _request_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options every `platform new KIND` shares."""
+    options = [
+        root_option,
+        click.option("--stack", required=True, metavar="NAME", help="The stack, e.g. prod."),
+        click.option("--team", required=True, metavar="NAME", help="Your team."),
+        click.option("--name", required=True, metavar="NAME", help="The resource's name."),
+        click.option(
+            "--system",
+            metavar="NAME",
+            help="The system it belongs to (default: the team's only system).",
+        ),
+        click.option("--description", metavar="TEXT", help="One or two sentences for people."),
+        click.option(
+            "--branch",
+            metavar="NAME",
+            help="Commit the file on this new branch and switch to it; other uncommitted "
+            "changes stay as they are.",
+        ),
+        click.option("--dry-run", is_flag=True, help="Print the file instead of writing it."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@cli.group()
+def new() -> None:
+    """Request a server, a database or a service: write a valid, commented file.
+
+    The file goes to stacks/STACK/TEAM/NAME.yaml with defaults the stack's policies
+    require, and is checked with the whole landscape before it is written.
+    """
+
+
+def _new(kind_options: requests.Options, **common: Any) -> None:
+    request = requests.NewRequest(
+        root=_root(common["root"]),
+        stack=common["stack"],
+        team=common["team"],
+        name=common["name"],
+        options=kind_options,
+        system=common["system"],
+        description=common["description"],
+        branch=common["branch"],
+        dry_run=common["dry_run"],
+    )
+    result = requests.request_resource(request)
+    # A dry run prints the file alone on stdout, so that it can be redirected
+    click.echo(requests.render_report(result, request), nl=False, err=request.dry_run)
+    if request.dry_run:
+        click.echo(result.text, nl=False)
+    sys.exit(result.exit_code)
+
+
+port_option = click.option(
+    "--port",
+    "ports",
+    multiple=True,
+    metavar="NAME:PORT[/UDP]",
+    help="A port to open, e.g. http:8080 or sip:5060/UDP (repeatable).",
+)
+depends_option = click.option(
+    "--depends-on",
+    "depends_on",
+    multiple=True,
+    metavar="KIND:NAME",
+    help="A resource of the stack this one uses: service:NAME, database:NAME or "
+    "server:NAME (repeatable).",
+)
+
+
+@new.command(name="server")
+@_request_options
+@click.option("--image", required=True, help="An OS image from the catalog, e.g. ubuntu-24.04.")
+@click.option("--cpu", type=click.IntRange(1), help="vCPUs (default: 2 in development, else 4).")
+@click.option("--memory", metavar="QUANTITY", help="Memory, e.g. 8Gi.")
+@click.option("--disk", metavar="QUANTITY", help="Root disk size, e.g. 100Gi.")
+@click.option("--disk-class", metavar="NAME", help="A storage class of the stack.")
+@click.option("--ssh-secret", metavar="NAME", help="The Secret with SSH keys (TEAM-ssh-keys).")
+@port_option
+@depends_option
+def new_server(
+    image: str,
+    cpu: int | None,
+    memory: str | None,
+    disk: str | None,
+    disk_class: str | None,
+    ssh_secret: str | None,
+    ports: tuple[str, ...],
+    depends_on: tuple[str, ...],
+    **common: Any,
+) -> None:
+    """Request a virtual machine."""
+    options = requests.ServerOptions(
+        image=image,
+        cpu=cpu,
+        memory=memory,
+        disk=disk,
+        disk_class=disk_class,
+        ssh_secret=ssh_secret,
+        ports=tuple(requests.Port.parse(p) for p in ports),
+        depends_on=tuple(requests.Dependency.parse(d) for d in depends_on),
+    )
+    _new(options, **common)
+
+
+@new.command(name="database")
+@_request_options
+@click.option("--version", type=int, help="PostgreSQL major version (default: 16).")
+@click.option("--storage", metavar="QUANTITY", help="Storage per instance, e.g. 50Gi.")
+@click.option("--storage-class", metavar="NAME", help="A storage class of the stack.")
+@click.option("--instances", type=click.IntRange(1), help="Instances (default: by stack and tier).")
+@click.option("--backup-schedule", metavar="CRON", help='Backup schedule, e.g. "0 2 * * *".')
+@click.option("--retention-days", type=click.IntRange(1), help="Days to keep backups.")
+def new_database(
+    version: int | None,
+    storage: str | None,
+    storage_class: str | None,
+    instances: int | None,
+    backup_schedule: str | None,
+    retention_days: int | None,
+    **common: Any,
+) -> None:
+    """Request a PostgreSQL database."""
+    options = requests.DatabaseOptions(
+        version=version,
+        storage=storage,
+        storage_class=storage_class,
+        instances=instances,
+        backup_schedule=backup_schedule,
+        retention_days=retention_days,
+    )
+    _new(options, **common)
+
+
+@new.command(name="service")
+@_request_options
+@click.option("--image", required=True, metavar="REF", help="registry/path:version")
+@port_option
+@click.option("--replicas", type=click.IntRange(0), help="Pods (default: by stack and tier).")
+@click.option("--cpu-request", metavar="QUANTITY", help="e.g. 250m")
+@click.option("--cpu-limit", metavar="QUANTITY", help="e.g. 1")
+@click.option("--memory-request", metavar="QUANTITY", help="e.g. 256Mi")
+@click.option("--memory-limit", metavar="QUANTITY", help="e.g. 512Mi")
+@click.option("--health-path", metavar="PATH", help="HTTP path for liveness and readiness.")
+@click.option("--ingress-host", metavar="HOST", help="Expose it on this host name.")
+@click.option("--env", "env", multiple=True, metavar="NAME=VALUE", help="A plain variable.")
+@depends_option
+def new_service(
+    image: str,
+    ports: tuple[str, ...],
+    replicas: int | None,
+    cpu_request: str | None,
+    cpu_limit: str | None,
+    memory_request: str | None,
+    memory_limit: str | None,
+    health_path: str | None,
+    ingress_host: str | None,
+    env: tuple[str, ...],
+    depends_on: tuple[str, ...],
+    **common: Any,
+) -> None:
+    """Request a containerised service."""
+    options = requests.ServiceOptions(
+        image=image,
+        ports=tuple(requests.Port.parse(p) for p in ports),
+        replicas=replicas,
+        cpu_request=cpu_request,
+        cpu_limit=cpu_limit,
+        memory_request=memory_request,
+        memory_limit=memory_limit,
+        health_path=health_path,
+        ingress_host=ingress_host,
+        env=tuple(requests.parse_env(e) for e in env),
+        depends_on=tuple(requests.Dependency.parse(d) for d in depends_on),
+    )
+    _new(options, **common)
+
+
+@cli.command(name="promote")
+@root_option
+@click.argument("resource", metavar="KIND/NAME")
+@click.option("--from", "source", required=True, metavar="STACK", help="Copy from this stack.")
+@click.option("--to", "target", required=True, metavar="STACK", help="Into this stack.")
+@click.option("--dry-run", is_flag=True, help="Show the diff without writing.")
+def promote_command(
+    root: Path | None, resource: str, source: str, target: str, dry_run: bool
+) -> None:
+    """Copy a resource's spec to another stack, keeping what differs per stack.
+
+    Sizes, replicas, autoscaling, storage, backups, deletion protection and ingress
+    hosts stay as the target has them; a new target gets the target stack's
+    defaults. The diff is shown before the file is written.
+    """
+    result = promote.promote(
+        promote.PromoteRequest(_root(root), resource, source, target, dry_run=dry_run)
+    )
+    click.echo(promote.render_report(result, dry_run), nl=False)
+    sys.exit(result.exit_code)
+
+
+@cli.command()
+@root_option
+@click.option("--affected", is_flag=True, help="Only the stacks a change affects, with reasons.")
+@click.option("--base", metavar="REF", default=None, help="With --affected: the base revision.")
+@click.option(
+    "--head", metavar="REF", default="HEAD", show_default=True, help="With --affected: the head."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help='json: a GitHub Actions matrix, {"include": [{"stack", "environment", "team", '
+    '"reasons"}]}.',
+)
+def stacks(root: Path | None, affected: bool, base: str | None, head: str, fmt: str) -> None:
+    """List the Pulumi stacks (one per stack and team), or those a change affects."""
+    from platform_cli import apply
+
+    listed = apply.list_stacks(apply.StacksOptions(_root(root), affected, base, head))
+    click.echo(apply.STACKS_FORMATS[fmt](listed), nl=False)
+
+
+@cli.command()
+@root_option
+@click.option("--stack", "stacks_", multiple=True, metavar="NAME", help="NAME.TEAM; repeatable.")
+@click.option("--all", "all_stacks", is_flag=True, help="Every Pulumi stack.")
+@click.option("--affected", is_flag=True, help="The stacks a change since --base affects.")
+@click.option("--base", metavar="REF", default=None, help="With --affected: the base revision.")
+@click.option(
+    "--commit",
+    metavar="SHA",
+    default=None,
+    help="The commit to apply; HEAD must be it (required in CI).",
+)
+def up(
+    root: Path | None,
+    stacks_: tuple[str, ...],
+    all_stacks: bool,
+    affected: bool,
+    base: str | None,
+    commit: str | None,
+) -> None:
+    """Apply Pulumi stacks to their clusters, one after another.
+
+    Refuses a dirty working tree, a HEAD that is not --commit, and a landscape with
+    check errors. Exit codes: 0 applied, 1 failed, 2 refused (usage), 4 the stack is
+    locked by another update.
+    """
+    from platform_cli import apply
+
+    selection = apply.Selection(stacks_, all_stacks, affected, base)
+    applied = apply.run_up(apply.RunOptions(_root(root), selection, commit, dict(os.environ)))
+    click.echo(apply.format_applied(applied), nl=False)
+    for result in applied.results:
+        for warning in result.warnings:
+            click.echo(f"platform: warning: {warning}", err=True)
+
+
+@cli.command()
+@root_option
+@click.option("--stack", required=True, metavar="NAME", help="The Pulumi stack, NAME.TEAM.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    help="markdown: an issue body.",
+)
+def drift(root: Path | None, stack: str, fmt: str) -> None:
+    """Compare the cluster with the last applied state (a preview-only refresh that
+    expects no changes). Changes nothing. Exit codes: 0 no drift, 3 drift, 1 failed."""
+    from platform_cli import apply
+
+    result = apply.run_drift(_root(root), stack, dict(os.environ))
+    click.echo(apply.DRIFT_FORMATS[fmt](result), nl=False)
+    sys.exit(apply.EXIT_DRIFT if result.has_drift else 0)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from platform_cli import schema
+from platform_cli.cache import DocumentCache, blob_id
 from platform_cli.findings import Finding, error
-from platform_cli.loader import Document, parse
+from platform_cli.loader import Document, cached_document, parse
 from platform_cli.model import (
     ENTITY_CLASSES,
     RESOURCE_KINDS,
@@ -87,8 +88,15 @@ class Loaded:
     stack_files: dict[str, list[str]]
 
 
-def load(files: Iterable[SourceFile], progress: Progress = SILENT) -> Loaded:
-    """Parse, validate and index every file. Never raises on bad input."""
+def load(
+    files: Iterable[SourceFile],
+    progress: Progress = SILENT,
+    cache: DocumentCache | None = None,
+) -> Loaded:
+    """Parse, validate and index every file. Never raises on bad input.
+
+    With a cache, a file whose bytes were parsed and found schema-valid before is
+    not parsed again (see `cache.py` for why that is safe)."""
     landscape = Landscape()
     findings: list[Finding] = []
     stack_files: dict[str, list[str]] = {}
@@ -115,17 +123,30 @@ def load(files: Iterable[SourceFile], progress: Progress = SILENT) -> Loaded:
             stack_files.setdefault(place.stack, [])
             if place.kinds == ("Stack",):
                 stack_files[place.stack].append(source.path)
-        result = parse(source.path, source.data)
-        findings.extend(result.findings)
-        if result.document is None:
-            continue
-        _declare(declared, result.document, place)
-        if not result.ok:
-            continue
-        entity = _entity(result.document, place, findings)
+        blob = blob_id(source.data) if cache is not None else ""
+        cached = cache.get(blob) if cache is not None else None
+        if cached is not None:
+            # Parsed and schema-valid before, byte for byte: only the checks that
+            # depend on the path run again.
+            document = cached_document(source.path, source.data, cached)
+            _declare(declared, document, place)
+            entity = _entity(document, place, findings, validated=True)
+        else:
+            result = parse(source.path, source.data)
+            findings.extend(result.findings)
+            if result.document is None:
+                continue
+            _declare(declared, result.document, place)
+            if not result.ok:
+                continue
+            entity = _entity(result.document, place, findings)
+            if entity is not None and cache is not None:
+                cache.put(blob, result.document.data)
         if entity is not None:
             entities.append(entity)
             _index(landscape, entity, place)
+    if cache is not None:
+        cache.flush()
     return Loaded(landscape, findings, count, entities, declared, stack_files)
 
 
@@ -139,7 +160,9 @@ def _declare(declared: set[tuple[str, str, str]], doc: Document, place: Place) -
             declared.add((place.stack if kind in RESOURCE_KINDS else "", kind, name))
 
 
-def _entity(doc: Document, place: Place, findings: list[Finding]) -> Entity | None:
+def _entity(
+    doc: Document, place: Place, findings: list[Finding], *, validated: bool = False
+) -> Entity | None:
     data = doc.data
     api = data.get("apiVersion")
     if api != schema.API_VERSION:
@@ -197,7 +220,7 @@ def _entity(doc: Document, place: Place, findings: list[Finding]) -> Entity | No
             )
         )
         return None
-    problems = schema.validate(kind, doc)
+    problems = [] if validated else schema.validate(kind, doc)
     if problems:
         findings.extend(problems)
         doc.release()

@@ -207,6 +207,13 @@ def parse(path: str, data: bytes) -> ParseResult:
     return ParseResult(Document(path, value, text), findings)
 
 
+def cached_document(path: str, data: bytes, value: dict[str, Any]) -> Document:
+    """The document of bytes that parsed cleanly before, with the value built then."""
+    if data.startswith(_UTF8_BOM):
+        data = data[len(_UTF8_BOM) :]
+    return Document(path, value, data.decode("utf-8"))
+
+
 def _decode(path: str, data: bytes, findings: list[Finding]) -> str | None:
     if len(data) > MAX_FILE_BYTES:
         findings.append(

@@ -21,6 +21,7 @@ runs the same `deploy` under Pulumi's mock runtime for `platform preview --offli
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 
 from platform_cli.errors import PlatformError
 from platform_cli.render import Manifest, Rendered, render_tree, select_team
-from platform_cli.render.meta import DELETION_PROTECTION_ANNOTATION
+from platform_cli.render.meta import DELETION_PROTECTION_ANNOTATION, DOMAIN
 from platform_cli.sources import find_root
 
 PROJECT = "platform"
@@ -60,6 +61,10 @@ CUSTOM = frozenset(
 )
 # Kinds whose deletion loses data: their namespace is retained on delete
 DATA_KINDS = frozenset({"Cluster", "VirtualMachine"})
+# Set by `platform up` (platform_cli.automation): the git commit being applied. The
+# program, not the renderer, adds it, so that rendering stays a function of the files
+COMMIT_ENV = "PLATFORM_COMMIT_SHA"
+COMMIT_ANNOTATION = f"{DOMAIN}/commit"
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,16 @@ def outputs(objects: Iterable[Manifest]) -> dict[str, Any]:
     }
 
 
+def with_commit(objects: Iterable[Manifest], commit: str) -> list[Manifest]:
+    """Copies of the objects annotated with the commit that applies them (audit trail)."""
+    out = []
+    for obj in objects:
+        meta = {**obj["metadata"]}
+        meta["annotations"] = {**meta.get("annotations", {}), COMMIT_ANNOTATION: commit}
+        out.append({**obj, "metadata": meta})
+    return out
+
+
 def deploy(objects: list[Manifest], kube_context: str) -> dict[str, Any]:
     """Register every object with Pulumi; return the stack outputs."""
     provider = k8s.Provider("kubernetes", context=kube_context)
@@ -175,9 +190,11 @@ def main() -> None:
         rendered = render_tree(find_root(Path.cwd()), target.stack)
     except PlatformError as exc:
         raise pulumi.RunError(f"{exc.message}\n{exc.hint}".strip()) from None
-    for key, value in deploy(
-        select_team(rendered.objects, target.team), rendered.kube_context
-    ).items():
+    objects = select_team(rendered.objects, target.team)
+    commit = os.environ.get(COMMIT_ENV, "")
+    if commit:
+        objects = with_commit(objects, commit)
+    for key, value in deploy(objects, rendered.kube_context).items():
         pulumi.export(key, value)
 
 

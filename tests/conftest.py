@@ -108,3 +108,16 @@ def repo_copy(tmp_path: Path) -> Path:
     (target / ".github").mkdir()
     shutil.copy(REPO / ".github" / "CODEOWNERS", target / ".github" / "CODEOWNERS")
     return target
+
+
+@pytest.fixture(scope="session")
+def shared_repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Like `repo_copy`, but copied once per session: only for tests that never write."""
+    target = tmp_path_factory.mktemp("shared") / "repo"
+    for top in ("landscape", "stacks", "policies"):
+        shutil.copytree(
+            REPO / top, target / top, ignore=shutil.ignore_patterns("*.py", "__pycache__")
+        )
+    (target / ".github").mkdir()
+    shutil.copy(REPO / ".github" / "CODEOWNERS", target / ".github" / "CODEOWNERS")
+    return target

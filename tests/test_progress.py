@@ -21,9 +21,7 @@ def test_terminal_progress_redraws_one_line_and_clears_it() -> None:
     progress.advance()
     progress.advance(2)
     progress.finish()
-    assert stream.getvalue() == (
-        "\rchecking: 1/3 files\x1b[K\rchecking: 3/3 files\x1b[K\r\x1b[K"
-    )
+    assert stream.getvalue() == ("\rchecking: 1/3 files\x1b[K\rchecking: 3/3 files\x1b[K\r\x1b[K")
 
 
 def test_fast_work_shows_nothing() -> None:

@@ -1,0 +1,432 @@
+"""The Pulumi Automation API: the only module that imports `pulumi.automation`.
+
+Thin on purpose. It opens a Pulumi stack by name in a `LocalWorkspace` over the
+repository (the folder with `Pulumi.yaml`), runs one operation (preview, up, or a
+preview-only refresh for drift), and returns a typed result. Everything Pulumi can
+raise becomes one of our `PulumiError` subclasses with a one-line cause and a fix;
+nothing is retried, because a retry after a lock conflict or a half-done update is a
+decision for a person (docs/operations.md).
+
+The backend comes from `PULUMI_BACKEND_URL` (`file://`, `s3://`, `https://api.pulumi.com`).
+Without one, a `file://` backend inside the repository (`.pulumi-state/`) serves the
+demo; in CI that is refused, because the state would vanish with the runner.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pulumi import automation as auto
+from pulumi.automation import errors as auto_errors
+
+from platform_cli.errors import PlatformError, UsageError
+
+BACKEND_ENV = "PULUMI_BACKEND_URL"
+# Read by the Pulumi program (pulumi_program.COMMIT_ENV): the commit being applied
+COMMIT_ENV = "PLATFORM_COMMIT_SHA"
+COMMIT_TAG = "platform:commit"
+LOCAL_STATE = ".pulumi-state"
+DOCS = "docs/operations.md"
+
+# Operations that change nothing: not reported as changes
+_UNCHANGED = frozenset({"same", "read", "refresh"})
+
+
+# Errors
+
+
+class PulumiError(PlatformError):
+    """Pulumi could not do what was asked; nothing more will be tried."""
+
+
+class PulumiNotInstalled(PulumiError):
+    """No `pulumi` CLI on PATH."""
+
+
+class LocalBackendInCI(PulumiError):
+    """CI without PULUMI_BACKEND_URL: the state would be lost with the runner."""
+
+    exit_code = 2
+
+
+class BackendUnreachable(PulumiError):
+    """The state backend cannot be reached or refuses the credentials."""
+
+
+class SecretsUnavailable(PulumiError):
+    """The passphrase that decrypts the stack's secrets is not set."""
+
+
+class ClusterUnreachable(PulumiError):
+    """The Kubernetes cluster of the stack's kube context cannot be reached."""
+
+
+class StackLocked(PulumiError):
+    """Another update holds the stack's lock (or a killed one left it behind)."""
+
+    exit_code = 4
+
+
+class StackNotFound(PulumiError):
+    """The Pulumi stack does not exist in the backend."""
+
+
+class ProgramFailed(PulumiError):
+    """The Pulumi program failed (check errors, a bug, a bad object)."""
+
+
+class UpdateFailed(PulumiError):
+    """Pulumi failed during the operation, possibly after applying some changes."""
+
+
+# Results
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    """One resource that an operation creates, updates, deletes or finds drifted."""
+
+    op: str
+    type: str
+    name: str
+    urn: str
+    diffs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    stack: str
+    operation: str
+    # Pulumi's own count per operation, "same" included
+    summary: Mapping[str, int]
+    resources: tuple[ResourceChange, ...]
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> int:
+        return sum(n for op, n in self.summary.items() if op not in _UNCHANGED)
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    stack: str
+    drifted: tuple[ResourceChange, ...]
+    # How many resources the refresh found as they were recorded
+    unchanged: int
+
+    @property
+    def has_drift(self) -> bool:
+        return bool(self.drifted)
+
+
+# Settings
+
+
+@dataclass(frozen=True)
+class Backend:
+    url: str
+    # The demo backend inside the repository
+    local: bool
+
+
+def is_ci(env: Mapping[str, str]) -> bool:
+    return any(env.get(k, "").lower() == "true" for k in ("CI", "GITHUB_ACTIONS"))
+
+
+def choose_backend(root: Path, env: Mapping[str, str]) -> Backend:
+    url = env.get(BACKEND_ENV, "").strip()
+    if url:
+        return Backend(url, local=False)
+    if is_ci(env):
+        raise LocalBackendInCI(
+            f"no Pulumi backend configured ({BACKEND_ENV} is not set) and this is CI: "
+            "a local state file would be lost when the runner goes away",
+            hint=f"set {BACKEND_ENV} (s3://..., https://api.pulumi.com or file://...) "
+            f"in the GitHub environment of the stack; see {DOCS}",
+        )
+    return Backend((root / LOCAL_STATE).resolve().as_uri(), local=True)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Where and how Pulumi runs: the project folder, the backend and the environment
+    passed to the `pulumi` CLI (and through it to the program)."""
+
+    root: Path
+    backend: Backend
+    env: Mapping[str, str]
+
+    @classmethod
+    def open(
+        cls, root: Path, env: Mapping[str, str] | None = None, *, commit: str | None = None
+    ) -> Workspace:
+        env = dict(os.environ if env is None else env)
+        if not (root / "Pulumi.yaml").is_file():
+            raise UsageError(
+                f"no Pulumi.yaml in {root}",
+                hint="run inside the landscape repository, whose Pulumi.yaml names the program",
+            )
+        backend = choose_backend(root, env)
+        passed = {BACKEND_ENV: backend.url}
+        if backend.local:
+            Path(backend.url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+            # The demo's state holds no secrets worth a passphrase
+            passed.setdefault("PULUMI_CONFIG_PASSPHRASE", env.get("PULUMI_CONFIG_PASSPHRASE", ""))
+        if commit:
+            passed[COMMIT_ENV] = commit
+        return cls(root, backend, passed)
+
+
+# Operations
+
+
+def preview(workspace: Workspace, stack: str) -> OperationResult:
+    """`pulumi preview` of an existing stack."""
+    events = _Events()
+    with _translated(workspace, stack, "preview", events):
+        handle = _select(workspace, stack)
+        result = handle.preview(on_event=events, color="never", diff=False)
+    return OperationResult(
+        stack, "preview", _summary(result.change_summary), events.changes(), {}, ()
+    )
+
+
+def up(workspace: Workspace, stack: str, commit: str) -> OperationResult:
+    """`pulumi up` (creating the stack on first use), then tag it with the commit."""
+    events = _Events()
+    with _translated(workspace, stack, "up", events):
+        handle = _select(workspace, stack, create=True)
+        result = handle.up(on_event=events, color="never", message=f"platform up {commit}")
+    warnings: list[str] = []
+    try:
+        handle.set_tag(COMMIT_TAG, commit)
+    except auto_errors.CommandError as exc:
+        # The objects carry the commit annotation already; the tag is a convenience
+        warnings.append(
+            f"could not tag stack {stack} with {COMMIT_TAG}={commit}: {_cause(exc) or exc}"
+        )
+    summary = result.summary.resource_changes or {}
+    outputs = {k: v.value for k, v in result.outputs.items()}
+    return OperationResult(
+        stack, "up", _summary(summary), events.changes(), outputs, tuple(warnings)
+    )
+
+
+def drift(workspace: Workspace, stack: str) -> DriftResult:
+    """A preview-only refresh that expects no changes: what differs in the cluster
+    from the recorded state. Changes nothing."""
+    events = _Events()
+    summary: Mapping[str, int] = {}
+    try:
+        with _translated(workspace, stack, "refresh", events, drift_ok=True):
+            handle = _select(workspace, stack)
+            result = handle.preview_refresh(on_event=events, color="never", expect_no_changes=True)
+            summary = _summary(result.change_summary)
+    except _DriftFound:
+        summary = events.summary
+    drifted = events.changes()
+    if not drifted and any(n for op, n in summary.items() if op not in _UNCHANGED):
+        # A change Pulumi counted without a resource event: still drift, never silence
+        drifted = tuple(
+            ResourceChange(op, "", "(unnamed)", "")
+            for op, n in sorted(summary.items())
+            if op not in _UNCHANGED
+            for _ in range(n)
+        )
+    return DriftResult(stack, drifted, int(summary.get("same", 0)))
+
+
+# Internals
+
+
+class _DriftFound(Exception):
+    pass
+
+
+class _Events:
+    """Collects the engine events of one operation (the on_event callback)."""
+
+    def __init__(self) -> None:
+        self.planned: dict[str, ResourceChange] = {}
+        self.done: set[str] = set()
+        self.failed: set[str] = set()
+        self.summary: dict[str, int] = {}
+        self.errors: list[str] = []
+
+    def __call__(self, event: Any) -> None:
+        if event.resource_pre_event is not None:
+            self._step(event.resource_pre_event.metadata)
+        if event.res_outputs_event is not None:
+            meta = event.res_outputs_event.metadata
+            self._step(meta)
+            self.done.add(meta.urn)
+        if event.res_op_failed_event is not None:
+            self.failed.add(event.res_op_failed_event.metadata.urn)
+        if event.summary_event is not None:
+            self.summary = _summary(event.summary_event.resource_changes)
+        diagnostic = event.diagnostic_event
+        if diagnostic is not None and diagnostic.severity == "error":
+            self.errors.append(diagnostic.message.strip())
+
+    def _step(self, meta: Any) -> None:
+        op = str(getattr(meta.op, "value", meta.op))
+        diffs = tuple(sorted(meta.diffs or meta.detailed_diff or ()))
+        if op == "refresh" and not diffs:
+            return
+        if op in _UNCHANGED - {"refresh"} or meta.type == "pulumi:pulumi:Stack":
+            return
+        name = meta.urn.rsplit("::", 1)[-1]
+        self.planned[meta.urn] = ResourceChange(
+            "update" if op == "refresh" else op, meta.type, name, meta.urn, diffs
+        )
+
+    def changes(self) -> tuple[ResourceChange, ...]:
+        return tuple(sorted(self.planned.values(), key=lambda c: (c.type, c.name, c.op)))
+
+
+def _select(workspace: Workspace, stack: str, *, create: bool = False) -> auto.Stack:
+    options = auto.LocalWorkspaceOptions(work_dir=str(workspace.root), env_vars=workspace.env)
+    if create:
+        return auto.create_or_select_stack(
+            stack_name=stack, work_dir=str(workspace.root), opts=options
+        )
+    return auto.select_stack(stack_name=stack, work_dir=str(workspace.root), opts=options)
+
+
+def _summary(changes: Mapping[Any, int] | None) -> dict[str, int]:
+    return {str(getattr(op, "value", op)): int(n) for op, n in (changes or {}).items()}
+
+
+_ERROR_LINE = re.compile(r"error:\s*(.+)$", re.IGNORECASE)
+# How CommandError's text labels Pulumi's two streams
+_STREAM = re.compile(r"^\s*(stdout|stderr):")
+_NO_CHANGES_EXPECTED = re.compile(r"no changes were expected", re.IGNORECASE)
+_BACKEND_TEXTS = (
+    "problem logging in",
+    "failed to log in",
+    "unable to check if bucket",
+    "unable to open bucket",
+    "could not reach",
+    "getting user info",
+    "nocredentialproviders",
+    "pulumi_access_token",
+)
+_CLUSTER_TEXTS = (
+    "cluster is unreachable",
+    "unable to load kubernetes client configuration",
+    "unable to load schema information from the api server",
+    "failed to read kubeconfig",
+    "invalid kubeconfig",
+)
+_CLUSTER_CONTEXT = re.compile(r'context "[^"]*" does not exist', re.IGNORECASE)
+_PASSPHRASE_TEXTS = ("passphrase must be set", "incorrect passphrase")
+
+
+def _cause(exc: auto_errors.CommandError) -> str:
+    """The first `error:` line Pulumi printed, else its last non-empty line."""
+    lines = [_STREAM.sub("", ln).strip() for ln in str(exc).splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("code:")]
+    for line in lines:
+        match = _ERROR_LINE.match(line)
+        if match and not match.group(1).lower().startswith("update failed"):
+            return match.group(1).strip()
+    return lines[-1] if lines else ""
+
+
+@contextmanager
+def _translated(
+    workspace: Workspace, stack: str, operation: str, events: _Events, *, drift_ok: bool = False
+) -> Iterator[None]:
+    backend = workspace.backend.url
+    try:
+        yield
+    except FileNotFoundError as exc:
+        if "pulumi" not in str(exc):
+            raise
+        raise PulumiNotInstalled(
+            "the `pulumi` CLI is not installed or not on PATH",
+            hint="install a pinned version: curl -fsSL https://get.pulumi.com | sh -s -- "
+            "--version <version> (CI installs the version in .github/workflows/apply.yml)",
+        ) from None
+    except auto_errors.InvalidVersionError as exc:
+        raise PulumiNotInstalled(
+            f"the installed `pulumi` CLI cannot be used: {exc}",
+            hint="install the Pulumi CLI version pinned in .github/workflows/apply.yml",
+        ) from None
+    except auto_errors.CommandError as exc:
+        text = str(exc).lower()
+        if drift_ok and _NO_CHANGES_EXPECTED.search(text):
+            raise _DriftFound from None
+        raise _classify(exc, text, workspace, stack, operation, events, backend) from None
+
+
+def _classify(
+    exc: auto_errors.CommandError,
+    text: str,
+    workspace: Workspace,
+    stack: str,
+    operation: str,
+    events: _Events,
+    backend: str,
+) -> PulumiError:
+    cause = _cause(exc)
+    if isinstance(exc, auto_errors.ConcurrentUpdateError) or "currently locked by" in text:
+        return StackLocked(
+            f"stack {stack} is locked by another update: {cause}",
+            hint="wait for the running apply to finish and run again; if none runs, a killed "
+            f"job left a stale lock: a person checks and runs `pulumi cancel --stack {stack}` "
+            f"(see {DOCS}, 'Recovery'). Never retried automatically.",
+        )
+    if isinstance(exc, auto_errors.StackNotFoundError):
+        return StackNotFound(
+            f"Pulumi stack {stack} does not exist in the backend {backend}",
+            hint=f"`platform up --stack {stack}` creates it on its first apply; check that "
+            f"{BACKEND_ENV} names the backend that holds the state",
+        )
+    if any(t in text for t in _PASSPHRASE_TEXTS):
+        return SecretsUnavailable(
+            f"cannot decrypt the secrets of stack {stack}: {cause}",
+            hint="set PULUMI_CONFIG_PASSPHRASE (a secret of the stack's GitHub environment)",
+        )
+    if any(t in text for t in _BACKEND_TEXTS):
+        return BackendUnreachable(
+            f"cannot reach the Pulumi backend {backend}: {cause}",
+            hint=f"check {BACKEND_ENV}, the network and the backend's credentials "
+            "(AWS_* for s3://, PULUMI_ACCESS_TOKEN for Pulumi Cloud)",
+        )
+    if any(t in text for t in _CLUSTER_TEXTS) or _CLUSTER_CONTEXT.search(text):
+        return ClusterUnreachable(
+            f"cannot reach the Kubernetes cluster of stack {stack}: {cause}",
+            hint="set KUBECONFIG to a kubeconfig with the context named in "
+            "stacks/<stack>/stack.yaml (cluster.kubeContext) and check that "
+            "`kubectl --context <context> get namespaces` answers",
+        )
+    if isinstance(
+        exc,
+        auto_errors.CompilationError
+        | auto_errors.RuntimeError
+        | auto_errors.InlineSourceRuntimeError,
+    ):
+        return ProgramFailed(
+            f"the Pulumi program failed for stack {stack}: {cause}",
+            hint=f"run `platform check` and `platform preview --offline --stack {stack}`",
+        )
+    if operation == "up" and events.done:
+        applied = len(events.done)
+        return UpdateFailed(
+            f"pulumi up failed half-way for stack {stack}: {applied} resource "
+            f"operation{'s' if applied != 1 else ''} completed before: {cause}",
+            hint="the state records what was applied; fix the cause and run the apply again. "
+            f"If the job was killed rather than failed, see {DOCS}, 'Recovery'.",
+        )
+    return UpdateFailed(
+        f"pulumi {operation} failed for stack {stack}: {cause}",
+        hint="read Pulumi's output above; nothing is retried automatically",
+    )

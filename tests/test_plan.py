@@ -1,0 +1,422 @@
+"""`platform plan` on real git repositories: one base branch `main` and one feature
+branch per case folder in tests/data/plan/<case>/ (change.yaml says what the branch
+changes; expected.md is the golden PR comment)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from platform_cli import cli as cli_module
+from platform_cli.plan import Plan, PlanOptions, run_plan
+from platform_cli.plan_report import MARKER, JsonReporter, MarkdownReporter
+from tests.conftest import DATA, GIT_ENV, REPO, Run
+
+CASES = DATA / "plan"
+TODAY = "2026-06-01"
+CASE_NAMES = sorted(p.name for p in CASES.iterdir() if (p / "change.yaml").is_file())
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, **GIT_ENV, "HOME": str(cwd.parent / "home")}
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env=env
+    ).stdout.strip()
+
+
+def copy_repository(target: Path) -> Path:
+    """The bundled landscape as `platform check` reads it, clean at head."""
+    for top in ("landscape", "stacks", "policies"):
+        shutil.copytree(
+            REPO / top, target / top, ignore=shutil.ignore_patterns("*.py", "__pycache__")
+        )
+    (target / ".github").mkdir()
+    shutil.copy(REPO / ".github" / "CODEOWNERS", target / ".github" / "CODEOWNERS")
+    # Old modification times: no index entry is "racily clean", so git has no reason
+    # to rewrite the index when it looks at the work tree
+    for path in target.rglob("*"):
+        os.utime(path, (1_600_000_000, 1_600_000_000))
+    git(target, "init", "-q", "-b", "main")
+    git(target, "add", "-A")
+    git(target, "commit", "-q", "-m", "Add the landscape")
+    return target
+
+
+def apply_change(root: Path, case: Path) -> None:
+    """Edit the work tree as change.yaml says."""
+    change: dict[str, Any] = yaml.safe_load((case / "change.yaml").read_text())
+    for path, source in change.get("write", {}).items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(case / source, root / path)
+    for path, pairs in change.get("replace", {}).items():
+        text = (root / path).read_text()
+        for old, new in pairs:
+            assert old in text, (path, old)
+            text = text.replace(old, new, 1)
+        (root / path).write_text(text)
+    for path in change.get("delete", []):
+        (root / path).unlink()
+    for old, new in change.get("rename", {}).items():
+        (root / new).parent.mkdir(parents=True, exist_ok=True)
+        (root / old).rename(root / new)
+
+
+@pytest.fixture(scope="module")
+def plan_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_repository(tmp_path_factory.mktemp("plan") / "repo")
+    for name in CASE_NAMES:
+        git(root, "switch", "-q", "-c", name, "main")
+        apply_change(root, CASES / name)
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", name)
+    git(root, "switch", "-q", "main")
+    return root
+
+
+def make_plan(root: Path, head: str | None, base: str = "main") -> Plan:
+    return run_plan(PlanOptions(root, base, head, datetime.date.fromisoformat(TODAY)))
+
+
+@pytest.fixture(scope="module")
+def plans(plan_repo: Path) -> Callable[[str], Plan]:
+    """Each case's plan against main, built once for the module."""
+    cache: dict[str, Plan] = {}
+
+    def _plan(case: str) -> Plan:
+        if case not in cache:
+            cache[case] = make_plan(plan_repo, case)
+        return cache[case]
+
+    return _plan
+
+
+def as_json(plan: Plan) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(JsonReporter().render(plan))
+    return result
+
+
+def codes(plan: dict[str, Any]) -> list[str]:
+    return [r["code"] for r in plan["risks"]]
+
+
+def shards(plan: dict[str, Any]) -> list[str]:
+    return [a["name"] for a in plan["affectedStacks"]]
+
+
+def reviewers(plan: dict[str, Any]) -> list[str]:
+    return [r["owner"] for r in plan["reviewers"]]
+
+
+def kube(plan: dict[str, Any], stack: str = "prod") -> dict[str, str]:
+    (entry,) = [k for k in plan["kubernetes"] if k["stack"] == stack]
+    return {f"{c['kind']} {c['namespace']}/{c['name']}": c["action"] for c in entry["changes"]}
+
+
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_markdown_golden(
+    case: str, plans: Callable[[str], Plan], golden: Callable[[Path, str], None]
+) -> None:
+    plan = plans(case)
+    assert plan.exit_code == 0, plan.errors
+    text = MarkdownReporter().render(plan)
+    assert text.startswith(MARKER + "\n")
+    golden(CASES / case / "expected.md", text)
+
+
+def test_markdown_from_the_command_line(
+    plan_repo: Path, run: Callable[[list[str]], Run], golden: Callable[[Path, str], None]
+) -> None:
+    result = run(
+        [
+            "plan",
+            "--root",
+            str(plan_repo),
+            "--base",
+            "main",
+            "--head",
+            "add-vm",
+            "--format",
+            "markdown",
+            "--today",
+            TODAY,
+        ]
+    )
+    assert result.exit_code == 0
+    golden(CASES / "add-vm" / "expected.md", result.stdout)
+
+
+def test_add_vm(plans: Callable[[str], Plan]) -> None:
+    plan = as_json(plans("add-vm"))
+    assert plan["passed"] is True
+    (change,) = plan["landscapeChanges"]
+    assert (change["action"], change["kind"], change["name"]) == ("add", "Server", "pbx-3")
+    assert change["summary"] == ["new: 4 vCPU, 8Gi memory, disk 100Gi, image ubuntu-24.04"]
+    # No NetworkPolicy: nothing declares a dependency on the new server yet
+    assert kube(plan) == {
+        "Service prod-call-center/pbx-3": "create",
+        "VirtualMachine prod-call-center/pbx-3": "create",
+    }
+    assert codes(plan) == []
+    # 4 vCPU x 1150 + 8 GiB x 290 + 100 GiB of ssd-encrypted x 16.5
+    assert plan["cost"]["delta"] == "8570.00"
+    assert plan["cost"]["shards"] == [
+        {
+            "stack": "prod",
+            "team": "call-center",
+            "before": plan["cost"]["shards"][0]["before"],
+            "after": plan["cost"]["shards"][0]["after"],
+            "delta": "8570.00",
+        }
+    ]
+    servers = [q for q in plan["quotas"] if q["key"] == "servers"]
+    assert [(q["team"], q["before"], q["after"], q["quota"]) for q in servers] == [
+        ("call-center", 4, 5, 6)
+    ]
+    assert reviewers(plan) == ["@dom-komfort/call-center", "@i-petrova"]
+    assert shards(plan) == ["prod.call-center"]
+
+
+def test_resize_database(plans: Callable[[str], Plan]) -> None:
+    plan = as_json(plans("resize-database"))
+    (change,) = plan["landscapeChanges"]
+    assert change["summary"] == ["instances 2 -> 3", "storage.size 50Gi -> 80Gi"]
+    (cluster,) = next(k for k in plan["kubernetes"] if k["stack"] == "prod")["changes"]
+    assert (cluster["kind"], cluster["action"]) == ("Cluster", "update")
+    assert [f["path"] for f in cluster["fields"]] == ["spec.instances", "spec.storage.size"]
+    assert codes(plan) == []
+    # 2 x 50 GiB -> 3 x 80 GiB of ssd-encrypted at 16.5, plus a third 2-vCPU/4-GiB instance
+    assert plan["cost"]["delta"] == "5770.00"
+    storage = next(q for q in plan["quotas"] if q["key"] == "storage")
+    assert storage["after"] - storage["before"] == 140 * 1024**3
+    assert reviewers(plan) == ["@dom-komfort/field-service", "@m-kuznetsov"]
+    assert shards(plan) == ["prod.field-service"]
+
+
+def test_delete_protected_database(plans: Callable[[str], Plan]) -> None:
+    plan = as_json(plans("delete-protected-database"))
+    assert plan["passed"] is True
+    assert [(r["code"], r["message"]) for r in plan["risks"]] == [
+        (
+            "delete-database",
+            "is deleted with its data; deletionProtection is on, so the apply refuses "
+            "until a change turns it off",
+        ),
+        (
+            "delete-depended-on",
+            "is deleted, but Service/analytics-bi (dropped at head) depended on it at base",
+        ),
+    ]
+    assert kube(plan)["Cluster prod-analytics/analytics-bi-db"] == "delete"
+    assert kube(plan)["Deployment prod-analytics/analytics-bi"] == "update"
+    assert plan["cost"]["delta"].startswith("-")
+    assert shards(plan) == ["prod.analytics", "prod.platform"]
+
+
+def test_change_image(plans: Callable[[str], Plan]) -> None:
+    plan = as_json(plans("change-image"))
+    (change,) = plan["landscapeChanges"]
+    assert change["fields"] == [
+        {
+            "path": "spec.image",
+            "old": "registry.dom-komfort.example/call-center/crm-api:3.15.2",
+            "new": "registry.dom-komfort.example/call-center/crm-api:3.16.0",
+        }
+    ]
+    assert kube(plan) == {"Deployment prod-call-center/crm-api": "update"}
+    assert codes(plan) == []
+    assert plan["cost"]["delta"] == "0.00"
+    # The providers' NetworkPolicies admit crm-api, so their shards are applied too
+    assert shards(plan) == [
+        "prod.billing",
+        "prod.call-center",
+        "prod.master-data",
+        "prod.platform",
+        "prod.service-desk",
+    ]
+
+
+def test_touch_waivers(plans: Callable[[str], Plan]) -> None:
+    plan = as_json(plans("touch-waivers"))
+    assert plan["landscapeChanges"] == []
+    assert [(r["code"], r["message"]) for r in plan["risks"]] == [
+        (
+            "waivers-changed",
+            "changes the waiver of LND005 for prod Service/resident-app-api: "
+            "expires: 2027-05-31 -> 2027-04-30",
+        )
+    ]
+    assert reviewers(plan) == ["@dom-komfort/architects"]
+    assert all(not k["changes"] for k in plan["kubernetes"])
+    assert plan["cost"]["delta"] == "0.00"
+    # The waivers decide what may be deployed: every shard is applied again
+    assert len(shards(plan)) == 22
+
+
+def test_rename_changes_no_resource(plans: Callable[[str], Plan]) -> None:
+    plan = as_json(plans("rename-file"))
+    assert plan["landscapeChanges"] == []
+    assert codes(plan) == []
+    assert plan["cost"]["delta"] == "0.00"
+    # Only the annotation that leads from a live object back to its file moves
+    changes = next(k for k in plan["kubernetes"] if k["stack"] == "prod")["changes"]
+    assert {c["action"] for c in changes} == {"update"}
+    assert {f["path"] for c in changes for f in c["fields"]} == {
+        "metadata.annotations.platform.dom-komfort.example/source"
+    }
+    assert plan["changedPaths"] == [
+        "stacks/prod/call-center/pbx-2.yaml",
+        "stacks/prod/call-center/telephony/pbx-2.yaml",
+    ]
+
+
+def test_head_between_two_commits(plan_repo: Path) -> None:
+    base = git(plan_repo, "rev-parse", "change-image~1")
+    plan = as_json(make_plan(plan_repo, "change-image", base=base))
+    assert plan["base"]["sha"] == base
+    assert plan["head"]["sha"] == git(plan_repo, "rev-parse", "change-image")
+    assert [c["name"] for c in plan["landscapeChanges"]] == ["crm-api"]
+
+
+def test_json_money_is_a_string(plan_repo: Path, run: Callable[[list[str]], Run]) -> None:
+    result = run(
+        [
+            "plan",
+            "--root",
+            str(plan_repo),
+            "--base",
+            "main",
+            "--head",
+            "add-vm",
+            "--format",
+            "json",
+            "--today",
+            TODAY,
+        ]
+    )
+    document = json.loads(result.stdout)
+    assert document["cost"]["delta"] == "8570.00"
+    assert sorted(document) == [
+        "affectedStacks",
+        "base",
+        "changedPaths",
+        "cost",
+        "findings",
+        "head",
+        "kubernetes",
+        "landscapeChanges",
+        "passed",
+        "quotas",
+        "reviewers",
+        "risks",
+        "verdict",
+        "version",
+    ]
+
+
+# --- The working tree, the index and HEAD stay as they were --------------------------
+
+
+@pytest.fixture
+def work_repo(tmp_path: Path) -> Path:
+    root = copy_repository(tmp_path / "repo")
+    git(root, "switch", "-q", "-c", "feature")
+    apply_change(root, CASES / "resize-database")
+    git(root, "commit", "-q", "-am", "Resize dispatch-db")
+    return root
+
+
+def _state(root: Path) -> tuple[str, str, bytes]:
+    return (
+        git(root, "status", "--porcelain", "--untracked-files=all"),
+        git(root, "rev-parse", "HEAD"),
+        (root / ".git" / "index").read_bytes(),
+    )
+
+
+def test_plan_leaves_work_tree_index_and_head_untouched(
+    work_repo: Path, run: Callable[[list[str]], Run]
+) -> None:
+    # Uncommitted work of every sort: staged, unstaged, untracked
+    crm = work_repo / "stacks/prod/call-center/crm-api.yaml"
+    crm.write_text(crm.read_text().replace("crm-api:3.15.2", "crm-api:3.16.0"))
+    git(work_repo, "add", str(crm))
+    apply_change(work_repo, CASES / "add-vm")
+    waivers = work_repo / "policies/waivers.yaml"
+    waivers.write_text(waivers.read_text() + "# reviewed\n")
+    before = _state(work_repo)
+
+    result = run(["plan", "--root", str(work_repo), "--base", "main", "--today", TODAY])
+    assert result.exit_code == 0
+    assert "Database dispatch-db: instances 2 -> 3" in result.stdout
+    assert "+ Server pbx-3" in result.stdout
+    assert "[waivers-changed] policies/waivers.yaml" in result.stdout
+    assert _state(work_repo) == before
+
+    result = run(["plan", "--root", str(work_repo), "--base", "main", "--head", "feature"])
+    assert result.exit_code == 0
+    assert "pbx-3" not in result.stdout
+    assert _state(work_repo) == before
+
+
+def test_plan_leaves_a_stale_index_alone(work_repo: Path, run: Callable[[list[str]], Run]) -> None:
+    # Files whose modification time no longer matches the index: `git status` and
+    # `git diff` would refresh the index and write it back
+    for path in (work_repo / "stacks/prod/billing").iterdir():
+        os.utime(path)
+    index = (work_repo / ".git" / "index").read_bytes()
+    result = run(["plan", "--root", str(work_repo), "--base", "main", "--today", TODAY])
+    assert result.exit_code == 0
+    assert (work_repo / ".git" / "index").read_bytes() == index
+
+
+def test_head_with_errors_exits_1(work_repo: Path, run: Callable[[list[str]], Run]) -> None:
+    (work_repo / "stacks/prod/billing/payments-db.yaml").unlink()
+    result = run(
+        [
+            "plan",
+            "--root",
+            str(work_repo),
+            "--base",
+            "main",
+            "--format",
+            "markdown",
+            "--today",
+            TODAY,
+        ]
+    )
+    assert result.exit_code == 1
+    first = result.stdout.splitlines()[1]
+    assert first.startswith("❌ **Plan failed: the head has 2 errors**")
+    assert "**prod**: unavailable, the head has 2 errors." in result.stdout
+    assert "| `stacks/prod/billing/payments-api.yaml:44:17` | error | `ref-depends-on` |" in (
+        result.stdout
+    )
+    assert "still declared at head" in result.stdout
+
+
+def test_unknown_ref_is_a_usage_error(work_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli_module.main(["plan", "--root", str(work_repo), "--base", "no-such-branch"])
+    assert exit_info.value.code == 2
+    assert "platform: error: unknown revision 'no-such-branch'" in capsys.readouterr().err
+
+
+def test_not_a_git_repository_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "plain"
+    for top in ("landscape", "stacks"):
+        (root / top).mkdir(parents=True)
+    with pytest.raises(SystemExit) as exit_info:
+        cli_module.main(["plan", "--root", str(root), "--base", "main"])
+    assert exit_info.value.code == 2
+    assert "is not inside a git repository" in capsys.readouterr().err

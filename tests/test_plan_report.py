@@ -1,0 +1,260 @@
+"""The plan's renderers and its Kubernetes diff, on fabricated data (no git)."""
+
+from __future__ import annotations
+
+import copy
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from platform_cli.affected import Affected, Shard
+from platform_cli.diff import Change, FieldChange
+from platform_cli.findings import error, warning
+from platform_cli.plan import (
+    CostLine,
+    KubernetesStack,
+    ObjectChange,
+    Plan,
+    QuotaLine,
+    Reviewer,
+    Risk,
+    Snapshot,
+    diff_objects,
+)
+from platform_cli.plan_report import COMMENT_LIMIT, MARKER, MarkdownReporter, TextReporter
+
+
+def huge_plan(rows: int = 4000) -> Plan:
+    long = "registry.dom-komfort.example/team/" + "x" * 60
+    changes = tuple(
+        Change(
+            "change",
+            "Service",
+            f"svc-{i:05}",
+            "prod",
+            (FieldChange("spec.image", f"{long}:1.{i}", f"{long}:2.{i}"),),
+        )
+        for i in range(rows)
+    )
+    objects = tuple(
+        ObjectChange(
+            "update",
+            "apps/v1",
+            "Deployment",
+            "prod-team",
+            f"svc-{i:05}",
+            f"stacks/prod/team/svc-{i:05}.yaml",
+            (FieldChange("spec.template.spec.containers[app].image", "a" * 70, "b" * 70),),
+        )
+        for i in range(rows)
+    )
+    return Plan(
+        base=Snapshot("main", [], sha="a" * 40),
+        head=Snapshot("feature", [], sha="b" * 40),
+        changed_paths=tuple(f"stacks/prod/team/svc-{i:05}.yaml" for i in range(rows)),
+        changes=changes,
+        kubernetes=(KubernetesStack("prod", objects),),
+        risks=tuple(
+            Risk("delete-database", f"prod Database db-{i:05}", "is deleted with its data")
+            for i in range(rows // 4)
+        ),
+        costs=(CostLine("prod", "team", Decimal("100.00"), Decimal("250.50")),),
+        stack_costs=(CostLine("prod", "", Decimal("1000.00"), Decimal("1150.50")),),
+        unpriced=(),
+        price_sheet_changed=False,
+        quotas=tuple(
+            QuotaLine("prod", "team", key, 1, 2, 10, 10)
+            for key in ("cpu", "memory", "storage", "servers")
+        ),
+        reviewers=(Reviewer("@dom-komfort/team", ("stacks/prod/team/svc-00000.yaml",)),),
+        affected=(Affected(Shard("prod", "team"), ("stacks/prod/team/svc-00000.yaml",)),),
+        findings=(
+            *(
+                error(f"stacks/prod/team/svc-{i:05}.yaml", 3, 1, "schema", "bad | value")
+                for i in range(max(1, rows // 4))
+            ),
+            warning("stacks/prod/team/svc-00000.yaml", 1, 1, "file-name", "name"),
+        ),
+        waived=0,
+        base_errors=0,
+    )
+
+
+def _tables_are_whole(text: str) -> None:
+    """Every table has a header, a separator and rows of the same width."""
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("|"):
+            width = _cells(lines[i])
+            assert re.fullmatch(r"\|(---\|)+", lines[i + 1]), lines[i : i + 2]
+            i += 2
+            while i < len(lines) and lines[i].startswith("|"):
+                assert lines[i].endswith(" |"), lines[i]
+                assert _cells(lines[i]) == width, lines[i]
+                i += 1
+            assert lines[i] == "", "a table must end with a blank line"
+        i += 1
+
+
+def _cells(line: str) -> int:
+    return len(re.findall(r"(?<!\\)\|", line)) - 1
+
+
+def test_a_huge_plan_is_cut_cleanly_under_the_comment_limit() -> None:
+    plan = huge_plan()
+    text = MarkdownReporter().render(plan)
+    assert len(text) < COMMENT_LIMIT
+    assert text.startswith(MARKER + "\n❌ **Plan failed: the head has 1000 errors**")
+    _tables_are_whole(text)
+    assert text.count("<details>") == text.count("</details>")
+    notes = re.findall(r"… (\d+) more rows not shown; run `platform plan --format text`", text)
+    assert notes, "the cut must say so"
+    # Every section is there, even when the ones above it were cut
+    for heading in (
+        "### ⚠️ Risks",
+        "### Findings at head",
+        "### Landscape changes",
+        "### Kubernetes objects",
+        "### Cost per month",
+        "### Quotas",
+        "### Required reviewers",
+        "### Affected stacks",
+    ):
+        assert heading in text
+    # The short sections at the end are whole
+    assert "| prod | team | 100.00 RUB | 250.50 RUB | +150.50 RUB |" in text
+    assert "| `prod.team` | stacks/prod/team/svc-00000.yaml |" in text
+
+
+def test_the_text_format_is_never_cut() -> None:
+    text = TextReporter().render(huge_plan(rows=300))
+    assert "not shown" not in text
+    assert "~ Service svc-00299: image " in text
+    assert len(text.splitlines()) > 900
+
+
+def test_a_cell_never_breaks_the_table() -> None:
+    plan = huge_plan(rows=1)
+    text = MarkdownReporter().render(plan)
+    assert "bad \\| value" in text
+    _tables_are_whole(text)
+
+
+# --- Kubernetes diff and replacements --------------------------------------------------
+
+
+def _obj(api: str, kind: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    meta = {"name": name, "namespace": "prod-team", "annotations": {}}
+    return {"apiVersion": api, "kind": kind, "metadata": meta, "spec": spec}
+
+
+VM = _obj(
+    "kubevirt.io/v1",
+    "VirtualMachine",
+    "pbx-1",
+    {
+        "runStrategy": "Always",
+        "dataVolumeTemplates": [
+            {
+                "metadata": {"name": "pbx-1-root"},
+                "spec": {
+                    "source": {"registry": {"url": "docker://r/ubuntu:24.04"}},
+                    "storage": {"storageClassName": "ssd-encrypted"},
+                },
+            }
+        ],
+    },
+)
+
+
+def _edited(obj: dict[str, Any], *keys: Any, value: Any) -> dict[str, Any]:
+    out = copy.deepcopy(obj)
+    target = out
+    for key in keys[:-1]:
+        target = target[key]
+    target[keys[-1]] = value
+    return out
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "action", "reasons"),
+    [
+        (VM, _edited(VM, "spec", "runStrategy", value="Halted"), "update", ()),
+        (
+            VM,
+            _edited(
+                VM,
+                "spec",
+                "dataVolumeTemplates",
+                0,
+                "spec",
+                "storage",
+                "storageClassName",
+                value="hdd-encrypted",
+            ),
+            "replace",
+            ("spec.dataVolumeTemplates[*].spec.storage.storageClassName",),
+        ),
+        (
+            VM,
+            _edited(
+                VM,
+                "spec",
+                "dataVolumeTemplates",
+                0,
+                "spec",
+                "source",
+                value={"registry": {"url": "docker://r/debian:12"}},
+            ),
+            "replace",
+            ("spec.dataVolumeTemplates[*].spec.source",),
+        ),
+        (
+            _obj("postgresql.cnpg.io/v1", "Cluster", "db", {"storage": {"storageClass": "ssd"}}),
+            _obj(
+                "postgresql.cnpg.io/v1",
+                "Cluster",
+                "db",
+                {"storage": {"storageClass": "ssd-encrypted"}},
+            ),
+            "replace",
+            ("spec.storage.storageClass",),
+        ),
+        (
+            _obj("apps/v1", "Deployment", "api", {"selector": {"matchLabels": {"a": "1"}}}),
+            _obj("apps/v1", "Deployment", "api", {"selector": {"matchLabels": {"a": "2"}}}),
+            "replace",
+            ("spec.selector",),
+        ),
+        (
+            _obj("v1", "Service", "api", {"type": "ClusterIP"}),
+            _obj("v1", "Service", "api", {"type": "ExternalName"}),
+            "replace",
+            ("spec.type (to or from ExternalName)",),
+        ),
+        (
+            _obj("v1", "Service", "api", {"type": "ClusterIP"}),
+            _obj("v1", "Service", "api", {"type": "NodePort"}),
+            "update",
+            (),
+        ),
+    ],
+)
+def test_replacements(
+    old: dict[str, Any], new: dict[str, Any], action: str, reasons: tuple[str, ...]
+) -> None:
+    (change,) = diff_objects([old], [new])
+    assert (change.action, change.immutable) == (action, reasons)
+
+
+def test_identity_change_is_delete_and_create() -> None:
+    old = _obj("v1", "Service", "api", {"type": "ClusterIP"})
+    new = _obj("v1", "Service", "api-v2", {"type": "ClusterIP"})
+    assert [(c.action, c.name) for c in diff_objects([old], [new])] == [
+        ("delete", "api"),
+        ("create", "api-v2"),
+    ]
+    assert diff_objects([old], [copy.deepcopy(old)]) == []

@@ -1,12 +1,13 @@
 # Two commands set everything up on a fresh machine with Python 3.11+ and git:
-#   make demo   checks the bundled example landscape, renders prod and previews it offline
+#   make demo   checks the bundled example landscape, renders prod, previews it offline
+#               and walks through a pull request that asks for a VM
 #   make test   runs the whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint check-self clean
+.PHONY: demo test lint bench docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +19,7 @@ demo: $(STAMP)
 	$(BIN)/platform check
 	$(BIN)/platform render --stack prod --out build/manifests/prod
 	$(BIN)/platform preview --offline --stack prod
+	scripts/demo-pr.sh
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -27,5 +29,15 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Benchmarks at 1,000, 10,000 and 50,000 resources; rewrites docs/performance.md.
+# Takes a while (tens of minutes on two cores); SIZES=1000,10000 for a shorter run.
+SIZES ?= 1000,10000,50000
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run --sizes $(SIZES)
+
+docs: $(STAMP)
+	$(BIN)/python -m platform_cli.docgen .
+	$(BIN)/platform policies --markdown > docs/policies.md
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build/manifests
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build

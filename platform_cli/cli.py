@@ -293,7 +293,9 @@ def plan(
     from platform_cli.plan import PlanOptions, run_plan
     from platform_cli.plan_report import PLAN_REPORTERS
 
-    options = PlanOptions(_root(root), base, head, today.date() if today else None)
+    options = PlanOptions(
+        _root(root), base, head, today.date() if today else None, DocumentCache.default()
+    )
     result = run_plan(options)
     click.echo(PLAN_REPORTERS[fmt]().render(result), nl=False)
     sys.exit(result.exit_code)

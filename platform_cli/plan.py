@@ -25,6 +25,7 @@ from typing import Any
 
 from platform_cli import owners
 from platform_cli.affected import Affected, Shard, affected_shards
+from platform_cli.cache import DocumentCache
 from platform_cli.check import evaluate_files
 from platform_cli.diff import Change, FieldChange, diff_landscapes, field_changes
 from platform_cli.findings import Finding, Level
@@ -300,12 +301,17 @@ class Plan:
 
 
 def build_plan(
-    base: Snapshot, head: Snapshot, changed_paths: Iterable[str], today: datetime.date
+    base: Snapshot,
+    head: Snapshot,
+    changed_paths: Iterable[str],
+    today: datetime.date,
+    cache: DocumentCache | None = None,
 ) -> Plan:
-    """The plan of the change from `base` to `head`. Pure: no git, no filesystem."""
+    """The plan of the change from `base` to `head`. Pure: no git, no filesystem
+    (a cache only saves parsing files whose bytes were parsed before)."""
     paths = tuple(sorted(set(changed_paths)))
-    base_eval = evaluate_files(base.files, today)
-    head_eval = evaluate_files(head.files, today)
+    base_eval = evaluate_files(base.files, today, cache=cache)
+    head_eval = evaluate_files(head.files, today, cache=cache)
     old, new = base_eval.loaded.landscape, head_eval.loaded.landscape
     base_errors = [f for f in [*base.findings, *base_eval.findings] if f.level is Level.ERROR]
     head_findings = sorted([*head.findings, *head_eval.findings])
@@ -693,6 +699,7 @@ class PlanOptions:
     base: str
     head: str | None = None  # None: the working tree
     today: datetime.date | None = None
+    cache: DocumentCache | None = None
 
 
 def run_plan(options: PlanOptions) -> Plan:
@@ -717,4 +724,4 @@ def run_plan(options: PlanOptions) -> Plan:
             changed = repo.changed_paths(base_rev, head_rev)
     finally:
         repo.close()
-    return build_plan(base, head, changed, options.today or datetime.date.today())
+    return build_plan(base, head, changed, options.today or datetime.date.today(), options.cache)

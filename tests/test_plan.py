@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from platform_cli import cli as cli_module
+from platform_cli.cache import DocumentCache
 from platform_cli.plan import Plan, PlanOptions, run_plan
 from platform_cli.plan_report import MARKER, JsonReporter, MarkdownReporter
 from tests.conftest import DATA, GIT_ENV, REPO, Run
@@ -420,3 +421,18 @@ def test_not_a_git_repository_is_a_usage_error(
         cli_module.main(["plan", "--root", str(root), "--base", "main"])
     assert exit_info.value.code == 2
     assert "is not inside a git repository" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_plan_with_a_cache_is_identical_to_one_without(
+    case: str, plan_repo: Path, plans: Callable[[str], Plan], tmp_path: Path
+) -> None:
+    store = DocumentCache(tmp_path / "cache")
+    options = PlanOptions(plan_repo, "main", case, datetime.date.fromisoformat(TODAY), store)
+    cold = run_plan(options)
+    warm = run_plan(options)
+    assert store.hits > 0
+    without = JsonReporter().render(plans(case))
+    assert JsonReporter().render(cold) == without
+    assert JsonReporter().render(warm) == without
+    assert MarkdownReporter().render(warm) == MarkdownReporter().render(plans(case))

@@ -1,7 +1,8 @@
 """The `platform` command: parse options, call one core function, report, exit.
 
 Exit codes: 0 success, 1 errors found (or an expected failure), 2 usage error,
-70 an unexpected bug (the traceback is saved to a file), 130 interrupted.
+3 drift found (`drift`), 4 the Pulumi stack is locked by another update, 70 an
+unexpected bug (the traceback is saved to a file), 130 interrupted.
 """
 
 from __future__ import annotations

@@ -107,8 +107,14 @@ def test_render_of_an_unknown_stack_is_a_usage_error(capsys: pytest.CaptureFixtu
     assert "unknown stack 'prd'" in capsys.readouterr().err
 
 
-def test_preview_needs_offline_for_now(capsys: pytest.CaptureFixture[str]) -> None:
+def test_real_preview_of_a_whole_stack_points_to_shards_or_offline(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A real preview runs per shard (`prod.billing`); a whole landscape stack is only
+    previewed offline, and the error says both."""
     with pytest.raises(SystemExit) as exc:
         cli_module.main(["preview", "--stack", "prod", "--root", str(REPO)])
     assert exc.value.code == 2
-    assert "--offline" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--offline" in err
+    assert "'prod' is a landscape stack, not a Pulumi stack" in err

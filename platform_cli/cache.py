@@ -5,7 +5,7 @@ share almost every file. A file's git blob id (SHA-1 of its bytes) names its con
 exactly, so a document parsed once is served again for the same bytes, in any branch,
 revision or working tree. Nothing can be stale: a changed file has another id.
 
-Entries live in pack files of JSON lines, one pack written per run, because tens of
+Entries live in pack files of lines `<blob id> <SHA-256> <JSON>`, one pack written per run, because tens of
 thousands of small files cost more to create than the parsing they save. Packs are
 merged when there are more than `MAX_PACKS`, keeping the entries the run used.
 
@@ -38,7 +38,7 @@ from typing import Any
 
 from platform_cli import __version__
 
-FORMAT = 1
+FORMAT = 2
 MAX_PACKS = 8
 # The modules whose behaviour decides what a cached document holds
 _PRODUCERS = ("loader.py", "schema.py", "landscape.py", "cache.py")
@@ -151,7 +151,7 @@ class DocumentCache:
                 raw = pack.read_bytes()
             except OSError:
                 continue  # merged away by another run meanwhile
-            for line in raw.splitlines():
+            for line in raw.split(b"\n"):
                 entry = _verified(line)
                 if entry is not None:
                     index[entry[0]] = entry[1]
@@ -161,10 +161,7 @@ class DocumentCache:
     def _write_pack(self, entries: dict[str, str]) -> Path | None:
         if not entries:
             return None
-        lines = [
-            json.dumps({"format": FORMAT, "blob": b, "sha256": _sha256(p), "data": p})
-            for b, p in sorted(entries.items())
-        ]
+        lines = [f"{b} {_sha256(p)} {p}" for b, p in sorted(entries.items())]
         name = uuid.uuid4().hex
         pack = self.folder / f"{name}.pack"
         temporary = self.folder / f".tmp-{name}"
@@ -181,17 +178,18 @@ class DocumentCache:
 
 
 def _verified(line: bytes) -> tuple[str, str] | None:
-    """(blob, payload) of a pack line whose checksum holds, else None."""
-    try:
-        entry = json.loads(line)
-        blob, payload = entry["blob"], entry["data"]
-        if entry.get("format") != FORMAT or not isinstance(blob, str):
-            return None
-        if not isinstance(payload, str) or _sha256(payload) != entry.get("sha256"):
-            return None
-    except (ValueError, KeyError, TypeError, AttributeError):
+    """(blob, payload) of a pack line `<blob> <sha256 of payload> <payload>` whose
+    checksum holds, else None. The payload is JSON, which never holds a raw newline."""
+    parts = line.split(b" ", 2)
+    if len(parts) != 3 or len(parts[0]) != 40:
         return None
-    return blob, payload
+    blob, digest, payload = parts
+    if hashlib.sha256(payload).hexdigest().encode() != digest:
+        return None
+    try:
+        return blob.decode("ascii"), payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _sha256(text: str) -> str:

@@ -65,12 +65,15 @@ def evaluate_files(
     today: datetime.date,
     progress: Progress = SILENT,
     cache: DocumentCache | None = None,
+    *,
+    policies: bool = True,
 ) -> Evaluation:
     """Every finding for a set of files: the pure core of `platform check`.
 
     Stages: load (YAML, layout, schemas), references, policies with their waivers,
     then the CODEOWNERS comparison. Text files such as CODEOWNERS are not loaded as
-    landscape documents, only compared.
+    landscape documents, only compared. With `policies=False` only the first two run:
+    enough to know whether a landscape is sound enough to render (a plan's base).
     """
     texts = {f.path: f for f in files if f.path in OPTIONAL_TEXT_FILES}
     documents = [f for f in files if f.path not in texts]
@@ -79,6 +82,8 @@ def evaluate_files(
     progress.finish()
     findings = loaded.findings + references.check(loaded)
     landscape = loaded.landscape
+    if not policies:
+        return Evaluation(loaded, findings, [])
     results = policy_engine.evaluate(landscape, today)
     outcome = waivers.apply(landscape, results, today, policy_engine.policies_by_id())
     findings += outcome.findings

@@ -7,6 +7,7 @@ documents that passed the schema, so their properties may trust the shape of `sp
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -25,15 +26,17 @@ class Entity:
     kind: ClassVar[str]
     doc: Document
 
-    @property
+    # Cached: policies, references and the renderer read these hundreds of thousands
+    # of times on a large landscape, and the document never changes.
+    @functools.cached_property
     def name(self) -> str:
         return str(self.doc.data["metadata"]["name"])
 
-    @property
+    @functools.cached_property
     def metadata(self) -> Mapping[str, Any]:
         return self.doc.data["metadata"]
 
-    @property
+    @functools.cached_property
     def spec(self) -> Mapping[str, Any]:
         return self.doc.data["spec"]
 
@@ -123,11 +126,11 @@ class Resource(Entity):
 
     stack: str = field(default="")
 
-    @property
+    @functools.cached_property
     def team(self) -> str:
         return str(self.metadata["team"])
 
-    @property
+    @functools.cached_property
     def system(self) -> str:
         return str(self.metadata["system"])
 

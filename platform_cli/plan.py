@@ -310,7 +310,9 @@ def build_plan(
     """The plan of the change from `base` to `head`. Pure: no git, no filesystem
     (a cache only saves parsing files whose bytes were parsed before)."""
     paths = tuple(sorted(set(changed_paths)))
-    base_eval = evaluate_files(base.files, today, cache=cache)
+    # The base only needs to be sound enough to render and compare: its policy
+    # findings are not part of the plan, so they are not computed.
+    base_eval = evaluate_files(base.files, today, cache=cache, policies=False)
     head_eval = evaluate_files(head.files, today, cache=cache)
     old, new = base_eval.loaded.landscape, head_eval.loaded.landscape
     base_errors = [f for f in [*base.findings, *base_eval.findings] if f.level is Level.ERROR]
@@ -324,8 +326,18 @@ def build_plan(
         | {c.stack for c in changes if c.stack}
         | {c.name for c in changes if c.kind == "Stack"}
     )
+    # Only the affected shards can render differently (see affected.py), so only their
+    # objects are rendered: the cost follows the change, not the size of the stack.
     kubernetes = tuple(
-        _kubernetes(stack, old, new, len(base_errors), len(head_errors)) for stack in touched_stacks
+        _kubernetes(
+            stack,
+            old,
+            new,
+            len(base_errors),
+            len(head_errors),
+            {a.shard.team for a in affected if a.shard.stack == stack},
+        )
+        for stack in touched_stacks
     )
     price_sheet_changed = _price_data(old) != _price_data(new)
     cost_scope, quota_scope = _scopes(old, new, changes, price_sheet_changed)
@@ -351,7 +363,12 @@ def build_plan(
 
 
 def _kubernetes(
-    stack: str, old: Landscape, new: Landscape, base_errors: int, head_errors: int
+    stack: str,
+    old: Landscape,
+    new: Landscape,
+    base_errors: int,
+    head_errors: int,
+    teams: set[str],
 ) -> KubernetesStack:
     """Render one stack on both sides and diff the objects. A side with errors is not
     rendered: its objects would be a guess."""
@@ -364,7 +381,7 @@ def _kubernetes(
         if stack not in landscape.stacks:
             sides.append([])
             continue
-        rendered = render_stack(landscape, stack)
+        rendered = render_stack(landscape, stack, teams)
         if rendered.failed:
             errors = [f for f in rendered.findings if f.level is Level.ERROR]
             first = errors[0]

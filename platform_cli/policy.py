@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,12 +128,18 @@ class Context:
             index.setdefault((resource.team, resource.stack), []).append(resource)
         return index
 
-    def resources(self) -> Iterator[tuple[Resource, Stack, System | None]]:
+    def resources(self) -> list[tuple[Resource, Stack, System | None]]:
         """Every resource whose stack is declared, with its stack and system."""
+        return self._resources
+
+    @functools.cached_property
+    def _resources(self) -> list[tuple[Resource, Stack, System | None]]:
         land = self.landscape
+        found = []
         for stack_name in sorted(land.resources):
             stack = land.stacks.get(stack_name)
             if stack is None:
                 continue
             for resource in land.resources[stack_name].values():
-                yield resource, stack, land.systems.get(resource.system)
+                found.append((resource, stack, land.systems.get(resource.system)))
+        return found

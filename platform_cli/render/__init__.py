@@ -8,7 +8,7 @@ databases, services and servers by name). `render_tree(root, stack)` is the same
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,8 +75,11 @@ def object_id(obj: Manifest) -> tuple[str, str, str, str]:
     return (obj["apiVersion"], obj["kind"], meta.get("namespace", ""), meta["name"])
 
 
-def render_stack(landscape: Landscape, stack_name: str) -> Rendered:
-    """Every object of a stack. The landscape must be free of check errors."""
+def render_stack(
+    landscape: Landscape, stack_name: str, teams: Collection[str] | None = None
+) -> Rendered:
+    """Every object of a stack, or of the given teams' shards of it. The landscape must
+    be free of check errors."""
     stack = landscape.stacks.get(stack_name)
     if stack is None:
         raise UsageError(
@@ -87,13 +90,14 @@ def render_stack(landscape: Landscape, stack_name: str) -> Rendered:
     by_team: dict[str, list[Resource]] = {}
     for resource in landscape.in_stack(stack_name).values():
         by_team.setdefault(resource.team, []).append(resource)
-    teams = sorted(
+    selected = sorted(
         name
         for name, team in landscape.teams.items()
-        if name in by_team or team.quota(stack_name) is not None
+        if (name in by_team or team.quota(stack_name) is not None)
+        and (teams is None or name in teams)
     )
     objects: list[Manifest] = []
-    for name in teams:
+    for name in selected:
         resources = sorted(by_team.get(name, []), key=lambda r: (_KIND_ORDER[r.kind], r.name))
         has_servers = any(isinstance(r, Server) for r in resources)
         objects += render_team(landscape.teams[name], ctx, has_servers)

@@ -20,13 +20,15 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from platform_cli import schema
+
+if TYPE_CHECKING:
+    from platform_cli.gitrepo import Revision
 from platform_cli.check import evaluate_files
 from platform_cli.errors import UsageError
 from platform_cli.findings import Finding, Level
-from platform_cli.gitrepo import GitRepository, Revision
 from platform_cli.landscape import Loaded, load
 from platform_cli.model import Landscape, Stack, System
 from platform_cli.policy import Parameters
@@ -568,6 +570,8 @@ def new_findings(
 
 def request_resource(request: NewRequest) -> NewResult:
     """`platform new`: build, validate and write (or commit on a branch) one resource."""
+    from platform_cli.gitrepo import GitRepository  # only --branch needs git
+
     repo = GitRepository(request.root) if request.branch else None
     try:
         if repo is not None:

@@ -15,15 +15,18 @@ import json
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
 
 from platform_cli.findings import Finding, error
 from platform_cli.loader import Document
+
+if TYPE_CHECKING:
+    # jsonschema only explains invalid documents; it is imported when one turns up,
+    # so a clean check does not pay for importing it.
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 KINDS = (
     "Team",
@@ -67,6 +70,9 @@ def load_schemas() -> dict[str, dict[str, Any]]:
 
 @functools.cache
 def _validator(kind: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
     schemas = load_schemas()
     registry: Registry[Any] = Registry().with_resources(
         (s["$id"], Resource.from_contents(s)) for s in schemas.values()

@@ -17,6 +17,7 @@ dicts, and cost and quota figures are computed for the shards the change can mov
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -271,6 +272,9 @@ class Plan:
     findings: tuple[Finding, ...]  # at head
     waived: int
     base_errors: int
+    # The Pulumi stack with the most resources at head, and how many: previews and
+    # updates grow with a stack's size, so reviewers see when a shard grows large
+    largest: tuple[str, int] | None = None
 
     @property
     def errors(self) -> list[Finding]:
@@ -356,10 +360,19 @@ def build_plan(
         quotas=tuple(_quotas(old, new, quota_scope)),
         reviewers=tuple(_reviewers(old, new, paths)),
         affected=tuple(affected),
+        largest=_largest_shard(new),
         findings=tuple(head_findings),
         waived=len(head_eval.waived),
         base_errors=len(base_errors),
     )
+
+
+def _largest_shard(landscape: Landscape) -> tuple[str, int] | None:
+    sizes = Counter(Shard(r.stack, r.team) for r in landscape.all_resources())
+    if not sizes:
+        return None
+    shard, count = min(sizes.items(), key=lambda item: (-item[1], item[0]))
+    return shard.name, count
 
 
 def _kubernetes(

@@ -424,12 +424,17 @@ class MarkdownReporter:
         return Block("### Required reviewers", [], ("reviewer", "for"), rows)
 
     def _affected(self, plan: Plan) -> Block:
+        largest = (
+            [f"Largest Pulumi stack at head: {_code(plan.largest[0])} with "
+             f"{_plural(plan.largest[1], 'resource')}."]
+            if plan.largest else []
+        )  # fmt: skip
         if not plan.affected:
-            return Block("### Affected stacks", ["No Pulumi stack is affected."])
+            return Block("### Affected stacks", ["No Pulumi stack is affected.", *largest])
         rows = [_row(_code(a.shard.name), _cell(", ".join(a.reasons))) for a in plan.affected]
         return Block(
             "### Affected stacks",
-            ["The Pulumi stacks the apply step updates after the merge."],
+            ["The Pulumi stacks the apply step updates after the merge.", *largest],
             ("stack", "because of"),
             rows,
             _folded(len(rows), f"{_plural(len(rows), 'stack')}"),
@@ -558,6 +563,11 @@ class TextReporter:
         lines += [f"  {r.owner}: {', '.join(r.paths)}" for r in plan.reviewers] or ["  none"]
         lines += ["", "Affected stacks:"]
         lines += [f"  {a.shard.name}: {', '.join(a.reasons)}" for a in plan.affected] or ["  none"]
+        if plan.largest:
+            lines.append(
+                f"Largest Pulumi stack at head: {plan.largest[0]} "
+                f"({_plural(plan.largest[1], 'resource')})"
+            )
         return "\n".join(lines) + "\n"
 
 
@@ -682,6 +692,9 @@ class JsonReporter:
                 }
                 for a in plan.affected
             ],
+            "largestStack": (
+                {"name": plan.largest[0], "resources": plan.largest[1]} if plan.largest else None
+            ),
         }
         return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
 

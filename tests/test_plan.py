@@ -305,6 +305,7 @@ def test_json_money_is_a_string(plan_repo: Path, run: Callable[[list[str]], Run]
     )
     document = json.loads(result.stdout)
     assert document["cost"]["delta"] == "8570.00"
+    assert document["largestStack"] == {"name": "prod.call-center", "resources": 11}
     assert sorted(document) == [
         "affectedStacks",
         "base",
@@ -314,6 +315,7 @@ def test_json_money_is_a_string(plan_repo: Path, run: Callable[[list[str]], Run]
         "head",
         "kubernetes",
         "landscapeChanges",
+        "largestStack",
         "passed",
         "quotas",
         "reviewers",

@@ -54,6 +54,7 @@ RISK_CODES = (
     "shrink-storage",
     "major-version",
     "replacement",
+    "quota-raised",
     "waivers-changed",
     "policies-changed",
     "schemas-changed",
@@ -358,7 +359,7 @@ def build_plan(
         unpriced=unpriced,
         price_sheet_changed=price_sheet_changed,
         quotas=tuple(_quotas(old, new, quota_scope)),
-        reviewers=tuple(_reviewers(old, new, paths)),
+        reviewers=tuple(_reviewers(old, new, paths, changes)),
         affected=tuple(affected),
         largest=_largest_shard(new),
         findings=tuple(head_findings),
@@ -531,10 +532,17 @@ def _quotas(old: Landscape, new: Landscape, scope: set[Shard]) -> list[QuotaLine
     return lines
 
 
-def _reviewers(old: Landscape, new: Landscape, paths: tuple[str, ...]) -> list[Reviewer]:
+def _reviewers(
+    old: Landscape, new: Landscape, paths: tuple[str, ...], changes: list[Change]
+) -> list[Reviewer]:
     """The owners of the changed paths by the base's CODEOWNERS rules (GitHub applies
     the base branch's file to a pull request), plus the architects for architecture
-    files. The head's rules stand in when the base has no policy configuration."""
+    files and for raised quotas. The head's rules stand in when the base has no policy
+    configuration.
+
+    A team file lists the team and the architects, and GitHub accepts any one listed
+    owner, so a team could approve its own quota; naming the architects here, with
+    the `quota-raised` risk, is what tells the reviewer that they must approve."""
     table = owners.rules(old) or owners.rules(new)
     config = old.config or new.config
     by_owner: dict[str, set[str]] = {}
@@ -545,6 +553,9 @@ def _reviewers(old: Landscape, new: Landscape, paths: tuple[str, ...]) -> list[R
         for path in paths:
             if path.startswith(ARCHITECT_PREFIXES):
                 by_owner.setdefault(config.architects, set()).add(path)
+        for change in changes:
+            if _raised_quotas(change):
+                by_owner.setdefault(config.architects, set()).add(change.entity.path)
     return [Reviewer(owner, tuple(sorted(by_owner[owner]))) for owner in sorted(by_owner)]
 
 
@@ -582,9 +593,37 @@ def _risks(
                         + " cannot change in place",
                     )
                 )
+    for change in changes:
+        raised = _raised_quotas(change)
+        if raised:
+            risks.append(
+                Risk(
+                    "quota-raised",
+                    f"Team {change.name}",
+                    "raises its quota: " + ", ".join(raised) + "; the architects must approve",
+                )
+            )
     risks += _architecture_risks(old, new, paths)
     order = {code: i for i, code in enumerate(RISK_CODES)}
     return sorted(risks, key=lambda r: (order[r.code], r.subject))
+
+
+def _raised_quotas(change: Change) -> list[str]:
+    """`stack.key old -> new` for every quota of a team that grows (or appears)."""
+    if change.kind != "Team" or change.action == "remove":
+        return []
+    old = change.old.spec["quotas"] if change.old is not None else {}
+    new = change.entity.spec["quotas"]
+    raised = []
+    for stack in sorted(new):
+        for key in QUOTA_KEYS:
+            after = parse_quota(key, new[stack][key])
+            before_raw = old.get(stack, {}).get(key)
+            before = parse_quota(key, before_raw) if before_raw is not None else 0
+            if after > before:
+                shown = "(none)" if before_raw is None else str(before_raw)
+                raised.append(f"{stack}.{key} {shown} -> {new[stack][key]}")
+    return raised
 
 
 def _dependents(

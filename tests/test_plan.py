@@ -245,6 +245,21 @@ def test_change_image(plans: Callable[[str], Plan]) -> None:
     ]
 
 
+def test_raise_quota_needs_the_architects(plans: Callable[[str], Plan]) -> None:
+    plan = as_json(plans("raise-quota"))
+    assert [(r["code"], r["subject"], r["message"]) for r in plan["risks"]] == [
+        (
+            "quota-raised",
+            "Team billing",
+            "raises its quota: prod.cpu 72 -> 172; the architects must approve",
+        )
+    ]
+    assert "@dom-komfort/architects" in reviewers(plan)
+    assert "@dom-komfort/billing" in reviewers(plan)
+    assert kube(plan)["ResourceQuota prod-billing/team-quota"] == "update"
+    assert shards(plan) == ["dev.billing", "prod.billing"]
+
+
 def test_touch_waivers(plans: Callable[[str], Plan]) -> None:
     plan = as_json(plans("touch-waivers"))
     assert plan["landscapeChanges"] == []

@@ -193,7 +193,12 @@ def render(root: Path | None, stack: str, out: Path | None, fmt: str) -> None:
     from platform_cli.render import render_tree
     from platform_cli.render.manifests import stream, write
 
-    rendered = render_tree(_root(root), stack)
+    rendered = render_tree(
+        _root(root),
+        stack,
+        progress.for_stream(sys.stderr, for_people=True),
+        DocumentCache.default(),
+    )
     for finding in rendered.findings:
         click.echo(
             f"{finding.location}: {finding.level} [{finding.rule}] {finding.message}", err=True
@@ -295,7 +300,12 @@ def plan(
     from platform_cli.plan_report import PLAN_REPORTERS
 
     options = PlanOptions(
-        _root(root), base, head, today.date() if today else None, DocumentCache.default()
+        _root(root),
+        base,
+        head,
+        today.date() if today else None,
+        DocumentCache.default(),
+        progress.for_stream(sys.stderr, for_people=fmt != "json"),
     )
     result = run_plan(options)
     click.echo(PLAN_REPORTERS[fmt]().render(result), nl=False)

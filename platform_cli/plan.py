@@ -38,6 +38,7 @@ from platform_cli.model import (
     Resource,
     Server,
 )
+from platform_cli.progress import SILENT, Progress
 from platform_cli.render import Manifest, object_id, render_stack
 from platform_cli.render.meta import SOURCE_ANNOTATION
 from platform_cli.sources import SourceFile, read_tree
@@ -311,14 +312,15 @@ def build_plan(
     changed_paths: Iterable[str],
     today: datetime.date,
     cache: DocumentCache | None = None,
+    progress: Progress = SILENT,
 ) -> Plan:
     """The plan of the change from `base` to `head`. Pure: no git, no filesystem
     (a cache only saves parsing files whose bytes were parsed before)."""
     paths = tuple(sorted(set(changed_paths)))
     # The base only needs to be sound enough to render and compare: its policy
     # findings are not part of the plan, so they are not computed.
-    base_eval = evaluate_files(base.files, today, cache=cache, policies=False)
-    head_eval = evaluate_files(head.files, today, cache=cache)
+    base_eval = evaluate_files(base.files, today, progress, cache=cache, policies=False)
+    head_eval = evaluate_files(head.files, today, progress, cache=cache)
     old, new = base_eval.loaded.landscape, head_eval.loaded.landscape
     base_errors = [f for f in [*base.findings, *base_eval.findings] if f.level is Level.ERROR]
     head_findings = sorted([*head.findings, *head_eval.findings])
@@ -769,6 +771,7 @@ class PlanOptions:
     head: str | None = None  # None: the working tree
     today: datetime.date | None = None
     cache: DocumentCache | None = None
+    progress: Progress = SILENT
 
 
 def run_plan(options: PlanOptions) -> Plan:
@@ -793,4 +796,5 @@ def run_plan(options: PlanOptions) -> Plan:
             changed = repo.changed_paths(base_rev, head_rev)
     finally:
         repo.close()
-    return build_plan(base, head, changed, options.today or datetime.date.today(), options.cache)
+    today = options.today or datetime.date.today()
+    return build_plan(base, head, changed, today, options.cache, options.progress)

@@ -12,10 +12,12 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from platform_cli.cache import DocumentCache
 from platform_cli.check import CheckOptions, run_check
 from platform_cli.errors import PlatformError, UsageError
 from platform_cli.findings import Finding, Level, error, has_errors
 from platform_cli.model import Database, Landscape, Resource, Server, Service
+from platform_cli.progress import SILENT, Progress
 from platform_cli.render.context import Context, consumers_of
 from platform_cli.render.database import render_database
 from platform_cli.render.meta import TEAM_LABEL, Manifest
@@ -150,11 +152,18 @@ def select_team(objects: Iterable[Manifest], team: str | None) -> list[Manifest]
     return [o for o in objects if o["metadata"]["labels"].get(TEAM_LABEL) == team]
 
 
-def render_tree(root: Path, stack_name: str) -> Rendered:
+def render_tree(
+    root: Path,
+    stack_name: str,
+    progress: Progress = SILENT,
+    cache: DocumentCache | None = None,
+) -> Rendered:
     """Load and check the landscape at `root`, then render one stack.
 
     Raises `LandscapeHasErrors` when the check or the rendering finds an error."""
-    result = run_check(CheckOptions(root=root, stacks=(stack_name,)))
+    result = run_check(
+        CheckOptions(root=root, stacks=(stack_name,), progress=progress, cache=cache)
+    )
     if result.failed:
         raise LandscapeHasErrors(result.findings)
     rendered = render_stack(result.landscape, stack_name)

@@ -12,7 +12,7 @@ import datetime
 import difflib
 import functools
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -94,23 +94,57 @@ def validate(kind: str, doc: Document) -> list[Finding]:
     90 times faster here). Only an invalid document goes through `jsonschema`, whose
     errors carry what the findings need: the failing keyword, its sub-schema and path.
     """
-    try:
-        if _fast_validator(kind).is_valid(doc.data):
-            return []
-    except ValueError:
-        pass  # a value JSON cannot hold (an unquoted date): let jsonschema explain it
+    if _fast_verdict(kind, doc.data):
+        return []
     errors = list(_validator(kind).iter_errors(doc.data))
     if not errors:
-        # The two validators disagree; report what the compiled one saw rather than
-        # accept the document (the test suite holds them to the same verdicts).
-        return [
-            error(doc.path, *doc.locate(list(e.instance_path)), "schema", e.message)
-            for e in _fast_validator(kind).iter_errors(doc.data)
-        ]
+        return _unexplained(kind, doc)
     findings: list[Finding] = []
     for err in errors:
         findings.extend(_findings(doc, err))
     return findings
+
+
+def _fast_verdict(kind: str, data: Any) -> bool:
+    """jsonschema-rs's verdict; False when the data holds a value JSON cannot (an
+    unquoted date), which jsonschema then explains."""
+    try:
+        return bool(_fast_validator(kind).is_valid(data))
+    except ValueError:
+        return False
+
+
+def _unexplained(kind: str, doc: Document) -> list[Finding]:
+    """The document failed the fast check but jsonschema finds nothing to say: report
+    what the compiled validator saw, or the value JSON cannot hold, rather than accept
+    the document (the test suite holds both validators to the same verdicts)."""
+    keys = _non_json(doc.data)
+    if keys is not None:
+        line, column = doc.locate(keys)
+        return [
+            error(doc.path, line, column, "schema",
+                  f"{_dotted(keys)}: {doc.source_of(keys)} is not a JSON value",
+                  f'quote the value: "{doc.source_of(keys)}"')
+        ]  # fmt: skip
+    return [
+        error(doc.path, *doc.locate(list(e.instance_path)), "schema", e.message)
+        for e in _fast_validator(kind).iter_errors(doc.data)
+    ]
+
+
+def _non_json(value: Any, keys: tuple[str | int, ...] = ()) -> list[str | int] | None:
+    """The path of the first value that JSON cannot hold, if any."""
+    if isinstance(value, dict):
+        items: Iterable[tuple[str | int, Any]] = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return list(keys) if isinstance(value, datetime.date) else None
+    for key, item in items:
+        found = _non_json(item, (*keys, key))
+        if found is not None:
+            return found
+    return None
 
 
 def _findings(doc: Document, err: ValidationError) -> Iterator[Finding]:

@@ -83,6 +83,12 @@ def plan_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def plan_cli(run: Callable[[list[str]], Run], root: Path, head: str | None, fmt: str) -> Run:
+    """`platform plan --base main [--head HEAD]` as a user runs it, on the pinned day."""
+    args = ["plan", "--root", str(root), "--base", "main", "--format", fmt, "--today", TODAY]
+    return run(args + (["--head", head] if head else []))
+
+
 def make_plan(root: Path, head: str | None, base: str = "main") -> Plan:
     return run_plan(PlanOptions(root, base, head, datetime.date.fromisoformat(TODAY)))
 
@@ -136,21 +142,7 @@ def test_markdown_golden(
 def test_markdown_from_the_command_line(
     plan_repo: Path, run: Callable[[list[str]], Run], golden: Callable[[Path, str], None]
 ) -> None:
-    result = run(
-        [
-            "plan",
-            "--root",
-            str(plan_repo),
-            "--base",
-            "main",
-            "--head",
-            "add-vm",
-            "--format",
-            "markdown",
-            "--today",
-            TODAY,
-        ]
-    )
+    result = plan_cli(run, plan_repo, "add-vm", "markdown")
     assert result.exit_code == 0
     golden(CASES / "add-vm" / "expected.md", result.stdout)
 
@@ -303,21 +295,7 @@ def test_head_between_two_commits(plan_repo: Path) -> None:
 
 
 def test_json_money_is_a_string(plan_repo: Path, run: Callable[[list[str]], Run]) -> None:
-    result = run(
-        [
-            "plan",
-            "--root",
-            str(plan_repo),
-            "--base",
-            "main",
-            "--head",
-            "add-vm",
-            "--format",
-            "json",
-            "--today",
-            TODAY,
-        ]
-    )
+    result = plan_cli(run, plan_repo, "add-vm", "json")
     document = json.loads(result.stdout)
     assert document["cost"]["delta"] == "8570.00"
     assert document["largestStack"] == {"name": "prod.call-center", "resources": 11}
@@ -398,19 +376,7 @@ def test_plan_leaves_a_stale_index_alone(work_repo: Path, run: Callable[[list[st
 
 def test_head_with_errors_exits_1(work_repo: Path, run: Callable[[list[str]], Run]) -> None:
     (work_repo / "stacks/prod/billing/payments-db.yaml").unlink()
-    result = run(
-        [
-            "plan",
-            "--root",
-            str(work_repo),
-            "--base",
-            "main",
-            "--format",
-            "markdown",
-            "--today",
-            TODAY,
-        ]
-    )
+    result = plan_cli(run, work_repo, None, "markdown")
     assert result.exit_code == 1
     first = result.stdout.splitlines()[1]
     assert first.startswith("❌ **Plan failed: the head has 2 errors**")

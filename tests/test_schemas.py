@@ -93,3 +93,21 @@ def test_fast_and_detailed_validators_agree_on_every_document() -> None:
         assert fast == detailed, path
         checked += 1
     assert checked > 200
+
+
+def test_a_document_only_the_fast_validator_refuses_is_still_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Should jsonschema ever accept what jsonschema-rs refuses, the document is not
+    accepted: the value JSON cannot hold is reported at its line, with a hint."""
+    result = parse("t.yaml", b"a: 2026-01-01\n")
+    assert result.document is not None
+
+    class AcceptsAll:
+        def iter_errors(self, data: object) -> list[object]:
+            return []
+
+    monkeypatch.setattr(schema, "_validator", lambda kind: AcceptsAll())
+    [finding] = schema.validate("Team", result.document)
+    assert (finding.line, finding.column, finding.rule) == (1, 4, "schema")
+    assert finding.hint == 'quote the value: "2026-01-01"'

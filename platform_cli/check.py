@@ -16,6 +16,7 @@ from platform_cli.errors import UsageError
 from platform_cli.findings import Finding, Level, has_errors
 from platform_cli.landscape import Loaded, load
 from platform_cli.model import Landscape
+from platform_cli.policy_engine import PolicyFinding
 from platform_cli.progress import SILENT, Progress
 from platform_cli.sources import OPTIONAL_TEXT_FILES, SourceFile, read_tree
 from platform_cli.waivers import Waived
@@ -54,10 +55,21 @@ class CheckResult:
 
 
 @dataclass
+class Parts:
+    """The findings of the stages after loading, by where they come from, so that an
+    incremental evaluation (incremental.py) can re-run each for part of a landscape."""
+
+    references: dict[str, list[Finding]]  # by check
+    policies: list[PolicyFinding] | None  # before waivers; None when not evaluated
+    owners: Finding | None = None  # a stale CODEOWNERS
+
+
+@dataclass
 class Evaluation:
     loaded: Loaded
     findings: list[Finding]
     waived: list[Waived]
+    parts: Parts
 
 
 def evaluate_files(
@@ -80,23 +92,42 @@ def evaluate_files(
     progress.start("checking", len(documents))
     loaded = load(documents, progress, cache)
     progress.finish()
-    findings = loaded.findings + references.check(loaded)
-    landscape = loaded.landscape
-    if not policies:
-        return Evaluation(loaded, findings, [])
-    results = policy_engine.evaluate(landscape, today)
-    outcome = waivers.apply(landscape, results, today, policy_engine.policies_by_id())
-    findings += outcome.findings
-    # Only compared when the files it is generated from loaded cleanly: a team file
-    # with a schema error would otherwise show up as a stale CODEOWNERS as well
-    broken = (f for f in loaded.findings if f.level is Level.ERROR)
-    if not any(f.path.startswith(owners.INPUTS) for f in broken):
+    parts = Parts(references.check_by_rule(loaded), None)
+    if policies:
+        parts.policies = policy_engine.evaluate(loaded.landscape, today)
         source = texts.get(owners.PATH)
-        committed = source.data.decode("utf-8", errors="replace") if source else None
-        stale = owners.stale(landscape, committed)
-        if stale is not None:
-            findings.append(stale)
-    return Evaluation(loaded, findings, outcome.waived)
+        parts.owners = owners_finding(
+            loaded, source.data.decode("utf-8", errors="replace") if source else None
+        )
+    return assemble(loaded, parts, today)
+
+
+def owners_finding(loaded: Loaded, committed: str | None) -> Finding | None:
+    """A stale CODEOWNERS, compared only when the files it is generated from loaded
+    cleanly: a team file with a schema error would otherwise show up as a stale
+    CODEOWNERS as well."""
+    broken = (f for f in loaded.findings if f.level is Level.ERROR)
+    if any(f.path.startswith(owners.INPUTS) for f in broken):
+        return None
+    return owners.stale(loaded.landscape, committed)
+
+
+def assemble(loaded: Loaded, parts: Parts, today: datetime.date) -> Evaluation:
+    """The findings of a landscape from those of its stages: waivers are applied to
+    the policy findings as a whole, because whether a waiver matches anything is a
+    question about all of them."""
+    findings = list(loaded.findings)
+    for found in parts.references.values():
+        findings += found
+    if parts.policies is None:
+        return Evaluation(loaded, findings, [], parts)
+    outcome = waivers.apply(
+        loaded.landscape, parts.policies, today, policy_engine.policies_by_id()
+    )
+    findings += outcome.findings
+    if parts.owners is not None:
+        findings.append(parts.owners)
+    return Evaluation(loaded, findings, outcome.waived, parts)
 
 
 def check_files(

@@ -7,6 +7,7 @@ the working tree and `plan` read two git revisions through the same code.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -74,6 +75,18 @@ def place_of(path: str) -> Place | None:
     return None
 
 
+@dataclass(frozen=True)
+class Focus:
+    """The part of a landscape that an incremental evaluation checks again (see
+    `incremental.py`): the resources at `paths`, the quotas of `teams` and the
+    dependency graphs of `stacks`. Checks still look up anything in the whole
+    landscape; only what they report on is narrowed."""
+
+    paths: frozenset[str]
+    teams: frozenset[str]
+    stacks: frozenset[str]
+
+
 @dataclass
 class Loaded:
     landscape: Landscape
@@ -86,6 +99,22 @@ class Loaded:
     declared: set[tuple[str, str, str]]
     # Stack folders seen, with the paths of their stack files (for the one-stack.yaml check)
     stack_files: dict[str, list[str]]
+    # None: every check reports on everything
+    focus: Focus | None = None
+
+    def in_focus(self, path: str) -> bool:
+        return self.focus is None or path in self.focus.paths
+
+    def resources(self) -> list[Resource]:
+        """The resources the checks report on: all of them, or those in focus."""
+        return self._resources
+
+    @functools.cached_property
+    def _resources(self) -> list[Resource]:
+        everything = self.landscape.all_resources()
+        if self.focus is None:
+            return list(everything)
+        return [r for r in everything if r.path in self.focus.paths]
 
 
 def load(

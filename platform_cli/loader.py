@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,6 +177,41 @@ class Document:
     def release(self) -> None:
         """Drop the cached node tree (it is rebuilt on demand)."""
         self._root = None
+
+
+class StoredDocument(Document):
+    """A document evaluated in an earlier run, whose value and text are read only when
+    something asks for them: a plan over 10,000 files touches a few dozen of them.
+
+    `value` returns the value stored then; `text` returns the file's bytes (from git or
+    the working tree). Both are called at most once."""
+
+    def __init__(
+        self,
+        path: str,
+        value: Callable[[], dict[str, Any]],
+        text: Callable[[], bytes],
+    ) -> None:
+        self.path = path
+        self._root = None
+        self._value, self._text = value, text
+
+    @property  # type: ignore[override]
+    def data(self) -> dict[str, Any]:
+        data = self.__dict__.get("_data")
+        if data is None:
+            data = self.__dict__["_data"] = self._value()
+        return data
+
+    @property  # type: ignore[override]
+    def text(self) -> str:
+        text = self.__dict__.get("_decoded")
+        if text is None:
+            raw = self._text()
+            if raw.startswith(_UTF8_BOM):
+                raw = raw[len(_UTF8_BOM) :]
+            text = self.__dict__["_decoded"] = raw.decode("utf-8")
+        return text
 
 
 @dataclass

@@ -134,14 +134,14 @@ class Resource(Entity):
     def system(self) -> str:
         return str(self.metadata["system"])
 
-    @property
-    def depends_on(self) -> list[tuple[str, str]]:
+    @functools.cached_property
+    def depends_on(self) -> tuple[tuple[str, str], ...]:
         """(kind, name) of every declared dependency, in order."""
         result = []
         for item in self.spec.get("dependsOn", []):
             ((key, name),) = item.items()
             result.append((DEPENDENCY_KINDS[key], str(name)))
-        return result
+        return tuple(result)
 
     @property
     def deletion_protection(self) -> bool:

@@ -7,6 +7,8 @@ A policy is a module in the top-level `policies/` package with
 - `TITLE`: one line,
 - a module docstring: the policy's documentation page,
 - `PASSING` and `FAILING`: short YAML examples for `platform policies explain`,
+- `SCOPE`: what its verdicts depend on (a `Scope`), so that a plan can re-evaluate only
+  what a change can move (see `incremental.py`),
 - `check(context) -> Iterator[Violation]`.
 
 A policy yields `Violation`s: the entity and the field that is wrong, a message and a
@@ -20,13 +22,34 @@ stack, per team and stack), so no policy has to scan the whole landscape per res
 from __future__ import annotations
 
 import datetime
+import enum
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from platform_cli.landscape import Focus
 from platform_cli.model import Entity, Landscape, Resource, Stack, System
 from platform_cli.quantities import parse_bytes
+
+
+class Scope(enum.Enum):
+    """What a policy's verdicts depend on. A plan re-evaluates a policy only where a
+    change can move its verdict, so a policy must not read more than its scope says
+    (the incremental-equals-full property test catches one that does):
+
+    - RESOURCE: one verdict per resource from `context.resources()`, on that resource,
+      reading the resource, the global definitions (teams, systems, stacks, policy
+      files) and the resources it names in `dependsOn`;
+    - TEAM: verdicts on a team's file from all of that team's resources
+      (`context.by_team_and_stack`);
+    - TEAMS_AND_SYSTEMS: verdicts that read teams, systems and the policy files only,
+      never a resource.
+    """
+
+    RESOURCE = "resource"
+    TEAM = "team"
+    TEAMS_AND_SYSTEMS = "teams-and-systems"
 
 
 @dataclass(frozen=True)
@@ -119,12 +142,19 @@ class Context:
     landscape: Landscape
     parameters: Parameters
     today: datetime.date
+    # None: report on everything; else only on the resources and teams in focus
+    focus: Focus | None = None
 
     @functools.cached_property
     def by_team_and_stack(self) -> Mapping[tuple[str, str], list[Resource]]:
         """(team, stack) -> that team's resources in that stack, in file order."""
         index: dict[tuple[str, str], list[Resource]] = {}
+        focus = self.focus
         for resource in self.landscape.all_resources():
+            if focus is not None and (
+                resource.team not in focus.teams or resource.path not in focus.paths
+            ):
+                continue
             index.setdefault((resource.team, resource.stack), []).append(resource)
         return index
 
@@ -135,11 +165,13 @@ class Context:
     @functools.cached_property
     def _resources(self) -> list[tuple[Resource, Stack, System | None]]:
         land = self.landscape
+        paths = self.focus.paths if self.focus is not None else None
         found = []
         for stack_name in sorted(land.resources):
             stack = land.stacks.get(stack_name)
             if stack is None:
                 continue
             for resource in land.resources[stack_name].values():
-                found.append((resource, stack, land.systems.get(resource.system)))
+                if paths is None or resource.path in paths:
+                    found.append((resource, stack, land.systems.get(resource.system)))
         return found

@@ -19,7 +19,8 @@ from types import ModuleType
 from platform_cli.errors import UsageError
 from platform_cli.findings import Finding, Level
 from platform_cli.model import Landscape
-from platform_cli.policy import Context, Parameters, Violation
+from platform_cli.landscape import Focus
+from platform_cli.policy import Context, Parameters, Scope, Violation
 
 DOCS_URI = "https://platform.dom-komfort.example/docs/policies"
 
@@ -36,6 +37,7 @@ class Policy:
     failing: str
     check: Callable[[Context], Iterable[Violation]]
     module: str
+    scope: Scope
 
     @classmethod
     def from_module(cls, module: ModuleType) -> Policy:
@@ -48,6 +50,7 @@ class Policy:
             failing=module.FAILING,
             check=module.check,
             module=module.__name__,
+            scope=Scope(module.SCOPE),
         )
 
     @property
@@ -96,9 +99,11 @@ def evaluate(
     landscape: Landscape,
     today: datetime.date,
     policies: Iterable[Policy] | None = None,
+    focus: Focus | None = None,
 ) -> list[PolicyFinding]:
-    """Every violation of every policy, as findings with their waiver targets."""
-    context = Context(landscape, parameters(landscape), today)
+    """Every violation of every policy, as findings with their waiver targets; with a
+    focus, only those on the resources and teams in focus."""
+    context = Context(landscape, parameters(landscape), today, focus)
     results: list[PolicyFinding] = []
     for policy in registry() if policies is None else policies:
         for v in policy.check(context):

@@ -18,7 +18,7 @@ from platform_cli.quantities import parse_bytes, parse_cpu
 
 def check(loaded: Loaded) -> list[Finding]:
     findings: list[Finding] = []
-    for rule in RULES:
+    for rule, _ in RULES:
         findings.extend(rule(loaded))
     return findings
 
@@ -55,7 +55,7 @@ def duplicate_names(loaded: Loaded) -> Iterator[Finding]:
         scope = entity.stack if isinstance(entity, Resource) else ""
         key = (scope, entity.kind, entity.name.casefold())
         first = seen.setdefault(key, entity)
-        if first is entity:
+        if first is entity or not loaded.in_focus(entity.path):
             continue
         line, _ = first.locate("metadata", "name")
         where = f" in stack '{scope}'" if scope else ""
@@ -165,7 +165,7 @@ def teams_and_systems(loaded: Loaded) -> Iterator[Finding]:
 def ownership(loaded: Loaded) -> Iterator[Finding]:
     """A resource names its folder's team, an existing team, and a system that team owns."""
     land = loaded.landscape
-    for resource in land.all_resources():
+    for resource in loaded.resources():
         folder_team = resource.path.split("/")[2]
         if resource.team != folder_team:
             yield _at(
@@ -211,7 +211,7 @@ def ownership(loaded: Loaded) -> Iterator[Finding]:
 def stack_references(loaded: Loaded) -> Iterator[Finding]:
     """Dependencies and storage classes resolve inside the resource's own stack."""
     land = loaded.landscape
-    for resource in land.all_resources():
+    for resource in loaded.resources():
         stack = land.stacks.get(resource.stack)
         for index, (kind, name) in enumerate(resource.depends_on):
             key = kind.lower()
@@ -282,7 +282,7 @@ def service_fields(loaded: Loaded) -> Iterator[Finding]:
     """Facts inside one service that its schema cannot express: named ports exist,
     requests do not exceed limits, autoscaling bounds are ordered, no variable is both
     plain and secret."""
-    for resource in loaded.landscape.all_resources():
+    for resource in loaded.resources():
         if not isinstance(resource, Service):
             continue
         spec = resource.spec
@@ -341,7 +341,7 @@ def service_fields(loaded: Loaded) -> Iterator[Finding]:
 def backup_store(loaded: Loaded) -> Iterator[Finding]:
     """A database with backups lives in a stack that says where backups go."""
     land = loaded.landscape
-    for resource in land.all_resources():
+    for resource in loaded.resources():
         if not isinstance(resource, Database) or "backup" not in resource.spec:
             continue
         stack = land.stacks.get(resource.stack)
@@ -364,7 +364,9 @@ def name_clash(loaded: Loaded) -> Iterator[Finding]:
     for stack in sorted(land.resources):
         bucket = land.resources[stack]
         for (kind, name), server in bucket.items():
-            if kind != "Server" or "ports" not in server.spec:
+            if kind != "Server" or not loaded.in_focus(server.path):
+                continue
+            if "ports" not in server.spec:
                 continue
             service = bucket.get(("Service", name))
             if service is not None and service.team == server.team:
@@ -406,7 +408,7 @@ def prices(loaded: Loaded) -> Iterator[Finding]:
 def stack_limits(loaded: Loaded) -> Iterator[Finding]:
     """No single resource exceeds the hard limits its stack declares in `spec.limits`."""
     land = loaded.landscape
-    for resource in land.all_resources():
+    for resource in loaded.resources():
         stack = land.stacks.get(resource.stack)
         if stack is None or not stack.spec.get("limits"):
             continue
@@ -459,6 +461,8 @@ def dependency_cycles(loaded: Loaded) -> Iterator[Finding]:
     """No cycles among services' dependencies; each cycle is reported once, with its path."""
     land = loaded.landscape
     for stack in sorted(land.resources):
+        if loaded.focus is not None and stack not in loaded.focus.stacks:
+            continue
         services = {n: r for (k, n), r in land.resources[stack].items() if k == "Service"}
         graph = {
             name: [
@@ -551,6 +555,8 @@ def _cycle_path(graph: dict[str, list[str]], component: set[str]) -> list[str]:
 def file_names(loaded: Loaded) -> Iterator[Finding]:
     """A file is named after what it declares, so people and tools find it by name."""
     for entity in loaded.entities:
+        if not loaded.in_focus(entity.path):
+            continue
         stem = entity.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         if entity.kind == "Stack" or entity.kind in POLICY_FILES.values():
             continue  # fixed file names: stack.yaml and the files in policies/
@@ -567,17 +573,33 @@ def file_names(loaded: Loaded) -> Iterator[Finding]:
             )
 
 
-RULES: tuple[Callable[[Loaded], Iterable[Finding]], ...] = (
-    duplicate_names,
-    stacks,
-    teams_and_systems,
-    ownership,
-    stack_references,
-    service_fields,
-    stack_limits,
-    backup_store,
-    name_clash,
-    prices,
-    dependency_cycles,
-    file_names,
+# What each check's findings depend on, so that an incremental evaluation
+# (incremental.py) knows which of them a change of some resource files can move:
+# - ENTITY: findings on a file depend on that file, the global definitions (teams,
+#   systems, stacks, policy files) and the resources it names or shares a name with;
+#   with a focus they are reported only for the files in focus;
+# - GLOBAL: they read no resource at all, so a change of resources never moves them;
+# - STACK: they depend on one stack's whole dependency graph, and a focus names the
+#   stacks to search again.
+ENTITY, GLOBAL, STACK = "entity", "global", "stack"
+
+Rule = Callable[[Loaded], Iterable[Finding]]
+RULES: tuple[tuple[Rule, str], ...] = (
+    (duplicate_names, ENTITY),
+    (stacks, GLOBAL),
+    (teams_and_systems, GLOBAL),
+    (ownership, ENTITY),
+    (stack_references, ENTITY),
+    (service_fields, ENTITY),
+    (stack_limits, ENTITY),
+    (backup_store, ENTITY),
+    (name_clash, ENTITY),
+    (prices, GLOBAL),
+    (dependency_cycles, STACK),
+    (file_names, ENTITY),
 )
+
+
+def check_by_rule(loaded: Loaded) -> dict[str, list[Finding]]:
+    """The findings of every check, by the check's name."""
+    return {rule.__name__: list(rule(loaded)) for rule, _ in RULES}

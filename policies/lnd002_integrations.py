@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from platform_cli.findings import Level
-from platform_cli.policy import Context, Violation, violation
+from platform_cli.policy import Context, Scope, Violation, violation
 
 ID = "LND002"
 LEVEL = Level.ERROR
+SCOPE = Scope.RESOURCE
 TITLE = "Only declared integrations; no other system's database"
 
 PASSING = """\

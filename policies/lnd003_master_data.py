@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from platform_cli.findings import Level
-from platform_cli.policy import Context, Violation, violation
+from platform_cli.policy import Context, Scope, Violation, violation
 
 ID = "LND003"
 LEVEL = Level.ERROR
+SCOPE = Scope.TEAMS_AND_SYSTEMS
 TITLE = "Only master-data systems declare registry data classes"
 
 PASSING = """\

@@ -19,10 +19,11 @@ from collections.abc import Iterator
 
 from platform_cli.findings import Level
 from platform_cli.model import Database
-from platform_cli.policy import Context, Violation, violation
+from platform_cli.policy import Context, Scope, Violation, violation
 
 ID = "LND004"
 LEVEL = Level.ERROR
+SCOPE = Scope.RESOURCE
 TITLE = "Personal data in production: backups, replicas, encrypted storage"
 
 PASSING = """\

@@ -18,10 +18,11 @@ from collections.abc import Iterator
 
 from platform_cli.findings import Level
 from platform_cli.model import Service
-from platform_cli.policy import Context, Violation, violation
+from platform_cli.policy import Context, Scope, Violation, violation
 
 ID = "LND005"
 LEVEL = Level.ERROR
+SCOPE = Scope.RESOURCE
 TITLE = "No public ingress for personal data without a waiver"
 
 PASSING = """\

@@ -18,10 +18,11 @@ from collections.abc import Iterator
 
 from platform_cli.findings import Level
 from platform_cli.model import Database, Service
-from platform_cli.policy import Context, Violation, violation
+from platform_cli.policy import Context, Scope, Violation, violation
 
 ID = "LND006"
 LEVEL = Level.ERROR
+SCOPE = Scope.RESOURCE
 TITLE = "Critical tier in production: replicas, instances, backups"
 
 PASSING = """\

@@ -22,11 +22,12 @@ from typing import Any
 
 from platform_cli.findings import Level
 from platform_cli.model import Resource, Stack, Team
-from platform_cli.policy import Context, Violation, violation
+from platform_cli.policy import Context, Scope, Violation, violation
 from platform_cli.usage import QUOTA_KEYS, contributions, format_amount, parse_quota
 
 ID = "LND007"
 LEVEL = Level.ERROR
+SCOPE = Scope.TEAM
 TITLE = "Team totals per stack fit the team's quota"
 
 PASSING = """\

@@ -16,11 +16,12 @@ from collections.abc import Iterator
 
 from platform_cli.findings import Level
 from platform_cli.model import Server
-from platform_cli.policy import Context, Violation, violation
+from platform_cli.policy import Context, Scope, Violation, violation
 from platform_cli.quantities import format_bytes, parse_bytes
 
 ID = "LND008"
 LEVEL = Level.ERROR
+SCOPE = Scope.RESOURCE
 TITLE = "VMs within catalog limits; disk fits the image"
 
 PASSING = """\

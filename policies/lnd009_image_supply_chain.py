@@ -22,10 +22,11 @@ from collections.abc import Iterator
 
 from platform_cli.findings import Level
 from platform_cli.model import Service
-from platform_cli.policy import Context, Violation, violation
+from platform_cli.policy import Context, Scope, Violation, violation
 
 ID = "LND009"
 LEVEL = Level.ERROR
+SCOPE = Scope.RESOURCE
 TITLE = "Images from allowed registries, pinned by version or digest"
 
 PASSING = """\

@@ -28,10 +28,11 @@ from collections.abc import Iterator
 
 from platform_cli.findings import Level
 from platform_cli.model import Service
-from platform_cli.policy import Context, Violation, violation
+from platform_cli.policy import Context, Scope, Violation, violation
 
 ID = "LND010"
 LEVEL = Level.ERROR
+SCOPE = Scope.RESOURCE
 TITLE = "No plaintext secrets in env"
 
 PASSING = """\

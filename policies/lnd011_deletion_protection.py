@@ -13,10 +13,11 @@ from collections.abc import Iterator
 
 from platform_cli.findings import Level
 from platform_cli.model import Database, Server
-from platform_cli.policy import Context, Violation, violation
+from platform_cli.policy import Context, Scope, Violation, violation
 
 ID = "LND011"
 LEVEL = Level.ERROR
+SCOPE = Scope.RESOURCE
 TITLE = "Deletion protection for production databases and servers"
 
 PASSING = """\

@@ -18,11 +18,12 @@ from collections.abc import Iterator
 
 from platform_cli.findings import Level
 from platform_cli.model import Database, Service
-from platform_cli.policy import Context, Violation, violation
+from platform_cli.policy import Context, Scope, Violation, violation
 from platform_cli.quantities import format_bytes
 
 ID = "LND012"
 LEVEL = Level.WARNING
+SCOPE = Scope.RESOURCE
 TITLE = "Development stacks stay small"
 
 PASSING = """\

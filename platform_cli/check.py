@@ -121,9 +121,7 @@ def assemble(loaded: Loaded, parts: Parts, today: datetime.date) -> Evaluation:
         findings += found
     if parts.policies is None:
         return Evaluation(loaded, findings, [], parts)
-    outcome = waivers.apply(
-        loaded.landscape, parts.policies, today, policy_engine.policies_by_id()
-    )
+    outcome = waivers.apply(loaded.landscape, parts.policies, today, policy_engine.policies_by_id())
     findings += outcome.findings
     if parts.owners is not None:
         findings.append(parts.owners)

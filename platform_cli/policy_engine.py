@@ -18,8 +18,8 @@ from types import ModuleType
 
 from platform_cli.errors import UsageError
 from platform_cli.findings import Finding, Level
-from platform_cli.model import Landscape
 from platform_cli.landscape import Focus
+from platform_cli.model import Landscape
 from platform_cli.policy import Context, Parameters, Scope, Violation
 
 DOCS_URI = "https://platform.dom-komfort.example/docs/policies"

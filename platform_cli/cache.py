@@ -44,11 +44,6 @@ MAX_PACKS = 8
 _PRODUCERS = ("loader.py", "schema.py", "landscape.py", "cache.py")
 
 
-def blob_id(data: bytes) -> str:
-    """The git blob id of `data`: what `git hash-object` prints."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
-
-
 @functools.cache
 def namespace() -> str:
     """A digest of the toolkit version, the schemas and the producing code."""
@@ -76,6 +71,7 @@ class DocumentCache:
     """Parsed documents by blob id, in packs under `folder/<namespace>/`."""
 
     def __init__(self, folder: Path) -> None:
+        self.root = folder  # shared with the evaluated states (incremental.py)
         self.folder = folder / namespace()
         self.hits = 0
         self.misses = 0

@@ -9,10 +9,10 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from platform_cli import schema
-from platform_cli.cache import DocumentCache, blob_id
+from platform_cli.cache import DocumentCache
 from platform_cli.findings import Finding, error
 from platform_cli.loader import Document, cached_document, parse
 from platform_cli.model import (
@@ -29,7 +29,7 @@ from platform_cli.model import (
     Waivers,
 )
 from platform_cli.progress import SILENT, Progress
-from platform_cli.sources import SourceFile
+from platform_cli.sources import SourceFile, blob_id
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,8 @@ class Loaded:
     declared: set[tuple[str, str, str]]
     # Stack folders seen, with the paths of their stack files (for the one-stack.yaml check)
     stack_files: dict[str, list[str]]
+    # What each file declares, by path (for incremental evaluation)
+    declared_at: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     # None: every check reports on everything
     focus: Focus | None = None
 
@@ -131,6 +133,7 @@ def load(
     stack_files: dict[str, list[str]] = {}
     entities: list[Entity] = []
     declared: set[tuple[str, str, str]] = set()
+    declared_at: dict[str, tuple[str, str, str]] = {}
     count = 0
     for source in files:
         count += 1
@@ -158,14 +161,14 @@ def load(
             # Parsed and schema-valid before, byte for byte: only the checks that
             # depend on the path run again.
             document = cached_document(source.path, source.data, cached)
-            _declare(declared, document, place)
+            _declare(declared, declared_at, document, place)
             entity = _entity(document, place, findings, validated=True)
         else:
             result = parse(source.path, source.data)
             findings.extend(result.findings)
             if result.document is None:
                 continue
-            _declare(declared, result.document, place)
+            _declare(declared, declared_at, result.document, place)
             if not result.ok:
                 continue
             entity = _entity(result.document, place, findings)
@@ -173,20 +176,29 @@ def load(
                 cache.put(blob, result.document.data)
         if entity is not None:
             entities.append(entity)
-            _index(landscape, entity, place)
+            index_entity(landscape, entity, place)
     if cache is not None:
         cache.flush()
-    return Loaded(landscape, findings, count, entities, declared, stack_files)
+    return Loaded(landscape, findings, count, entities, declared, stack_files, declared_at)
 
 
-def _declare(declared: set[tuple[str, str, str]], doc: Document, place: Place) -> None:
+def _declare(
+    declared: set[tuple[str, str, str]],
+    declared_at: dict[str, tuple[str, str, str]],
+    doc: Document,
+    place: Place,
+) -> None:
     kind, metadata = doc.data.get("kind"), doc.data.get("metadata")
+    key = None
     if kind == "Stack":
-        declared.add(("", "Stack", place.stack))
+        key = ("", "Stack", place.stack)
     elif isinstance(kind, str) and isinstance(metadata, dict):
         name = metadata.get("name")
         if isinstance(name, str):
-            declared.add((place.stack if kind in RESOURCE_KINDS else "", kind, name))
+            key = (place.stack if kind in RESOURCE_KINDS else "", kind, name)
+    if key is not None:
+        declared.add(key)
+        declared_at[doc.path] = key
 
 
 def _entity(
@@ -260,7 +272,7 @@ def _entity(
     return cls(doc)
 
 
-def _index(landscape: Landscape, entity: Entity, place: Place) -> None:
+def index_entity(landscape: Landscape, entity: Entity, place: Place) -> None:
     """Store the entity; the first of two with one name wins, and the
     duplicate-name check reports the second."""
     if isinstance(entity, Resource):

@@ -196,15 +196,15 @@ class StoredDocument(Document):
         self._root = None
         self._value, self._text = value, text
 
-    @property  # type: ignore[override]
-    def data(self) -> dict[str, Any]:
+    @property  # read-only here: the value comes from the state
+    def data(self) -> dict[str, Any]:  # type: ignore[override]
         data = self.__dict__.get("_data")
         if data is None:
             data = self.__dict__["_data"] = self._value()
         return data
 
-    @property  # type: ignore[override]
-    def text(self) -> str:
+    @property  # read-only here: read from the file on first use
+    def text(self) -> str:  # type: ignore[override]
         text = self.__dict__.get("_decoded")
         if text is None:
             raw = self._text()

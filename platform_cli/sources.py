@@ -6,7 +6,9 @@ values, and everything after this point is a pure function of them.
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +41,44 @@ class SourceFile:
 
     path: str
     data: bytes
+
+
+def blob_id(data: bytes) -> str:
+    """The git blob id of `data`: what `git hash-object` prints."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class Tree:
+    """One revision's files by content: the git blob id of every path, in the order the
+    files are read, and a way to read their bytes. A plan reads a revision's bytes
+    only for the files it has not evaluated before."""
+
+    blobs: Mapping[str, str]  # path -> blob id
+    reader: Callable[[list[str]], Mapping[str, bytes]]
+
+    @classmethod
+    def of_files(cls, files: Iterable[SourceFile]) -> Tree:
+        data = {f.path: f.data for f in files}
+        return cls({path: blob_id(raw) for path, raw in data.items()}, lambda paths: data)
+
+    def read(self, paths: Iterable[str]) -> dict[str, bytes]:
+        wanted = [p for p in paths if p in self.blobs]
+        found = self.reader(wanted)
+        return {p: found[p] for p in wanted}
+
+    def files(self) -> list[SourceFile]:
+        """Every file, in the tree's order."""
+        data = self.read(self.blobs)
+        return [SourceFile(path, data[path]) for path in self.blobs]
+
+    @property
+    def key(self) -> str:
+        """A digest of every (path, blob id) in order: equal keys, equal files."""
+        digest = hashlib.sha256()
+        for path, blob in self.blobs.items():
+            digest.update(f"{path}\0{blob}\n".encode())
+        return digest.hexdigest()
 
 
 def find_root(start: Path) -> Path:

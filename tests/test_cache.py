@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from platform_cli import cache as cache_module
-from platform_cli.cache import DocumentCache, blob_id
+from platform_cli.cache import DocumentCache
+from platform_cli.sources import blob_id
 from platform_cli.check import CheckOptions, CheckResult, run_check
 from tests.conftest import DATA, REPO
 

@@ -13,8 +13,8 @@ import pytest
 
 from platform_cli import cache as cache_module
 from platform_cli.cache import DocumentCache
-from platform_cli.sources import blob_id
 from platform_cli.check import CheckOptions, CheckResult, run_check
+from platform_cli.sources import blob_id
 from tests.conftest import DATA, REPO
 
 TODAY = datetime.date(2026, 11, 27)

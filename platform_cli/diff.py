@@ -89,6 +89,8 @@ def _change(
     if new is None and old is not None:
         return Change("remove", kind, name, stack, old=old, new=None)
     assert old is not None and new is not None
+    if old is new:  # shared by both sides: an incremental evaluation did not touch it
+        return None
     if old.doc.data == new.doc.data:
         return None
     fields = tuple(field_changes(_comparable(old), _comparable(new)))

@@ -51,7 +51,6 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -71,6 +70,7 @@ from platform_cli.sources import OPTIONAL_TEXT_FILES, SourceFile, Tree
 
 FORMAT = 1
 MAX_STATES = 16  # one per recently evaluated revision; the oldest are removed
+FEW_FILES = 200  # changed files parsed without the document cache
 
 # (path, kind, stack, name, team, system, dependencies, offset, length): one entity,
 # with the position of its value in the state's payload
@@ -318,26 +318,35 @@ def evaluate_tree(
     return Evaluated(evaluation, state, "full", list(evaluation.loaded.entities))
 
 
+class _Source:
+    """The values of a state and the texts of its tree, for `StoredDocument`."""
+
+    def __init__(self, state: State, tree: Tree) -> None:
+        self.state, self.tree = state, tree
+        self.at = {r[0]: (r[7], r[8]) for r in state.records}
+
+    def value(self, path: str) -> dict[str, Any]:
+        return self.state.value(*self.at[path])
+
+    def text(self, path: str) -> bytes:
+        return self.tree.read([path])[path]
+
+
 def _entities(state: State, tree: Tree) -> list[Entity]:
-    """The entities of a state, whose values and texts are read on first use."""
-
-    def reader(path: str) -> Callable[[], bytes]:
-        return lambda: tree.read([path])[path]
-
-    def value(offset: int, length: int) -> Callable[[], dict[str, Any]]:
-        return lambda: state.value(offset, length)
-
+    """The entities of a state, whose values and texts are read on first use. Built
+    without their constructors, with the fields the index holds already in place:
+    this runs for every entity of a large landscape."""
+    source = _Source(state, tree)
     entities: list[Entity] = []
-    for path, kind, stack, name, team, system, deps, offset, length in state.records:
-        doc = StoredDocument(path, value(offset, length), reader(path))
+    for path, kind, stack, name, team, system, deps, _, _ in state.records:
         cls = ENTITY_CLASSES[kind]
+        entity = object.__new__(cls)
+        fields = entity.__dict__
+        fields["doc"] = StoredDocument(path, source)
+        fields["name"] = name
         if issubclass(cls, Resource):
-            entity: Entity = cls(doc, stack=stack)
-            seeded = entity.__dict__
-            seeded["team"], seeded["system"], seeded["depends_on"] = team, system, deps
-        else:
-            entity = cls(doc)
-        entity.__dict__["name"] = name
+            fields["stack"], fields["team"], fields["system"] = stack, team, system
+            fields["depends_on"] = deps
         entities.append(entity)
     return entities
 
@@ -350,10 +359,15 @@ def _loaded(
     files: int,
 ) -> Loaded:
     landscape = Landscape()
+    resources = landscape.resources
     for entity in entities:
-        place = place_of(entity.path)
-        assert place is not None, "only files in known places hold entities"
-        index_entity(landscape, entity, place)
+        if isinstance(entity, Resource):
+            # What index_entity does for a resource, inlined for 10,000s of them
+            resources.setdefault(entity.stack, {}).setdefault((entity.kind, entity.name), entity)
+        else:
+            place = place_of(entity.path)
+            assert place is not None, "only files in known places hold entities"
+            index_entity(landscape, entity, place)
     return Loaded(
         landscape,
         findings,
@@ -380,13 +394,24 @@ def _resource_path(path: str) -> bool:
     return place is not None and place.kinds == RESOURCE_KINDS
 
 
-def _stack_folders(paths: Iterable[str]) -> set[str]:
-    found = set()
-    for path in paths:
-        place = place_of(path)
-        if place is not None and place.stack:
-            found.add(place.stack)
-    return found
+def _folders_change(state: State, tree: Tree, changed: set[str]) -> bool:
+    """Whether the stack folders differ: a changed file in a folder the base does not
+    have, or a folder whose last file is deleted."""
+    folders = state.stack_files.keys()
+    for path in changed:
+        folder = path.split("/")[1]
+        if path in tree.blobs and folder not in folders:
+            return True
+        if path not in tree.blobs:
+            prefix = f"stacks/{folder}/"
+            if not any(p.startswith(prefix) and _in_folder(p) for p in tree.blobs):
+                return True
+    return False
+
+
+def _in_folder(path: str) -> bool:
+    place = place_of(path)
+    return place is not None and bool(place.stack)
 
 
 def _incremental(
@@ -401,11 +426,14 @@ def _incremental(
     }
     if not all(_resource_path(p) for p in changed):
         return None
-    if _stack_folders(state.blobs) != _stack_folders(tree.blobs):
+    if _folders_change(state, tree, changed):
         return None
     present = [p for p in tree.blobs if p in changed]
     data = tree.read(present)
-    fresh = load([SourceFile(p, data[p]) for p in present], cache=cache)
+    # The document cache reads all of its entries at once; for a few files parsing
+    # them is cheaper than that
+    few = len(present) <= FEW_FILES
+    fresh = load([SourceFile(p, data[p]) for p in present], cache=None if few else cache)
     touched = [state.declared_at[p] for p in changed if p in state.declared_at]
     touched += [fresh.declared_at[p] for p in present if p in fresh.declared_at]
     if any(not stack for stack, _, _ in touched):

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -179,35 +179,37 @@ class Document:
         self._root = None
 
 
+class Stored(Protocol):
+    """Where a stored document's value and text come from."""
+
+    def value(self, path: str) -> dict[str, Any]: ...
+
+    def text(self, path: str) -> bytes: ...
+
+
 class StoredDocument(Document):
     """A document evaluated in an earlier run, whose value and text are read only when
     something asks for them: a plan over 10,000 files touches a few dozen of them.
+    The value is the one stored then; the text is the file's bytes, from git or the
+    working tree. Each is read at most once."""
 
-    `value` returns the value stored then; `text` returns the file's bytes (from git or
-    the working tree). Both are called at most once."""
-
-    def __init__(
-        self,
-        path: str,
-        value: Callable[[], dict[str, Any]],
-        text: Callable[[], bytes],
-    ) -> None:
+    def __init__(self, path: str, source: Stored) -> None:
         self.path = path
         self._root = None
-        self._value, self._text = value, text
+        self._source = source
 
     @property  # read-only here: the value comes from the state
     def data(self) -> dict[str, Any]:  # type: ignore[override]
         data = self.__dict__.get("_data")
         if data is None:
-            data = self.__dict__["_data"] = self._value()
+            data = self.__dict__["_data"] = self._source.value(self.path)
         return data
 
     @property  # read-only here: read from the file on first use
     def text(self) -> str:  # type: ignore[override]
         text = self.__dict__.get("_decoded")
         if text is None:
-            raw = self._text()
+            raw = self._source.text(self.path)
             if raw.startswith(_UTF8_BOM):
                 raw = raw[len(_UTF8_BOM) :]
             text = self.__dict__["_decoded"] = raw.decode("utf-8")

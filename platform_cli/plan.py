@@ -21,15 +21,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from platform_cli import owners
 from platform_cli.affected import Affected, Shard, affected_shards
 from platform_cli.cache import DocumentCache
-from platform_cli.check import evaluate_files
 from platform_cli.diff import Change, FieldChange, diff_landscapes, field_changes
 from platform_cli.findings import Finding, Level
+from platform_cli.incremental import Evaluated, StateStore, evaluate_tree
 from platform_cli.model import (
     RESOURCE_KINDS,
     Database,
@@ -41,7 +42,7 @@ from platform_cli.model import (
 from platform_cli.progress import SILENT, Progress
 from platform_cli.render import Manifest, object_id, render_stack
 from platform_cli.render.meta import SOURCE_ANNOTATION
-from platform_cli.sources import SourceFile, read_tree
+from platform_cli.sources import Tree, read_tree
 from platform_cli.usage import QUOTA_KEYS, Usage, cost, parse_quota, usage
 
 WORKING_TREE = "working tree"
@@ -71,7 +72,7 @@ class Snapshot:
     them found (symbolic links, for example)."""
 
     label: str
-    files: list[SourceFile]
+    tree: Tree
     findings: list[Finding] = field(default_factory=list)
     sha: str = ""
 
@@ -277,6 +278,8 @@ class Plan:
     # The Pulumi stack with the most resources at head, and how many: previews and
     # updates grow with a stack's size, so reviewers see when a shard grows large
     largest: tuple[str, int] | None = None
+    # How each side was evaluated: "full", "stored" or "incremental" (incremental.py)
+    evaluated: tuple[str, str] = ("full", "full")
 
     @property
     def errors(self) -> list[Finding]:
@@ -315,14 +318,17 @@ def build_plan(
     progress: Progress = SILENT,
 ) -> Plan:
     """The plan of the change from `base` to `head`. Pure: no git, no filesystem
-    (a cache only saves parsing files whose bytes were parsed before)."""
+    (a cache only saves work done before on the same bytes: parsing a file, or
+    evaluating a revision, from which the head is then evaluated incrementally)."""
     paths = tuple(sorted(set(changed_paths)))
-    # The base only needs to be sound enough to render and compare: its policy
-    # findings are not part of the plan, so they are not computed.
-    base_eval = evaluate_files(base.files, today, progress, cache=cache, policies=False)
-    head_eval = evaluate_files(head.files, today, progress, cache=cache)
+    # The base only needs to be sound enough to render and compare: without a cache
+    # its policy findings are not computed, since they are not part of the plan.
+    base_run = evaluate_tree(base.tree, today, progress, cache, policies=False)
+    head_run = evaluate_tree(head.tree, today, progress, cache, base=base_run)
+    base_eval, head_eval = base_run.evaluation, head_run.evaluation
     old, new = base_eval.loaded.landscape, head_eval.loaded.landscape
-    base_errors = [f for f in [*base.findings, *base_eval.findings] if f.level is Level.ERROR]
+    sound = [*base_eval.loaded.findings, *chain.from_iterable(base_eval.parts.references.values())]
+    base_errors = [f for f in [*base.findings, *sound] if f.level is Level.ERROR]
     head_findings = sorted([*head.findings, *head_eval.findings])
     head_errors = [f for f in head_findings if f.level is Level.ERROR]
 
@@ -348,7 +354,8 @@ def build_plan(
     )
     price_sheet_changed = _price_data(old) != _price_data(new)
     cost_scope, quota_scope = _scopes(old, new, changes, price_sheet_changed)
-    costs, stack_costs, unpriced = _costs(old, new, cost_scope)
+    costs, unpriced = _costs(old, new, cost_scope)
+    stack_costs = _stack_costs(old, new, sorted({s.stack for s in cost_scope}), base_run, cache)
     return Plan(
         base=base,
         head=head,
@@ -367,6 +374,7 @@ def build_plan(
         findings=tuple(head_findings),
         waived=len(head_eval.waived),
         base_errors=len(base_errors),
+        evaluated=(base_run.how, head_run.how),
     )
 
 
@@ -481,7 +489,7 @@ def _cost_of(landscape: Landscape, resources: Iterable[Resource]) -> tuple[Decim
 
 def _costs(
     old: Landscape, new: Landscape, scope: set[Shard]
-) -> tuple[tuple[CostLine, ...], tuple[CostLine, ...], tuple[str, ...]]:
+) -> tuple[tuple[CostLine, ...], tuple[str, ...]]:
     stacks = sorted({s.stack for s in scope})
     before, after = _by_shard(old, stacks), _by_shard(new, stacks)
     unpriced: set[str] = set()
@@ -491,12 +499,48 @@ def _costs(
         now, missing_new = _cost_of(new, after.get(shard, []))
         unpriced |= missing_old | missing_new
         lines.append(CostLine(shard.stack, shard.team, was, now))
-    totals = []
+    return tuple(lines), tuple(sorted(unpriced))
+
+
+STACK_COSTS = "stackCosts"  # the key of the base's stack costs in its stored state
+
+
+def _stack_costs(
+    old: Landscape,
+    new: Landscape,
+    stacks: list[str],
+    base_run: Evaluated,
+    cache: DocumentCache | None,
+) -> tuple[CostLine, ...]:
+    """The whole cost of each stack before and after. Pricing every resource of a
+    large stack is slow, so the base's totals are kept with its stored state, and
+    when the stack and the price sheet are the very same objects on both sides (an
+    incremental evaluation shares everything it did not change) the head's total is
+    the base's minus the resources that left the stack plus those that joined it:
+    money is rounded per resource, so the sums are exact."""
+    state = base_run.state
+    saved: dict[str, str] = dict(state.extras.get(STACK_COSTS, {})) if state else {}
+    lines = []
     for stack in stacks:
-        was, _ = _cost_of(old, old.in_stack(stack).values())
-        now, _ = _cost_of(new, new.in_stack(stack).values())
-        totals.append(CostLine(stack, "", was, now))
-    return tuple(lines), tuple(totals), tuple(sorted(unpriced))
+        if stack in saved:
+            was = Decimal(saved[stack])
+        else:
+            was, _ = _cost_of(old, old.in_stack(stack).values())
+            saved[stack] = str(was)
+        if old.stacks.get(stack) is new.stacks.get(stack) and old.prices is new.prices:
+            before = {id(r): r for r in old.in_stack(stack).values()}
+            after = {id(r): r for r in new.in_stack(stack).values()}
+            left, _ = _cost_of(old, [before[i] for i in before.keys() - after.keys()])
+            joined, _ = _cost_of(new, [after[i] for i in after.keys() - before.keys()])
+            now = was - left + joined
+        else:
+            now, _ = _cost_of(new, new.in_stack(stack).values())
+        lines.append(CostLine(stack, "", was, now))
+    store = StateStore.of(cache)
+    if state is not None and store is not None and saved != state.extras.get(STACK_COSTS):
+        state.extras[STACK_COSTS] = saved
+        store.put(state)
+    return tuple(lines)
 
 
 def _usage_of(landscape: Landscape, shard: Shard, resources: list[Resource]) -> Usage:
@@ -783,18 +827,19 @@ def run_plan(options: PlanOptions) -> Plan:
     repo = GitRepository(options.root)
     try:
         base_rev = repo.resolve(options.base)
-        base_files, base_findings = repo.files_at(base_rev)
-        base = Snapshot(options.base, base_files, base_findings, base_rev.sha)
+        base_tree, base_findings = repo.tree_at(base_rev)
+        base = Snapshot(options.base, base_tree, base_findings, base_rev.sha)
         if options.head is None:
             head_files, head_findings = read_tree(options.root)
-            head = Snapshot(WORKING_TREE, head_files, head_findings)
+            head = Snapshot(WORKING_TREE, Tree.of_files(head_files), head_findings)
             changed = repo.changed_paths(base_rev, None)
         else:
             head_rev = repo.resolve(options.head)
-            head_files, head_findings = repo.files_at(head_rev)
-            head = Snapshot(options.head, head_files, head_findings, head_rev.sha)
+            head_tree, head_findings = repo.tree_at(head_rev)
+            head = Snapshot(options.head, head_tree, head_findings, head_rev.sha)
             changed = repo.changed_paths(base_rev, head_rev)
+        today = options.today or datetime.date.today()
+        # Inside the try: the trees read files from the repository on demand
+        return build_plan(base, head, changed, today, options.cache, options.progress)
     finally:
         repo.close()
-    today = options.today or datetime.date.today()
-    return build_plan(base, head, changed, today, options.cache, options.progress)

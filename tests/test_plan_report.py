@@ -24,6 +24,7 @@ from platform_cli.plan import (
     diff_objects,
 )
 from platform_cli.plan_report import COMMENT_LIMIT, MARKER, MarkdownReporter, TextReporter
+from platform_cli.sources import Tree
 
 
 def huge_plan(rows: int = 4000) -> Plan:
@@ -51,8 +52,8 @@ def huge_plan(rows: int = 4000) -> Plan:
         for i in range(rows)
     )
     return Plan(
-        base=Snapshot("main", [], sha="a" * 40),
-        head=Snapshot("feature", [], sha="b" * 40),
+        base=Snapshot("main", Tree.of_files([]), sha="a" * 40),
+        head=Snapshot("feature", Tree.of_files([]), sha="b" * 40),
         changed_paths=tuple(f"stacks/prod/team/svc-{i:05}.yaml" for i in range(rows)),
         changes=changes,
         kubernetes=(KubernetesStack("prod", objects),),

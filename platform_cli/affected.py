@@ -50,12 +50,12 @@ class Shard:
 
 def shards(landscape: Landscape) -> list[Shard]:
     """Every shard of a landscape: teams with resources or a quota in a stack."""
-    found = {Shard(r.stack, r.team) for r in landscape.all_resources()}
+    found = {(r.stack, r.team) for r in landscape.all_resources()}
     for team in landscape.teams.values():
         for stack in team.spec["quotas"]:
             if stack in landscape.stacks:
-                found.add(Shard(stack, team.name))
-    return sorted(found)
+                found.add((stack, team.name))
+    return [Shard(stack, team) for stack, team in sorted(found)]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from platform_cli import owners, policy_engine, references, waivers
 from platform_cli.cache import DocumentCache
 from platform_cli.errors import UsageError
 from platform_cli.findings import Finding, Level, has_errors
+from platform_cli.gcpause import paused
 from platform_cli.landscape import Loaded, load
 from platform_cli.model import Landscape
 from platform_cli.policy_engine import PolicyFinding
@@ -72,6 +73,7 @@ class Evaluation:
     parts: Parts
 
 
+@paused
 def evaluate_files(
     files: list[SourceFile],
     today: datetime.date,

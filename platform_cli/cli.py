@@ -14,16 +14,19 @@ import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from platform_cli import __version__, owners, policy_engine, progress, promote, requests
+from platform_cli import __version__, owners, policy_engine, progress
 from platform_cli.cache import DocumentCache
 from platform_cli.check import CheckOptions, run_check
 from platform_cli.errors import PlatformError, UsageError
 from platform_cli.reporters import REPORTERS, default_format
 from platform_cli.sources import find_root
+
+if TYPE_CHECKING:
+    from platform_cli import requests
 
 EXIT_BUG = 70
 EXIT_INTERRUPTED = 130
@@ -348,6 +351,8 @@ def new() -> None:
 
 
 def _new(kind_options: requests.Options, **common: Any) -> None:
+    from platform_cli import requests  # only the requesting commands need it
+
     request = requests.NewRequest(
         root=_root(common["root"]),
         stack=common["stack"],
@@ -406,6 +411,8 @@ def new_server(
     **common: Any,
 ) -> None:
     """Request a virtual machine."""
+    from platform_cli import requests  # only the requesting commands need it
+
     options = requests.ServerOptions(
         image=image,
         cpu=cpu,
@@ -437,6 +444,8 @@ def new_database(
     **common: Any,
 ) -> None:
     """Request a PostgreSQL database."""
+    from platform_cli import requests  # only the requesting commands need it
+
     options = requests.DatabaseOptions(
         version=version,
         storage=storage,
@@ -476,6 +485,8 @@ def new_service(
     **common: Any,
 ) -> None:
     """Request a containerised service."""
+    from platform_cli import requests  # only the requesting commands need it
+
     options = requests.ServiceOptions(
         image=image,
         ports=tuple(requests.Port.parse(p) for p in ports),
@@ -507,6 +518,8 @@ def promote_command(
     hosts stay as the target has them; a new target gets the target stack's
     defaults. The diff is shown before the file is written.
     """
+    from platform_cli import promote
+
     result = promote.promote(
         promote.PromoteRequest(_root(root), resource, source, target, dry_run=dry_run)
     )

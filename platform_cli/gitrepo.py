@@ -1,25 +1,35 @@
-"""Git, through GitPython: the only module that imports it.
+"""Git: the only module that talks to it.
 
 Revisions are read straight from git objects, never by checking out, so a plan of
 two revisions leaves the working tree, the index and HEAD exactly as they were.
+
+Reading (what `plan` and `stacks --affected` do on every pull request) runs the git
+CLI directly: a handful of plumbing commands, each parsed here. Importing GitPython
+costs about 0.2 s, as much as the rest of an incremental plan's reading, so it is
+imported only by the commands that write or inspect the work tree (`new --branch`,
+`up`), which use it for everything else.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-import git
-from git.objects import Blob
-from git.objects import Tree as GitTree
+from typing import TYPE_CHECKING
 
 from platform_cli import sources
 from platform_cli.errors import PlatformError, UsageError
 from platform_cli.findings import Finding, error
 from platform_cli.sources import SourceFile, Tree
+
+if TYPE_CHECKING:
+    import git
+    from git.objects import Blob
+    from git.objects import Tree as GitTree
 
 _SYMLINK_MODE = 0o120000
 
@@ -36,18 +46,34 @@ class GitRepository:
     """A landscape repository on disk."""
 
     def __init__(self, root: Path) -> None:
+        not_a_repository = UsageError(
+            f"{root} is not inside a git repository",
+            hint="run `git init`, or pass the repository with --root",
+        )
+        if not root.is_dir():
+            raise not_a_repository
         try:
-            self._repo = git.Repo(root, search_parent_directories=True)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            raise UsageError(
-                f"{root} is not inside a git repository",
-                hint="run `git init`, or pass the repository with --root",
-            ) from None
-        work_tree = self._repo.working_tree_dir
-        if work_tree is None:
+            bare, work = _run(root, "rev-parse", "--is-bare-repository", "--is-inside-work-tree")
+        except PlatformError:
+            raise not_a_repository from None
+        if bare.strip() == b"true" or work.strip() != b"true":
             raise UsageError(f"{root} is a bare repository; a work tree is needed")
-        self.root = Path(work_tree)
+        (top,) = _run(root, "rev-parse", "--show-toplevel")
+        self.root = Path(top.decode().strip())
         self.prefix = self._prefix(root)
+
+    def _git(
+        self, *args: str, data: bytes | None = None, env: dict[str, str] | None = None
+    ) -> bytes:
+        """The output of one git command run in the repository."""
+        return _output(self.root, args, data, env)
+
+    @functools.cached_property
+    def _repo(self) -> git.Repo:
+        """GitPython, for the commands that write or inspect the work tree."""
+        import git
+
+        return git.Repo(self.root)
 
     def _prefix(self, root: Path) -> str:
         """The landscape's folder inside the repository ('' when it is the top)."""
@@ -56,13 +82,15 @@ class GitRepository:
 
     def resolve(self, ref: str) -> Revision:
         try:
-            commit = self._repo.commit(ref)
-        except (git.BadName, ValueError, git.GitCommandError):
+            out = self._git(
+                "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"
+            )
+        except PlatformError:
             raise UsageError(
                 f"unknown revision {ref!r}",
                 hint="name a branch, tag or commit, e.g. origin/main or HEAD~1",
             ) from None
-        return Revision(ref, commit.hexsha)
+        return Revision(ref, out.decode().strip())
 
     def files_at(self, revision: Revision) -> tuple[list[SourceFile], list[Finding]]:
         """The landscape's files as committed in `revision`, in a stable order."""
@@ -78,11 +106,11 @@ class GitRepository:
         wanted += [
             self.prefix + rel for rel in (*sources.OPTIONAL_FILES, *sources.OPTIONAL_TEXT_FILES)
         ]
-        listing = self._repo.git.ls_tree("-r", "-z", "--full-tree", revision.sha, "--", *wanted)
+        listing = self._git("ls-tree", "-r", "-z", "--full-tree", revision.sha, "--", *wanted)
         optional = {*sources.OPTIONAL_FILES, *sources.OPTIONAL_TEXT_FILES}
         entries: list[tuple[str, str]] = []
         findings: list[Finding] = []
-        for record in listing.split("\0"):
+        for record in listing.decode("utf-8", errors="surrogateescape").split("\0"):
             if not record:
                 continue
             meta, _, full = record.partition("\t")
@@ -117,11 +145,7 @@ class GitRepository:
         if not shas:
             return {}
         unique = sorted(set(shas))
-        process = self._repo.git.execute(
-            ["git", "cat-file", "--batch"], istream=subprocess.PIPE, as_process=True
-        )
-        assert process.proc is not None
-        output, _ = process.proc.communicate(("\n".join(unique) + "\n").encode())
+        output = self._git("cat-file", "--batch", data=("\n".join(unique) + "\n").encode())
         contents: dict[str, bytes] = {}
         position = 0
         for sha in unique:
@@ -140,23 +164,23 @@ class GitRepository:
 
         Never writes the index: `git diff` against the working tree refreshes the
         index's cached file stats and writes it back, so it runs on a copy."""
-        git_ = self._repo.git
         if head is not None:
-            out = git_.diff(base.sha, head.sha, "--name-only", "--no-renames", "-z")
-            paths = set(out.split("\0"))
+            out = self._git("diff", base.sha, head.sha, "--name-only", "--no-renames", "-z")
+            paths = set(out.decode("utf-8", errors="surrogateescape").split("\0"))
         else:
+            git_dir = Path(self._git("rev-parse", "--absolute-git-dir").decode().strip())
             with tempfile.TemporaryDirectory(prefix="platform-index-") as folder:
                 index = Path(folder) / "index"
-                source = Path(self._repo.git_dir) / "index"
+                source = git_dir / "index"
                 if source.exists():
                     shutil.copyfile(source, index)
-                out = git_.diff(
-                    base.sha, "--name-only", "--no-renames", "-z",
+                out = self._git(
+                    "diff", base.sha, "--name-only", "--no-renames", "-z",
                     env={"GIT_INDEX_FILE": str(index)},
                 )  # fmt: skip
-            paths = set(out.split("\0"))
-            others = git_.ls_files("--others", "--exclude-standard", "-z")
-            paths |= set(others.split("\0"))
+            paths = set(out.decode("utf-8", errors="surrogateescape").split("\0"))
+            others = self._git("ls-files", "--others", "--exclude-standard", "-z")
+            paths |= set(others.decode("utf-8", errors="surrogateescape").split("\0"))
         return sorted(p[len(self.prefix) :] for p in paths if p and p.startswith(self.prefix))
 
     def head(self) -> Revision:
@@ -202,6 +226,8 @@ class GitRepository:
         """
         full = self.prefix + path
         head = self.branch_head()
+        import git
+
         git_ = self._repo.git
         try:
             git_.check_ref_format("--branch", branch)
@@ -241,10 +267,38 @@ class GitRepository:
         return Revision(branch, commit)
 
     def close(self) -> None:
-        self._repo.close()
+        if "_repo" in self.__dict__:
+            self._repo.close()
+
+
+def _output(
+    cwd: Path, args: tuple[str, ...], data: bytes | None = None, env: dict[str, str] | None = None
+) -> bytes:
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=data,
+            capture_output=True,
+            env={**os.environ, **env} if env else None,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise PlatformError("git is not installed", hint="install git 2.30 or later") from None
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", errors="replace").strip() or f"exit {proc.returncode}"
+        raise PlatformError(f"git {args[0]} failed: {message}")
+    return proc.stdout
+
+
+def _run(cwd: Path, *args: str) -> list[bytes]:
+    """The lines of a git command's output."""
+    return _output(cwd, args).splitlines()
 
 
 def _has_ref(repo: git.Repo, ref: str) -> bool:
+    import git
+
     try:
         repo.git.rev_parse("--verify", "--quiet", ref)
     except git.GitCommandError:
@@ -253,6 +307,9 @@ def _has_ref(repo: git.Repo, ref: str) -> bool:
 
 
 def _item(tree: GitTree, path: str) -> GitTree | Blob | None:
+    from git.objects import Blob
+    from git.objects import Tree as GitTree
+
     try:
         item = tree / path
     except KeyError:

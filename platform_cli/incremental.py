@@ -60,6 +60,7 @@ from platform_cli.cache import DocumentCache
 from platform_cli.cache import namespace as document_namespace
 from platform_cli.check import Evaluation, Parts, assemble, evaluate_files
 from platform_cli.findings import Finding, Level
+from platform_cli.gcpause import paused
 from platform_cli.landscape import Focus, Loaded, index_entity, load, place_of
 from platform_cli.loader import StoredDocument
 from platform_cli.model import ENTITY_CLASSES, RESOURCE_KINDS, Entity, Landscape, Resource
@@ -285,6 +286,7 @@ class Evaluated:
     entities: list[Entity] = field(default_factory=list)
 
 
+@paused
 def evaluate_tree(
     tree: Tree,
     today: Any,

@@ -30,6 +30,7 @@ from platform_cli.affected import Affected, Shard, affected_shards
 from platform_cli.cache import DocumentCache
 from platform_cli.diff import Change, FieldChange, diff_landscapes, field_changes
 from platform_cli.findings import Finding, Level
+from platform_cli.gcpause import paused
 from platform_cli.incremental import Evaluated, StateStore, evaluate_tree
 from platform_cli.model import (
     RESOURCE_KINDS,
@@ -309,6 +310,7 @@ class Plan:
 # --- The plan ------------------------------------------------------------------------
 
 
+@paused
 def build_plan(
     base: Snapshot,
     head: Snapshot,
@@ -379,11 +381,11 @@ def build_plan(
 
 
 def _largest_shard(landscape: Landscape) -> tuple[str, int] | None:
-    sizes = Counter(Shard(r.stack, r.team) for r in landscape.all_resources())
+    sizes = Counter((r.stack, r.team) for r in landscape.all_resources())
     if not sizes:
         return None
-    shard, count = min(sizes.items(), key=lambda item: (-item[1], item[0]))
-    return shard.name, count
+    (stack, team), count = min(sizes.items(), key=lambda item: (-item[1], item[0]))
+    return Shard(stack, team).name, count
 
 
 def _kubernetes(
@@ -465,11 +467,17 @@ def _scopes(
     return cost_scope, quota_scope
 
 
-def _by_shard(landscape: Landscape, stacks: Iterable[str]) -> dict[Shard, list[Resource]]:
+def _by_shard(landscape: Landscape, scope: Iterable[Shard]) -> dict[Shard, list[Resource]]:
+    """The resources of each shard in `scope`, in file order."""
     out: dict[Shard, list[Resource]] = {}
-    for stack in stacks:
+    teams: dict[str, dict[str, list[Resource]]] = {}
+    for shard in scope:
+        teams.setdefault(shard.stack, {})[shard.team] = out.setdefault(shard, [])
+    for stack, wanted in teams.items():
         for resource in landscape.in_stack(stack).values():
-            out.setdefault(Shard(stack, resource.team), []).append(resource)
+            found = wanted.get(resource.team)
+            if found is not None:
+                found.append(resource)
     return out
 
 
@@ -490,8 +498,7 @@ def _cost_of(landscape: Landscape, resources: Iterable[Resource]) -> tuple[Decim
 def _costs(
     old: Landscape, new: Landscape, scope: set[Shard]
 ) -> tuple[tuple[CostLine, ...], tuple[str, ...]]:
-    stacks = sorted({s.stack for s in scope})
-    before, after = _by_shard(old, stacks), _by_shard(new, stacks)
+    before, after = _by_shard(old, scope), _by_shard(new, scope)
     unpriced: set[str] = set()
     lines = []
     for shard in sorted(scope):
@@ -557,8 +564,7 @@ def _quota_of(landscape: Landscape, shard: Shard, key: str) -> int | None:
 
 
 def _quotas(old: Landscape, new: Landscape, scope: set[Shard]) -> list[QuotaLine]:
-    stacks = sorted({s.stack for s in scope})
-    before, after = _by_shard(old, stacks), _by_shard(new, stacks)
+    before, after = _by_shard(old, scope), _by_shard(new, scope)
     lines = []
     for shard in sorted(scope):
         was = _usage_of(old, shard, before.get(shard, []))

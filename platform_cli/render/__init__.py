@@ -16,6 +16,7 @@ from platform_cli.cache import DocumentCache
 from platform_cli.check import CheckOptions, run_check
 from platform_cli.errors import PlatformError, UsageError
 from platform_cli.findings import Finding, Level, error, has_errors
+from platform_cli.gcpause import paused
 from platform_cli.model import Database, Landscape, Resource, Server, Service
 from platform_cli.progress import SILENT, Progress
 from platform_cli.render.context import Context, consumers_of
@@ -77,6 +78,7 @@ def object_id(obj: Manifest) -> tuple[str, str, str, str]:
     return (obj["apiVersion"], obj["kind"], meta.get("namespace", ""), meta["name"])
 
 
+@paused
 def render_stack(
     landscape: Landscape, stack_name: str, teams: Collection[str] | None = None
 ) -> Rendered:

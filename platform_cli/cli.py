@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime
 import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -637,6 +635,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _save_traceback() -> str:
+    # Imported here: every other run would pay for them (tempfile imports random)
+    import tempfile
+    import traceback
+
     folder = Path(os.environ.get("PLATFORM_CRASH_DIR", tempfile.gettempdir()))
     fd, name = tempfile.mkstemp(prefix="platform-crash-", suffix=".log", dir=folder)
     with os.fdopen(fd, "w", encoding="utf-8") as out:

@@ -146,12 +146,15 @@ class State:
     # --- serialisation -------------------------------------------------------------
 
     def encode(self) -> bytes:
+        _declared = _declared_by(self.records)
         header = {
             "format": FORMAT,
             "key": self.key,
             "blobs": list(self.blobs.items()),
             "records": self.records,
-            "declared": [[p, *k] for p, k in self.declared_at.items()],
+            # Only what the records do not say: files that declare a name but did
+            # not load (a schema error, say)
+            "declared": [[p, *k] for p, k in self.declared_at.items() if _declared.get(p) != k],
             "stackFiles": self.stack_files,
             "files": self.files,
             "load": [_finding_out(f) for f in self.load],
@@ -178,11 +181,14 @@ class State:
             return cls(
                 key=header["key"],
                 blobs=dict(header["blobs"]),
-                records=[
-                    (p, k, s, n, t, y, tuple((a, b) for a, b in d), o, ln)
-                    for p, k, s, n, t, y, d, o, ln in header["records"]
-                ],
-                declared_at={p: (s, k, n) for p, s, k, n in header["declared"]},
+                records=(
+                    records := [
+                        (p, k, s, n, t, y, tuple((a, b) for a, b in d), o, ln)
+                        for p, k, s, n, t, y, d, o, ln in header["records"]
+                    ]
+                ),
+                declared_at=_declared_by(records)
+                | {p: (s, k, n) for p, s, k, n in header["declared"]},
                 stack_files=header["stackFiles"],
                 files=header["files"],
                 load=[_finding_in(f) for f in header["load"]],
@@ -199,6 +205,17 @@ class State:
             )
         except (ValueError, KeyError, TypeError, IndexError):
             return None
+
+
+def _declared_by(records: list[Record]) -> dict[str, tuple[str, str, str]]:
+    """What each loaded entity declares (see `landscape._declare`)."""
+    out = {}
+    for path, kind, stack, name, *_ in records:
+        if kind == "Stack":
+            out[path] = ("", kind, path.split("/")[1])
+        else:
+            out[path] = (stack, kind, name)
+    return out
 
 
 def _finding_out(f: Finding) -> list[Any]:
@@ -345,7 +362,7 @@ def _entities(state: State, tree: Tree) -> list[Entity]:
         entity = object.__new__(cls)
         fields = entity.__dict__
         fields["doc"] = StoredDocument(path, source)
-        fields["name"] = name
+        fields["path"], fields["name"] = path, name
         if issubclass(cls, Resource):
             fields["stack"], fields["team"], fields["system"] = stack, team, system
             fields["depends_on"] = deps

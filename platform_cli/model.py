@@ -40,7 +40,7 @@ class Entity:
     def spec(self) -> Mapping[str, Any]:
         return self.doc.data["spec"]
 
-    @property
+    @functools.cached_property
     def path(self) -> str:
         return self.doc.path
 

@@ -40,6 +40,7 @@ import yaml
 from benchmarks.generate import generate, make_history
 from platform_cli.affected import shards
 from platform_cli.check import CheckOptions, run_check
+from platform_cli.gcpause import paused
 from platform_cli.sources import read_tree
 
 REPO = Path(__file__).resolve().parent.parent
@@ -191,6 +192,10 @@ def bench(n: int, runs: int, work: Path) -> Result:
     m = {
         "bare": _repeat("bare yaml.load", runs, lambda: _in_process(
             lambda: [yaml.load(f.data, Loader=yaml.CSafeLoader) for f in yaml_files])),
+        # The same with the cyclic collector paused, as `platform check` runs: the
+        # floor judged against, so that the check gains nothing the parse could not
+        "bare-paused": _repeat("bare yaml.load, collector paused", runs, lambda: _in_process(
+            paused(lambda: [yaml.load(f.data, Loader=yaml.CSafeLoader) for f in yaml_files]))),
         "core": _repeat("core check", runs, lambda: _in_process(
             lambda: run_check(CheckOptions(root=root, today=today)))),
         "check": _repeat("platform check", runs, lambda: _process(check_cmd, root, cold)),
@@ -246,12 +251,26 @@ DESIGN = """\
   documents by git blob id in JSON packs under `~/.cache/platform`, so unchanged files
   are not parsed again, in any branch or revision. It is off in CI unless
   `PLATFORM_CACHE=on` (a runner is thrown away), and `PLATFORM_CACHE=off` turns it off.
-- **The plan** reads both revisions with one `git ls-tree` and one `git cat-file
-  --batch` each, renders only the affected shards, and checks the base without its
-  policies. It still loads and checks the whole landscape on both sides, so its cost
-  grows with the landscape; the target of 20% of a check needs an incremental
-  evaluation that reuses the base's results for the teams and systems a change does
-  not touch.
+- **The plan** lists both revisions by blob id (one `git ls-tree` each) and reads the
+  bytes of a file only when it has not evaluated them before. Every full evaluation
+  with the cache on leaves a *state* of its revision (`platform_cli/incremental.py`):
+  the blob ids, an index of the entities, their values and the findings of each
+  stage. The warm plan reads the base's state and, since the change touches one
+  resource file, evaluates the head from it: it parses that file and re-checks only
+  the focus (the file, what depends on it or shares its name, its team's resources,
+  its stack's dependency graph). Values of the other 10,000 entities are never
+  decoded; only the affected shards are rendered; stack costs move by what left and
+  joined them. A property test holds that this equals a full evaluation, finding for
+  finding, over random changes. What remains linear in the landscape are cheap
+  passes over an index (listing, keys, shards), a few milliseconds per thousand files.
+- **Starting** costs about 0.25 s of a warm plan: the interpreter, click, PyYAML and
+  jsonschema-rs, and our modules. GitPython (0.2 s to import) is imported only by the
+  commands that write to a repository; reading revisions runs the git CLI directly.
+  The processes run with Python's bytecode cache, as an installed tool does.
+- **The cyclic garbage collector** is paused while a landscape is loaded and checked
+  (`platform_cli/gcpause.py`): it would walk millions of live objects again and
+  again and find nothing, since values and the model hold no cycles. Peak memory is
+  the same.
 - **Sharding** keeps each Pulumi stack to one team's namespace in one stack, so the
   largest shard is a team's share, not the landscape.
 
@@ -278,24 +297,30 @@ def report(results: list[Result], machine: str) -> str:
         "(the largest sizes run the slowest tools once). `platform check` and "
         "`platform plan` are whole processes, from start to exit; *core check* is "
         "`run_check` in-process; *bare parse* is `yaml.load(CSafeLoader)` over the "
-        "same files, the floor for any YAML tool; *check-jsonschema* validates the same "
+        "same files, the floor for any YAML tool, also measured with Python's cyclic "
+        "collector paused as `platform check` runs; *check / parse* divides by the "
+        "faster of the two; *check-jsonschema* validates the same "
         "files with the project's own schemas. *platform check* runs with the document "
         "cache off (a fresh CI runner); *warm cache* runs find every file parsed before "
         "(a developer's machine, or CI with the cache folder kept); the plan compares "
-        "`main` with a branch that changes one database file.",
+        "`main` with a branch that changes one database file; *plan, warm cache* finds "
+        "the base's state left by an earlier plan and evaluates the head incrementally "
+        "from it (see below), *plan, no cache* evaluates both sides in full.",
         "",
-        "| N | files | MB | bare parse | core check | platform check | check / parse "
+        "| N | files | MB | bare parse | bare parse, GC paused | core check | platform check "
+        "| check / parse "
         "| check, warm cache | check-jsonschema | speed-up | plan, no cache | plan, warm cache "
         "| plan / check | render prod | preview (largest shard) | check peak MiB "
         "| resources/s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         m = r.measures
         check = m["check"].median
         lines.append(
             f"| {r.n:,} | {r.files:,} | {r.megabytes:.1f} | {m['bare'].median:.2f} "
-            f"| {m['core'].median:.2f} | {check:.2f} | {check / m['bare'].median:.2f}x "
+            f"| {m['bare-paused'].median:.2f} "
+            f"| {m['core'].median:.2f} | {check:.2f} | {check / _floor(m):.2f}x "
             f"| {m['check-warm'].median:.2f} | {m['check-jsonschema'].median:.2f} "
             f"| {m['check-jsonschema'].median / check:.1f}x | {m['plan-cold'].median:.2f} "
             f"| {m['plan'].median:.2f} "
@@ -318,6 +343,11 @@ def report(results: list[Result], machine: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _floor(m: dict[str, Measure]) -> float:
+    """The cost of parsing: the faster of the two bare parses."""
+    return min(m["bare"].median, m["bare-paused"].median)
+
+
 def _verdicts(results: list[Result]) -> list[str]:
     out = []
     by_n = {r.n: r for r in results}
@@ -325,8 +355,8 @@ def _verdicts(results: list[Result]) -> list[str]:
     if ten is not None:
         m = ten.measures
         check = m["check"].median
-        out.append(_verdict("check vs parse", check / m["bare"].median <= 1.3,
-                            f"{check / m['bare'].median:.2f}x"))  # fmt: skip
+        out.append(_verdict("check vs parse", check / _floor(m) <= 1.3,
+                            f"{check / _floor(m):.2f}x"))  # fmt: skip
         out.append(_verdict("check vs check-jsonschema", m["check-jsonschema"].median / check >= 5,
                             f"{m['check-jsonschema'].median / check:.1f}x faster"))  # fmt: skip
         out.append(_verdict("plan vs check", m["plan"].median / check <= 0.2,

@@ -96,7 +96,7 @@ def evaluate_files(
     progress.finish()
     parts = Parts(references.check_by_rule(loaded), None)
     if policies:
-        parts.policies = policy_engine.evaluate(loaded.landscape, today)
+        parts.policies = policy_engine.evaluate(loaded.landscape)
         source = texts.get(owners.PATH)
         parts.owners = owners_finding(
             loaded, source.data.decode("utf-8", errors="replace") if source else None

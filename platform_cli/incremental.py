@@ -488,7 +488,7 @@ def _incremental(
 
     registry = policy_engine.registry()
     moved = [p for p in registry if p.scope is not Scope.TEAMS_AND_SYSTEMS]
-    results = policy_engine.evaluate(loaded.landscape, today, moved, focus)
+    results = policy_engine.evaluate(loaded.landscape, moved, focus)
     scopes = {p.id: p.scope for p in registry}
     gone = focus.paths | changed
     kept_results = []

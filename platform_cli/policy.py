@@ -21,7 +21,6 @@ stack, per team and stack), so no policy has to scan the whole landscape per res
 
 from __future__ import annotations
 
-import datetime
 import enum
 import functools
 from collections.abc import Mapping
@@ -141,7 +140,6 @@ class Context:
 
     landscape: Landscape
     parameters: Parameters
-    today: datetime.date
     # None: report on everything; else only on the resources and teams in focus
     focus: Focus | None = None
 

@@ -1,6 +1,6 @@
 """The policy engine: run the registered policies over a landscape.
 
-`evaluate(landscape, today)` builds one `Context` (with its indexes) and runs every
+`evaluate(landscape)` builds one `Context` (with its indexes) and runs every
 policy of the registry in `policies/__init__.py`. Each `Violation` becomes a
 `Finding` with the policy's ID and level, located at the offending field. Waivers
 are applied afterwards by `waivers.apply`, which needs each finding's target.
@@ -8,7 +8,6 @@ are applied afterwards by `waivers.apply`, which needs each finding's target.
 
 from __future__ import annotations
 
-import datetime
 import difflib
 import functools
 import inspect
@@ -97,13 +96,14 @@ def parameters(landscape: Landscape) -> Parameters:
 
 def evaluate(
     landscape: Landscape,
-    today: datetime.date,
     policies: Iterable[Policy] | None = None,
     focus: Focus | None = None,
 ) -> list[PolicyFinding]:
     """Every violation of every policy, as findings with their waiver targets; with a
-    focus, only those on the resources and teams in focus."""
-    context = Context(landscape, parameters(landscape), today, focus)
+    focus, only those on the resources and teams in focus. Verdicts never depend on
+    the date (waivers, which expire, are applied afterwards), so an evaluation stored
+    yesterday still holds today."""
+    context = Context(landscape, parameters(landscape), focus)
     results: list[PolicyFinding] = []
     for policy in registry() if policies is None else policies:
         for v in policy.check(context):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import datetime
 import random
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -331,3 +332,52 @@ def test_a_change_moves_findings_in_untouched_files(change: Any, tmp_path: Path)
     # The case is what it says: some finding moved in a file the change did not touch
     assert any(row[0] not in changed for row in moved), moved
     assert _summary(got.evaluation) == _summary(want)
+
+
+def test_concurrent_writers_of_one_state(tmp_path: Path) -> None:
+    """Two runs that evaluate the same revision at once both write its state; a
+    reader meanwhile sees a whole state or none, never a torn one."""
+    files = _files(ROOT)
+    tree = _tree(files)
+    seen: list[str] = []
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            evaluate_tree(tree, TODAY, cache=DocumentCache(tmp_path / "cache"))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def read() -> None:
+        store = StateStore.of(DocumentCache(tmp_path / "cache"))
+        assert store is not None
+        for _ in range(200):
+            state = store.get(tree.key)
+            seen.append("whole" if state is not None else "none")
+
+    threads = [threading.Thread(target=f) for f in (write, write, read)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    again = evaluate_tree(tree, TODAY, cache=DocumentCache(tmp_path / "cache"))
+    assert again.how == "stored"
+    assert _summary(again.evaluation) == _summary(evaluate_files(tree.files(), TODAY))
+
+
+def test_switching_branches_back_and_forth(tmp_path: Path) -> None:
+    """main -> feature, then feature -> main: each side is served from the state its
+    own files left, or evaluated again; never from the other branch's."""
+    main_files = _files(ROOT)
+    feature_files = dict(main_files)
+    _cycle_reported_elsewhere(main_files, feature_files)
+    cache = DocumentCache(tmp_path / "cache")
+    main, feature = _tree(main_files), _tree(feature_files)
+    forward_base = evaluate_tree(main, TODAY, cache=cache)
+    forward_head = evaluate_tree(feature, TODAY, cache=cache, base=forward_base)
+    back_base = evaluate_tree(feature, TODAY, cache=cache)
+    back_head = evaluate_tree(main, TODAY, cache=cache, base=back_base)
+    assert [forward_head.how, back_base.how, back_head.how] == ["incremental", "full", "stored"]
+    assert _summary(back_head.evaluation) == _summary(evaluate_files(main.files(), TODAY))
+    assert _summary(back_base.evaluation) == _summary(forward_head.evaluation)

@@ -278,14 +278,63 @@ class StateStore:
         except OSError:
             temporary.unlink(missing_ok=True)
 
-    def _prune(self) -> None:
+    # --- Listings of git trees ----------------------------------------------------
+    # A plan lists the base revision's files (10,000 lines from `git ls-tree`) before
+    # it can even look its state up. A git tree id names every file below it exactly,
+    # so the listing is kept by the id of the revision's root tree.
+
+    def listing(
+        self, tree_id: str, prefix: str
+    ) -> tuple[dict[str, str], list[Finding], str] | None:
+        """(blob id by path, findings of the listing, the tree key) of a git tree."""
+        try:
+            raw = self._listing_path(tree_id, prefix).read_bytes()
+        except OSError:
+            return None
+        digest, newline, body = raw.partition(b"\n")
+        if not newline or hashlib.sha256(body).hexdigest().encode() != digest:
+            return None
+        try:
+            data = json.loads(body)
+            return (
+                dict(data["blobs"]),
+                [_finding_in(f) for f in data["findings"]],
+                str(data["key"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def put_listing(self, tree_id: str, prefix: str, tree: Tree, findings: list[Finding]) -> None:
+        body = json.dumps(
+            {
+                "blobs": list(tree.blobs.items()),
+                "findings": [_finding_out(f) for f in findings],
+                "key": tree.key,
+            },
+            separators=(",", ":"),
+        ).encode()
+        path = self._listing_path(tree_id, prefix)
+        temporary = path.with_name(f".tmp-{uuid.uuid4().hex}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+            os.replace(temporary, path)
+            self._prune("listings/*.listing", MAX_STATES * 4)
+        except OSError:
+            temporary.unlink(missing_ok=True)
+
+    def _listing_path(self, tree_id: str, prefix: str) -> Path:
+        name = hashlib.sha256(f"{tree_id}\0{prefix}".encode()).hexdigest()[:40]
+        return self.folder / "listings" / f"{name}.listing"
+
+    def _prune(self, pattern: str = "*.state", keep: int = MAX_STATES) -> None:
         states = []
-        for path in self.folder.glob("*.state"):
+        for path in self.folder.glob(pattern):
             try:
                 states.append((path.stat().st_mtime, path))
             except OSError:
                 continue
-        for _, path in sorted(states, reverse=True)[MAX_STATES:]:
+        for _, path in sorted(states, reverse=True)[keep:]:
             path.unlink(missing_ok=True)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import chain
 from pathlib import Path
@@ -31,6 +31,7 @@ from platform_cli.cache import DocumentCache
 from platform_cli.diff import Change, FieldChange, diff_landscapes, field_changes
 from platform_cli.findings import Finding, Level
 from platform_cli.gcpause import paused
+from platform_cli.gitrepo import GitRepository, Revision
 from platform_cli.incremental import Evaluated, StateStore, evaluate_tree
 from platform_cli.model import (
     RESOURCE_KINDS,
@@ -827,25 +828,39 @@ class PlanOptions:
 def run_plan(options: PlanOptions) -> Plan:
     """Read both revisions (from git objects, or the working tree for the head) and
     build the plan. Never checks out, and never writes to the repository."""
-    # Imported here so that commands which never touch git do not pay for GitPython
-    from platform_cli.gitrepo import GitRepository
-
     repo = GitRepository(options.root)
     try:
+        store = StateStore.of(options.cache)
         base_rev = repo.resolve(options.base)
-        base_tree, base_findings = repo.tree_at(base_rev)
+        head_rev = repo.resolve(options.head) if options.head is not None else None
+        base_tree, base_findings = _listed(repo, store, base_rev)
         base = Snapshot(options.base, base_tree, base_findings, base_rev.sha)
-        if options.head is None:
+        if head_rev is None:
             head_files, head_findings = read_tree(options.root)
             head = Snapshot(WORKING_TREE, Tree.of_files(head_files), head_findings)
-            changed = repo.changed_paths(base_rev, None)
         else:
-            head_rev = repo.resolve(options.head)
-            head_tree, head_findings = repo.tree_at(head_rev)
-            head = Snapshot(options.head, head_tree, head_findings, head_rev.sha)
-            changed = repo.changed_paths(base_rev, head_rev)
+            head_tree, head_findings = repo.tree_after(base_rev, base_tree, base_findings, head_rev)
+            head = Snapshot(str(options.head), head_tree, head_findings, head_rev.sha)
+        changed = repo.changed_paths(base_rev, head_rev)
         today = options.today or datetime.date.today()
         # Inside the try: the trees read files from the repository on demand
         return build_plan(base, head, changed, today, options.cache, options.progress)
     finally:
         repo.close()
+
+
+def _listed(
+    repo: GitRepository, store: StateStore | None, revision: Revision
+) -> tuple[Tree, list[Finding]]:
+    """A revision's files by blob id: listed by git, or kept from an earlier plan by
+    the id of the revision's root tree (which names every file below it)."""
+    if store is None:
+        return repo.tree_at(revision)
+    (tree_id,) = repo.tree_ids(revision)
+    kept = store.listing(tree_id, repo.prefix)
+    if kept is not None:
+        blobs, findings, key = kept
+        return replace(repo.tree_of(blobs), digest=key), findings
+    tree, findings = repo.tree_at(revision)
+    store.put_listing(tree_id, repo.prefix, tree, findings)
+    return tree, findings

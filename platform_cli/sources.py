@@ -56,6 +56,7 @@ class Tree:
 
     blobs: Mapping[str, str]  # path -> blob id
     reader: Callable[[list[str]], Mapping[str, bytes]]
+    digest: str = ""  # the key, when it is known already
 
     @classmethod
     def of_files(cls, files: Iterable[SourceFile]) -> Tree:
@@ -75,6 +76,8 @@ class Tree:
     @property
     def key(self) -> str:
         """A digest of every (path, blob id) in order: equal keys, equal files."""
+        if self.digest:
+            return self.digest
         digest = hashlib.sha256()
         for path, blob in self.blobs.items():
             digest.update(f"{path}\0{blob}\n".encode())

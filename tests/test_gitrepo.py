@@ -94,3 +94,42 @@ def test_unknown_revision_and_missing_repository_are_usage_errors(
     lonely.mkdir()
     with pytest.raises(UsageError, match="not inside a git repository"):
         GitRepository(lonely)
+
+
+@pytest.mark.parametrize("prefix", ["", "infra/"])
+def test_a_listing_moved_by_a_diff_equals_a_listing(tmp_path: Path, prefix: str) -> None:
+    """`tree_after` (the base's listing and one diff-tree) gives what listing the
+    head gives: for edits, additions, deletions, files that become symbolic links
+    and back, executable bits, submodules, and files outside the landscape."""
+    top = tmp_path / "repo"
+    root = top / prefix
+    shutil.copytree(DATA / "check" / "_base", root)
+    (root / "stacks/prod/service-desk/was-a-link.yaml").symlink_to("tickets-api.yaml")
+    git(top, "init", "-q", "-b", "main")
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", "base")
+    git(top, "switch", "-q", "-c", "feature")
+    (root / "stacks/prod/service-desk/tickets-api.yaml").write_text("edited: 1\n")
+    (root / "stacks/prod/service-desk/tickets-db.yaml").unlink()
+    (root / "stacks/prod/service-desk/new.yaml").write_text("new: 1\n")
+    (root / "stacks/prod/service-desk/was-a-link.yaml").unlink()
+    (root / "stacks/prod/service-desk/was-a-link.yaml").write_text("now: a file\n")
+    (root / "landscape/teams/link.yaml").symlink_to("service-desk.yaml")
+    (root / "landscape/teams/service-desk.yaml").chmod(0o755)
+    (root / "stacks/prod/notes.txt").write_text("not a landscape file\n")
+    (top / "outside.yaml").write_text("outside: 1\n")
+    git(top, "add", "-A")
+    module = git(top, "rev-parse", "HEAD")  # a submodule names a commit
+    git(top, "update-index", "--add", "--cacheinfo", f"160000,{module},{prefix}stacks/prod/sub")
+    git(top, "commit", "-q", "-m", "feature")
+    gr = GitRepository(root)
+    base, head = gr.resolve("main"), gr.resolve("feature")
+    base_tree, base_findings = gr.tree_at(base)
+    assert [f.path for f in base_findings] == ["stacks/prod/service-desk/was-a-link.yaml"]
+    moved, moved_findings = gr.tree_after(base, base_tree, base_findings, head)
+    listed, listed_findings = gr.tree_at(head)
+    assert list(moved.blobs.items()) == list(listed.blobs.items())
+    assert moved.key == listed.key
+    assert sorted(moved_findings) == sorted(listed_findings)
+    assert [f.path for f in listed_findings] == ["landscape/teams/link.yaml"]
+    assert "stacks/prod/sub" not in listed.blobs and "stacks/prod/notes.txt" not in listed.blobs

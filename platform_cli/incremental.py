@@ -521,7 +521,7 @@ def _incremental(
 
     focus = _focus(state, base.entities, fresh, changed, touched, loaded)
     focused = replace(loaded, focus=focus)
-    again = references.check_by_rule(focused)
+    again = references.check_by_rule(focused, (references.ENTITY, references.STACK))
     refs: dict[str, list[Finding]] = {}
     for rule, scope in references.RULES:
         name = rule.__name__

@@ -600,6 +600,9 @@ RULES: tuple[tuple[Rule, str], ...] = (
 )
 
 
-def check_by_rule(loaded: Loaded) -> dict[str, list[Finding]]:
-    """The findings of every check, by the check's name."""
-    return {rule.__name__: list(rule(loaded)) for rule, _ in RULES}
+def check_by_rule(
+    loaded: Loaded, scopes: Iterable[str] = (ENTITY, GLOBAL, STACK)
+) -> dict[str, list[Finding]]:
+    """The findings of every check (of the given scopes), by the check's name."""
+    wanted = set(scopes)
+    return {rule.__name__: list(rule(loaded)) for rule, scope in RULES if scope in wanted}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,12 +52,33 @@ class Context:
         return str(self.databases.get("operatorNamespace", DEFAULT_DATABASE_OPERATOR_NAMESPACE))
 
 
-def consumers_of(landscape: Landscape, stack: Stack) -> dict[tuple[str, str], list[Resource]]:
+def consumers_of(landscape: Landscape, stack: Stack) -> Mapping[tuple[str, str], list[Resource]]:
     """Invert `dependsOn`: for each resource, who depends on it."""
     index: dict[tuple[str, str], list[Resource]] = {}
     for resource in landscape.in_stack(stack.name).values():
         for target in resource.depends_on:
             index.setdefault(target, []).append(resource)
-    for consumers in index.values():
-        consumers.sort(key=lambda r: (stack.namespace(r.team), r.kind, r.name))
-    return index
+    return _Consumers(index, stack)
+
+
+class _Consumers(Mapping[tuple[str, str], list[Resource]]):
+    """The consumers of each resource, ordered by namespace, kind and name when first
+    asked for: rendering one team's shard asks for a few of thousands."""
+
+    def __init__(self, index: dict[tuple[str, str], list[Resource]], stack: Stack) -> None:
+        self._index, self._stack = index, stack
+        self._sorted: set[tuple[str, str]] = set()
+
+    def __getitem__(self, key: tuple[str, str]) -> list[Resource]:
+        consumers = self._index[key]
+        if key not in self._sorted:
+            stack = self._stack
+            consumers.sort(key=lambda r: (stack.namespace(r.team), r.kind, r.name))
+            self._sorted.add(key)
+        return consumers
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)

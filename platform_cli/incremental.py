@@ -164,16 +164,12 @@ class State:
             "extras": self.extras,
         }
         body = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()
-        rest = body + b"\n" + self.payload
-        return hashlib.sha256(rest).hexdigest().encode() + b"\n" + rest
+        return body + b"\n" + self.payload
 
     @classmethod
     def decode(cls, raw: bytes) -> State | None:
-        """The state in `raw`, or None when it does not verify or is not one we wrote."""
-        digest, newline, rest = raw.partition(b"\n")
-        if not newline or hashlib.sha256(rest).hexdigest().encode() != digest:
-            return None
-        body, newline, payload = rest.partition(b"\n")
+        """The state in `raw`, or None when it is not one this version wrote."""
+        body, _, payload = raw.partition(b"\n")
         try:
             header = json.loads(body)
             if header.get("format") != FORMAT:
@@ -253,30 +249,15 @@ class StateStore:
         return cls(cache.root) if cache is not None else None
 
     def get(self, key: str) -> State | None:
-        path = self.folder / f"{key}.state"
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            return None
-        state = State.decode(raw)
+        raw = _read_verified(self.folder / f"{key}.state")
+        state = State.decode(raw) if raw is not None else None
         if state is None or state.key != key:
-            return None  # corrupted or foreign: evaluated again and written over
-        with contextlib.suppress(OSError):
-            os.utime(path)  # recently used: kept longest
+            return None  # corrupted, foreign or missing: evaluated again and written over
         return state
 
     def put(self, state: State) -> None:
-        """Write atomically (a reader sees a whole state or none); a store that cannot
-        be written only costs time."""
-        name = uuid.uuid4().hex
-        temporary = self.folder / f".tmp-{name}"
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(state.encode())
-            os.replace(temporary, self.folder / f"{state.key}.state")
-            self._prune()
-        except OSError:
-            temporary.unlink(missing_ok=True)
+        _write_verified(self.folder / f"{state.key}.state", state.encode())
+        self._prune("*.state", MAX_STATES)
 
     # --- Listings of git trees ----------------------------------------------------
     # A plan lists the base revision's files (10,000 lines from `git ls-tree`) before
@@ -287,15 +268,11 @@ class StateStore:
         self, tree_id: str, prefix: str
     ) -> tuple[dict[str, str], list[Finding], str] | None:
         """(blob id by path, findings of the listing, the tree key) of a git tree."""
-        try:
-            raw = self._listing_path(tree_id, prefix).read_bytes()
-        except OSError:
-            return None
-        digest, newline, body = raw.partition(b"\n")
-        if not newline or hashlib.sha256(body).hexdigest().encode() != digest:
+        raw = _read_verified(self._listing_path(tree_id, prefix))
+        if raw is None:
             return None
         try:
-            data = json.loads(body)
+            data = json.loads(raw)
             return (
                 dict(data["blobs"]),
                 [_finding_in(f) for f in data["findings"]],
@@ -305,37 +282,56 @@ class StateStore:
             return None
 
     def put_listing(self, tree_id: str, prefix: str, tree: Tree, findings: list[Finding]) -> None:
-        body = json.dumps(
-            {
-                "blobs": list(tree.blobs.items()),
-                "findings": [_finding_out(f) for f in findings],
-                "key": tree.key,
-            },
-            separators=(",", ":"),
-        ).encode()
+        body = {
+            "blobs": list(tree.blobs.items()),
+            "findings": [_finding_out(f) for f in findings],
+            "key": tree.key,
+        }
         path = self._listing_path(tree_id, prefix)
-        temporary = path.with_name(f".tmp-{uuid.uuid4().hex}")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
-            os.replace(temporary, path)
-            self._prune("listings/*.listing", MAX_STATES * 4)
-        except OSError:
-            temporary.unlink(missing_ok=True)
+        _write_verified(path, json.dumps(body, separators=(",", ":")).encode())
+        self._prune("listings/*.listing", MAX_STATES * 4)
 
     def _listing_path(self, tree_id: str, prefix: str) -> Path:
         name = hashlib.sha256(f"{tree_id}\0{prefix}".encode()).hexdigest()[:40]
         return self.folder / "listings" / f"{name}.listing"
 
-    def _prune(self, pattern: str = "*.state", keep: int = MAX_STATES) -> None:
-        states = []
+    def _prune(self, pattern: str, keep: int) -> None:
+        """Keep the `keep` most recently used files."""
+        found = []
         for path in self.folder.glob(pattern):
             try:
-                states.append((path.stat().st_mtime, path))
+                found.append((path.stat().st_mtime, path))
             except OSError:
                 continue
-        for _, path in sorted(states, reverse=True)[keep:]:
+        for _, path in sorted(found, reverse=True)[keep:]:
             path.unlink(missing_ok=True)
+
+
+def _read_verified(path: Path) -> bytes | None:
+    """The body of a file `<SHA-256 of the body>\\n<body>`, or None when it is missing or
+    does not verify (truncated by a killed writer, corrupted on disk)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    digest, newline, body = raw.partition(b"\n")
+    if not newline or hashlib.sha256(body).hexdigest().encode() != digest:
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used: kept longest
+    return body
+
+
+def _write_verified(path: Path, body: bytes) -> None:
+    """Write atomically (a reader sees a whole file or none); a store that cannot be
+    written only costs time."""
+    temporary = path.with_name(f".tmp-{uuid.uuid4().hex}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
 
 
 # --- Evaluating a tree ----------------------------------------------------------------

@@ -142,16 +142,24 @@ def render_docs() -> str:
         "Parameters live in `policies/config.yaml`; exceptions are waivers in",
         "`policies/waivers.yaml` (see [ownership.md](ownership.md)).",
         "",
-        "| ID | Level | Title |",
-        "|----|-------|-------|",
+        "The scope says what a policy's verdicts depend on, so that a plan re-checks",
+        "only what a change can move: `resource` (the resource, the global definitions",
+        "and what it names in `dependsOn`), `team` (all of a team's resources),",
+        "`teams-and-systems` (no resource at all).",
+        "",
+        "| ID | Level | Scope | Title |",
+        "|----|-------|-------|-------|",
     ]
-    out += [f"| [{p.id}](#{p.id.lower()}) | {p.level} | {p.title} |" for p in registry()]
+    out += [
+        f"| [{p.id}](#{p.id.lower()}) | {p.level} | {p.scope.value} | {p.title} |"
+        for p in registry()
+    ]
     for p in registry():
         out += [
             "",
             f"## {p.id}",
             "",
-            f"**{p.title}** · level `{p.level}` · module `{p.module}`",
+            f"**{p.title}** · level `{p.level}` · scope `{p.scope.value}` · module `{p.module}`",
             "",
             p.doc,
             "",

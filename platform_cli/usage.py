@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from platform_cli.model import Database, PriceSheet, Resource, Server, Service, Stack
 from platform_cli.quantities import format_bytes, format_cpu, parse_bytes, parse_cpu
@@ -25,9 +26,9 @@ GIB = 1024**3
 QUOTA_KEYS = ("cpu", "memory", "storage", "servers")
 
 
-@dataclass(frozen=True)
-class Contribution:
-    """One resource's share of one quota key: its amount and how it was computed."""
+class Contribution(NamedTuple):
+    """One resource's share of one quota key: its amount and how it was computed.
+    A named tuple: the quota policy builds tens of thousands of them."""
 
     key: str  # one of QUOTA_KEYS
     group: str  # "services", "databases" or "servers"

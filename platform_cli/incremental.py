@@ -46,6 +46,7 @@ state. They are used only when the document cache is on (see `cache.py`).
 from __future__ import annotations
 
 import contextlib
+import datetime
 import functools
 import hashlib
 import json
@@ -351,7 +352,7 @@ class Evaluated:
 @paused
 def evaluate_tree(
     tree: Tree,
-    today: Any,
+    today: datetime.date,
     progress: Progress = SILENT,
     cache: DocumentCache | None = None,
     *,
@@ -443,7 +444,7 @@ def _loaded(
     )
 
 
-def _from_state(state: State, tree: Tree, today: Any) -> Evaluated:
+def _from_state(state: State, tree: Tree, today: datetime.date) -> Evaluated:
     entities = _entities(state, tree)
     loaded = _loaded(entities, list(state.load), state.declared_at, state.stack_files, state.files)
     parts = Parts(dict(state.references), list(state.policies), state.owners)
@@ -479,7 +480,7 @@ def _in_folder(path: str) -> bool:
 
 
 def _incremental(
-    base: Evaluated, tree: Tree, today: Any, cache: DocumentCache | None
+    base: Evaluated, tree: Tree, today: datetime.date, cache: DocumentCache | None
 ) -> Evaluated | None:
     """The evaluation of `tree` from the base's, or None when the change is not one
     that an incremental evaluation covers (see the module docstring)."""

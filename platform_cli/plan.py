@@ -1,17 +1,21 @@
 """`platform plan`: what a change between two revisions will do, as data.
 
-`build_plan(base, head, changed_paths, today)` is a pure function of the files of both
-revisions: it checks the head, diffs both landscapes by identity, renders the stacks
-that the change touches (and only those) to diff their Kubernetes objects, prices both
-sides, compares each touched team's usage with its quota, and works out the risks, the
-required reviewers and the affected shards. `run_plan(options)` is the edge that reads
-the revisions from git (or the working tree) and calls it; `plan_report` renders a
-`Plan` as markdown, text or JSON.
+`build_plan(base, head, changed_paths, today)` is a function of the files of both
+revisions (given as trees of blob ids, read on demand): it checks the head, diffs both
+landscapes by identity, renders the stacks that the change touches (and only those)
+to diff their Kubernetes objects, prices both sides, compares each touched team's
+usage with its quota, and works out the risks, the required reviewers and the
+affected shards. `run_plan(options)` is the edge that lists the revisions in git (or
+reads the working tree) and calls it; `plan_report` renders a `Plan` as markdown,
+text or JSON.
 
-The cost of a plan grows with the change rather than with the landscape wherever the
-design allows: checking both sides is whole-landscape by nature (references and quotas
-cross files), but only touched stacks are rendered, objects are matched by identity in
-dicts, and cost and quota figures are computed for the shards the change can move.
+The cost of a plan grows with the change rather than with the landscape: with the
+cache on, the base is read from the state an earlier evaluation left, and a head
+that changes only resource files is evaluated incrementally from it
+(`incremental.py`); only the affected shards are rendered, objects are matched by
+identity in dicts, cost and quota figures are computed for the shards the change
+can move, and stack totals move by what left and joined them. Without the cache both
+sides are evaluated in full, with the same result.
 """
 
 from __future__ import annotations
@@ -320,9 +324,9 @@ def build_plan(
     cache: DocumentCache | None = None,
     progress: Progress = SILENT,
 ) -> Plan:
-    """The plan of the change from `base` to `head`. Pure: no git, no filesystem
-    (a cache only saves work done before on the same bytes: parsing a file, or
-    evaluating a revision, from which the head is then evaluated incrementally)."""
+    """The plan of the change from `base` to `head`. The same with or without a
+    cache, which only saves work done before on the same bytes: parsing a file, or
+    evaluating a revision, from which the head is then evaluated incrementally."""
     paths = tuple(sorted(set(changed_paths)))
     # The base only needs to be sound enough to render and compare: without a cache
     # its policy findings are not computed, since they are not part of the plan.

@@ -62,7 +62,7 @@ from platform_cli.cache import namespace as document_namespace
 from platform_cli.check import Evaluation, Parts, assemble, evaluate_files
 from platform_cli.findings import Finding, Level
 from platform_cli.gcpause import paused
-from platform_cli.landscape import Focus, Loaded, index_entity, load, place_of
+from platform_cli.landscape import Focus, Loaded, identity, index_entity, load, place_of
 from platform_cli.loader import StoredDocument
 from platform_cli.model import ENTITY_CLASSES, RESOURCE_KINDS, Entity, Landscape, Resource
 from platform_cli.policy import Scope
@@ -205,14 +205,8 @@ class State:
 
 
 def _declared_by(records: list[Record]) -> dict[str, tuple[str, str, str]]:
-    """What each loaded entity declares (see `landscape._declare`)."""
-    out = {}
-    for path, kind, stack, name, *_ in records:
-        if kind == "Stack":
-            out[path] = ("", kind, path.split("/")[1])
-        else:
-            out[path] = (stack, kind, name)
-    return out
+    """What each loaded entity declares."""
+    return {path: identity(kind, name, _stack_of(path)) for path, kind, _, name, *_ in records}
 
 
 def _finding_out(f: Finding) -> list[Any]:

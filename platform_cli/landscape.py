@@ -182,6 +182,15 @@ def load(
     return Loaded(landscape, findings, count, entities, declared, stack_files, declared_at)
 
 
+def identity(kind: str, name: str, folder: str) -> tuple[str, str, str]:
+    """What a document declares, as references name it: (stack, kind, name) for a
+    resource in the stack folder `folder`, ("", kind, name) for anything else, and a
+    stack is named by its folder."""
+    if kind == "Stack":
+        return ("", kind, folder)
+    return (folder if kind in RESOURCE_KINDS else "", kind, name)
+
+
 def _declare(
     declared: set[tuple[str, str, str]],
     declared_at: dict[str, tuple[str, str, str]],
@@ -191,11 +200,11 @@ def _declare(
     kind, metadata = doc.data.get("kind"), doc.data.get("metadata")
     key = None
     if kind == "Stack":
-        key = ("", "Stack", place.stack)
+        key = identity("Stack", "", place.stack)
     elif isinstance(kind, str) and isinstance(metadata, dict):
         name = metadata.get("name")
         if isinstance(name, str):
-            key = (place.stack if kind in RESOURCE_KINDS else "", kind, name)
+            key = identity(kind, name, place.stack)
     if key is not None:
         declared.add(key)
         declared_at[doc.path] = key

@@ -16,13 +16,6 @@ from platform_cli.model import Database, Entity, Resource, Server, Service
 from platform_cli.quantities import parse_bytes, parse_cpu
 
 
-def check(loaded: Loaded) -> list[Finding]:
-    findings: list[Finding] = []
-    for rule, _ in RULES:
-        findings.extend(rule(loaded))
-    return findings
-
-
 def _at(
     entity: Entity, rule: str, message: str, hint: str, *keys: str | int, at_key: bool = False
 ) -> Finding:

@@ -100,20 +100,16 @@ def base_landscape(tmp_path: Path) -> Iterator[Path]:
 def repo_copy(tmp_path: Path) -> Path:
     """The bundled repository as `platform check` reads it, policies, waivers and
     CODEOWNERS included, copied into tmp_path."""
-    target = tmp_path / "repo"
-    for top in ("landscape", "stacks", "policies"):
-        shutil.copytree(
-            REPO / top, target / top, ignore=shutil.ignore_patterns("*.py", "__pycache__")
-        )
-    (target / ".github").mkdir()
-    shutil.copy(REPO / ".github" / "CODEOWNERS", target / ".github" / "CODEOWNERS")
-    return target
+    return _copy_repo(tmp_path / "repo")
 
 
 @pytest.fixture(scope="session")
 def shared_repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Like `repo_copy`, but copied once per session: only for tests that never write."""
-    target = tmp_path_factory.mktemp("shared") / "repo"
+    return _copy_repo(tmp_path_factory.mktemp("shared") / "repo")
+
+
+def _copy_repo(target: Path) -> Path:
     for top in ("landscape", "stacks", "policies"):
         shutil.copytree(
             REPO / top, target / top, ignore=shutil.ignore_patterns("*.py", "__pycache__")

@@ -36,7 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run --sizes $(SIZES)
 
 docs: $(STAMP)
-	$(BIN)/python -m platform_cli.docgen .
+	$(BIN)/python -m platform_cli.report.docgen .
 	$(BIN)/platform policies --markdown > docs/policies.md
 
 clean:

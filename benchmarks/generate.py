@@ -22,9 +22,9 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from platform_cli import owners
-from platform_cli.landscape import load
-from platform_cli.sources import read_tree
+from platform_cli.checks import owners
+from platform_cli.load.landscape import load
+from platform_cli.sources.tree import read_tree
 
 REPO = Path(__file__).resolve().parent.parent
 

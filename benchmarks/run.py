@@ -38,10 +38,10 @@ from pathlib import Path
 import yaml
 
 from benchmarks.generate import generate, make_history
-from platform_cli.affected import shards
-from platform_cli.check import CheckOptions, run_check
+from platform_cli.evaluate.pipeline import CheckOptions, run_check
 from platform_cli.gcpause import paused
-from platform_cli.sources import read_tree
+from platform_cli.plan.shards import shards
+from platform_cli.sources.tree import read_tree
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -261,13 +261,13 @@ DESIGN = """\
   dictionaries built once: no step is quadratic in files or resources. Quantities
   such as `500m` or `1Gi` are parsed once per distinct value, secret-name patterns
   are one regular expression, and files are read with bare system calls.
-- **The document cache** (`platform_cli/cache.py`) keeps parsed, schema-valid
+- **The document cache** (`platform_cli/load/cache.py`) keeps parsed, schema-valid
   documents by git blob id in JSON packs under `~/.cache/platform`, so unchanged files
   are not parsed again, in any branch or revision. It is off in CI unless
   `PLATFORM_CACHE=on` (a runner is thrown away), and `PLATFORM_CACHE=off` turns it off.
 - **The plan** lists both revisions by blob id (one `git ls-tree` each) and reads the
   bytes of a file only when it has not evaluated them before. Every full evaluation
-  with the cache on leaves a *state* of its revision (`platform_cli/incremental.py`):
+  with the cache on leaves a *state* of its revision (`platform_cli/evaluate/incremental.py`):
   the blob ids, an index of the entities, their values and the findings of each
   stage. The warm plan reads the base's state and, since the change touches one
   resource file, evaluates the head from it: it parses that file and re-checks only

@@ -1,6 +1,6 @@
 """The entry point `Pulumi.yaml` names (`main: deploy/`); the program itself is
-`platform_cli.pulumi_program`, installed with the package in the project's virtualenv."""
+`platform_cli.apply.program`, installed with the package in the project's virtualenv."""
 
-from platform_cli.pulumi_program import main
+from platform_cli.apply.program import main
 
 main()

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from platform_cli.checks.policy import Context, Scope, Violation, violation
 from platform_cli.findings import Level
-from platform_cli.policy import Context, Scope, Violation, violation
 
 ID = "LND003"
 LEVEL = Level.ERROR

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from platform_cli.checks.policy import Context, Scope, Violation, violation
 from platform_cli.findings import Level
-from platform_cli.model import Database
-from platform_cli.policy import Context, Scope, Violation, violation
+from platform_cli.load.model import Database
 
 ID = "LND004"
 LEVEL = Level.ERROR

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from platform_cli.checks.policy import Context, Scope, Violation, violation
 from platform_cli.findings import Level
-from platform_cli.model import Database, Service
-from platform_cli.policy import Context, Scope, Violation, violation
+from platform_cli.load.model import Database, Service
 
 ID = "LND006"
 LEVEL = Level.ERROR

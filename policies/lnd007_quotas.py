@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from platform_cli.checks.policy import Context, Scope, Violation, violation
 from platform_cli.findings import Level
-from platform_cli.model import Resource, Stack, Team
-from platform_cli.policy import Context, Scope, Violation, violation
-from platform_cli.usage import QUOTA_KEYS, contributions, format_amount, parse_quota
+from platform_cli.load.model import Resource, Stack, Team
+from platform_cli.render.usage import QUOTA_KEYS, contributions, format_amount, parse_quota
 
 ID = "LND007"
 LEVEL = Level.ERROR

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from platform_cli.checks.policy import Context, Scope, Violation, violation
 from platform_cli.findings import Level
-from platform_cli.model import Server
-from platform_cli.policy import Context, Scope, Violation, violation
-from platform_cli.quantities import format_bytes, parse_bytes
+from platform_cli.load.model import Server
+from platform_cli.load.quantities import format_bytes, parse_bytes
 
 ID = "LND008"
 LEVEL = Level.ERROR

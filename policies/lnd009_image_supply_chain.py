@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from platform_cli.checks.policy import Context, Scope, Violation, violation
 from platform_cli.findings import Level
-from platform_cli.model import Service
-from platform_cli.policy import Context, Scope, Violation, violation
+from platform_cli.load.model import Service
 
 ID = "LND009"
 LEVEL = Level.ERROR

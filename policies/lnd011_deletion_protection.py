@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from platform_cli.checks.policy import Context, Scope, Violation, violation
 from platform_cli.findings import Level
-from platform_cli.model import Database, Server
-from platform_cli.policy import Context, Scope, Violation, violation
+from platform_cli.load.model import Database, Server
 
 ID = "LND011"
 LEVEL = Level.ERROR

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from platform_cli.checks.policy import Context, Scope, Violation, violation
 from platform_cli.findings import Level
-from platform_cli.model import Database, Service
-from platform_cli.policy import Context, Scope, Violation, violation
-from platform_cli.quantities import format_bytes
+from platform_cli.load.model import Database, Service
+from platform_cli.load.quantities import format_bytes
 
 ID = "LND012"
 LEVEL = Level.WARNING

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import functools
 
-from platform_cli.check import check_files
-from platform_cli.model import Landscape
+from platform_cli.evaluate.pipeline import check_files
+from platform_cli.load.model import Landscape
 from platform_cli.render import Rendered, render_stack
-from platform_cli.sources import read_tree
+from platform_cli.sources.tree import read_tree
 from tests.conftest import REPO
 
 STACKS = ("prod", "dev")

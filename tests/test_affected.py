@@ -6,11 +6,11 @@ import datetime
 
 import pytest
 
-from platform_cli.affected import Shard, affected_shards, shards
-from platform_cli.check import evaluate_files
-from platform_cli.model import Landscape
+from platform_cli.evaluate.pipeline import evaluate_files
+from platform_cli.load.model import Landscape
+from platform_cli.plan.shards import Shard, affected_shards, shards
 from platform_cli.render import render_stack, select_team
-from platform_cli.sources import SourceFile, read_tree
+from platform_cli.sources.tree import SourceFile, read_tree
 from tests.conftest import REPO
 
 TODAY = datetime.date(2026, 11, 27)
@@ -110,7 +110,7 @@ def test_global_and_inert_paths(base_files: list[SourceFile]) -> None:
     land = _landscape(base_files)
     everything = [s.name for s in shards(land)]
     assert [
-        a.shard.name for a in affected_shards(land, land, ["platform_cli/cli.py"])
+        a.shard.name for a in affected_shards(land, land, ["platform_cli/cli/main.py"])
     ] == everything
     assert [
         a.shard.name for a in affected_shards(land, land, ["policies/lnd001_team_owners.py"])

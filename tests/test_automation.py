@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from platform_cli import automation, pulumi_program
-from platform_cli.cli import main
+from platform_cli.apply import automation, program
+from platform_cli.cli.commands import main
 from tests.conftest import DATA, REPO
 
 STACK = "prod.service-desk"
@@ -468,7 +468,7 @@ def test_choose_backend() -> None:
     for ci in ({"CI": "true"}, {"GITHUB_ACTIONS": "true"}):
         with pytest.raises(automation.LocalBackendInCI):
             automation.choose_backend(root, ci)
-    assert automation.COMMIT_ENV == pulumi_program.COMMIT_ENV
+    assert automation.COMMIT_ENV == program.COMMIT_ENV
 
 
 # Refusals of up

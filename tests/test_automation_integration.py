@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from platform_cli.cli import main
+from platform_cli.cli.commands import main
 from tests.conftest import DATA, REPO
 
 

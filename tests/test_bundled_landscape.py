@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 
-from platform_cli.check import CheckOptions, run_check
+from platform_cli.evaluate.pipeline import CheckOptions, run_check
 from tests.conftest import REPO
 
 # A fixed day, so that the bundled waivers' expiry never turns this test red by itself

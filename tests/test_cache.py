@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from platform_cli import cache as cache_module
-from platform_cli.cache import DocumentCache
-from platform_cli.check import CheckOptions, CheckResult, run_check
-from platform_cli.sources import blob_id
+from platform_cli.evaluate.pipeline import CheckOptions, CheckResult, run_check
+from platform_cli.load import cache as cache_module
+from platform_cli.load.cache import DocumentCache
+from platform_cli.sources.tree import blob_id
 from tests.conftest import DATA, REPO
 
 TODAY = datetime.date(2026, 11, 27)

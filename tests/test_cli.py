@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from platform_cli import cli as cli_module
+from platform_cli.cli import commands as cli_module
 from tests.conftest import DATA, Run
 
 SVC = "stacks/prod/service-desk/tickets-api.yaml"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from platform_cli.check import check_files
-from platform_cli.diff import MISSING, FieldChange, diff_landscapes, field_changes
-from platform_cli.model import Landscape
-from platform_cli.sources import read_tree
+from platform_cli.evaluate.pipeline import check_files
+from platform_cli.load.model import Landscape
+from platform_cli.plan.landscape_diff import MISSING, FieldChange, diff_landscapes, field_changes
+from platform_cli.sources.tree import read_tree
 from tests.conftest import DATA
 
 SVC = "stacks/prod/service-desk/tickets-api.yaml"

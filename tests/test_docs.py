@@ -7,8 +7,9 @@ import re
 import pytest
 import yaml
 
-from platform_cli import docgen, schema
-from platform_cli.loader import parse
+from platform_cli.load import schema
+from platform_cli.load.reader import parse
+from platform_cli.report import docgen
 from tests.conftest import REPO
 
 
@@ -16,7 +17,7 @@ from tests.conftest import REPO
 def test_generated_doc_is_fresh(rel: str) -> None:
     committed = (REPO / rel).read_text(encoding="utf-8")
     assert committed == docgen.OUTPUTS[rel](), (
-        f"{rel} is stale: run `.venv/bin/python -m platform_cli.docgen` and commit the result"
+        f"{rel} is stale: run `.venv/bin/python -m platform_cli.report.docgen` and commit the result"
     )
 
 

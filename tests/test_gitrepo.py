@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from platform_cli.errors import UsageError
-from platform_cli.gitrepo import GitRepository
+from platform_cli.sources.git import GitRepository
 from tests.conftest import DATA
 
 

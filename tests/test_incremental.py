@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import copy
 import datetime
+import os
 import random
+import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -22,10 +26,12 @@ import pytest
 import yaml
 
 from benchmarks.generate import generate
-from platform_cli.cache import DocumentCache
-from platform_cli.check import Evaluation, evaluate_files
-from platform_cli.incremental import State, StateStore, evaluate_tree
-from platform_cli.sources import SourceFile, Tree, read_tree
+from platform_cli.evaluate import incremental
+from platform_cli.evaluate.incremental import State, StateStore, evaluate_tree
+from platform_cli.evaluate.pipeline import Evaluation, evaluate_files
+from platform_cli.load.cache import DocumentCache
+from platform_cli.sources.tree import SourceFile, Tree, read_tree
+from tests.conftest import REPO
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = datetime.date(2026, 11, 27)
@@ -381,3 +387,45 @@ def test_switching_branches_back_and_forth(tmp_path: Path) -> None:
     assert [forward_head.how, back_base.how, back_head.how] == ["incremental", "full", "stored"]
     assert _summary(back_head.evaluation) == _summary(evaluate_files(main.files(), TODAY))
     assert _summary(back_base.evaluation) == _summary(forward_head.evaluation)
+
+
+def _namespaces(copy_root: Path) -> tuple[str, str]:
+    """The state and document namespaces of the toolkit copied to `copy_root`."""
+    code = (
+        "from platform_cli.evaluate import incremental; from platform_cli.load import cache;"
+        "print(incremental.namespace(), cache.namespace())"
+    )
+    env = {**os.environ, "PYTHONPATH": str(copy_root)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=copy_root, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    states, documents = out.stdout.split()
+    return states, documents
+
+
+def test_editing_a_module_in_a_subpackage_retires_stored_results(tmp_path: Path) -> None:
+    """States and documents are filed under a digest of the code in every subpackage:
+    a state stored by the old code is not found by the new."""
+    for name in ("platform_cli", "policies", "schemas"):
+        shutil.copytree(
+            REPO / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+    before = _namespaces(tmp_path)
+
+    risks = tmp_path / "platform_cli" / "plan" / "build.py"
+    risks.write_text(risks.read_text() + "\n# a change of the plan's code\n")
+    after_plan = _namespaces(tmp_path)
+    assert after_plan[0] != before[0], "a plan module is part of what a state depends on"
+    assert after_plan[1] == before[1], "documents do not depend on the plan's code"
+
+    reader = tmp_path / "platform_cli" / "load" / "reader.py"
+    reader.write_text(reader.read_text() + "\n# a change of the reader\n")
+    after_reader = _namespaces(tmp_path)
+    assert after_reader[0] != after_plan[0]
+    assert after_reader[1] != after_plan[1], "documents depend on the reader"
+
+
+def test_states_are_filed_under_the_code_namespace(tmp_path: Path) -> None:
+    store = StateStore(tmp_path)
+    assert store.folder.name == incremental.namespace()

@@ -7,8 +7,8 @@ import datetime
 
 import pytest
 
-from platform_cli import loader
-from platform_cli.loader import MAX_FILE_BYTES, parse
+from platform_cli.load import reader
+from platform_cli.load.reader import MAX_FILE_BYTES, parse
 
 
 def test_file_over_the_size_cap_is_refused_unread() -> None:
@@ -36,13 +36,13 @@ def test_alias_bomb_is_refused_before_any_node_is_built(monkeypatch: pytest.Monk
     assert len(text) < 1000  # 9**10 nodes once expanded
 
     composed = []
-    original = loader._compose_single
+    original = reader._compose_single
 
     def spy(*args: object) -> object:
         composed.append(True)
         return original(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(loader, "_compose_single", spy)
+    monkeypatch.setattr(reader, "_compose_single", spy)
     result = parse("bomb.yaml", text.encode())
     assert composed == []
     assert [f.rule for f in result.findings] == ["yaml-anchor"]
@@ -107,7 +107,7 @@ def test_deep_flow_nesting_is_a_finding_not_a_crash() -> None:
      "a:\n  <<: {b: 1}\n", "a: !!str &x b\n", "--- &x\na: 1\n"],
 )  # fmt: skip
 def test_every_anchor_position_is_caught_by_the_prefilter(text: str) -> None:
-    assert loader._MAYBE_ANCHOR.search(text)
+    assert reader._MAYBE_ANCHOR.search(text)
     assert [f.rule for f in parse("x.yaml", text.encode()).findings][:1] in (
         ["yaml-anchor"],
         ["yaml-syntax"],
@@ -116,11 +116,11 @@ def test_every_anchor_position_is_caught_by_the_prefilter(text: str) -> None:
 
 def test_cron_and_ampersands_skip_the_event_scan() -> None:
     text = 'schedule: "0 2 * * 1"\ndescription: R&D lab, lifts & intercoms\nglob: "*.example"\n'
-    assert loader._MAYBE_ANCHOR.search(text) is None
+    assert reader._MAYBE_ANCHOR.search(text) is None
 
 
 def test_node_budget_stops_a_huge_document(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loader, "MAX_NODES", 50)
+    monkeypatch.setattr(reader, "MAX_NODES", 50)
     text = "a: [" + ", ".join(["1"] * 100) + "]\n"
     result = parse("x.yaml", text.encode())
     assert [f.rule for f in result.findings] == ["yaml-too-many-values"]

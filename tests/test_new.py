@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from platform_cli import cli as cli_module
+from platform_cli.cli import commands as cli_module
 from platform_cli.errors import UsageError
-from platform_cli.loader import parse
-from platform_cli.yaml_writer import dump, is_plain, scalar
+from platform_cli.load.reader import parse
+from platform_cli.self_service.yaml_writer import dump, is_plain, scalar
 from tests.conftest import DATA, REPO, Run
 
 CASES = sorted(p.name for p in (DATA / "new").iterdir() if p.is_dir())

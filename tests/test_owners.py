@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from platform_cli import owners
-from platform_cli.check import CheckOptions, run_check
+from platform_cli.checks import owners
 from platform_cli.errors import PlatformError
+from platform_cli.evaluate.pipeline import CheckOptions, run_check
 from tests.conftest import DATA, REPO, Run
 
 TODAY = datetime.date(2026, 11, 27)

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 import yaml
 
-from platform_cli import cli as cli_module
-from platform_cli.cache import DocumentCache
-from platform_cli.plan import Plan, PlanOptions, run_plan
-from platform_cli.plan_report import MARKER, JsonReporter, MarkdownReporter
+from platform_cli.cli import commands as cli_module
+from platform_cli.load.cache import DocumentCache
+from platform_cli.plan.build import Plan, PlanOptions, run_plan
+from platform_cli.report.plan import MARKER, JsonReporter, MarkdownReporter
 from tests.conftest import DATA, GIT_ENV, REPO, Run
 
 CASES = DATA / "plan"

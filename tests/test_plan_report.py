@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 
-from platform_cli.affected import Affected, Shard
-from platform_cli.diff import Change, FieldChange
 from platform_cli.findings import error, warning
-from platform_cli.plan import (
+from platform_cli.plan.build import (
     CostLine,
     KubernetesStack,
     ObjectChange,
@@ -23,8 +21,10 @@ from platform_cli.plan import (
     Snapshot,
     diff_objects,
 )
-from platform_cli.plan_report import COMMENT_LIMIT, MARKER, MarkdownReporter, TextReporter
-from platform_cli.sources import Tree
+from platform_cli.plan.landscape_diff import Change, FieldChange
+from platform_cli.plan.shards import Affected, Shard
+from platform_cli.report.plan import COMMENT_LIMIT, MARKER, MarkdownReporter, TextReporter
+from platform_cli.sources.tree import Tree
 
 
 def huge_plan(rows: int = 4000) -> Plan:

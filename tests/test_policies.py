@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 import policies
-from platform_cli import policy_engine
-from platform_cli.check import CheckOptions, run_check
-from platform_cli.cli import main
+from platform_cli.checks import policy_engine
+from platform_cli.cli.commands import main
+from platform_cli.evaluate.pipeline import CheckOptions, run_check
 from platform_cli.findings import Level
 from tests.conftest import DATA, REPO, Run
 

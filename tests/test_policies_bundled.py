@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import policies
-from platform_cli.check import CheckOptions, run_check
+from platform_cli.evaluate.pipeline import CheckOptions, run_check
 from tests.conftest import REPO
 
 TODAY = datetime.date(2026, 11, 27)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from platform_cli.errors import UsageError
-from platform_cli.loader import parse
-from platform_cli.promote import parse_resource
+from platform_cli.load.reader import parse
+from platform_cli.self_service.promote import parse_resource
 from tests.conftest import DATA, REPO, Run
 
 CASES = sorted(p.name for p in (DATA / "promote").iterdir() if p.is_dir())

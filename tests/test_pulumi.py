@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from platform_cli.model import Database, Server
-from platform_cli.pulumi_program import (
+from platform_cli.apply.program import (
     OfflineRun,
     Target,
     is_protected,
@@ -18,6 +17,7 @@ from platform_cli.pulumi_program import (
     outputs,
     run_offline,
 )
+from platform_cli.load.model import Database, Server
 from platform_cli.render import select_team
 from tests.conftest import DATA, REPO, Run
 from tests.render_support import STACKS, bundled, rendered

@@ -15,11 +15,11 @@ import kubernetes_validate.utils
 import pytest
 import yaml
 
-from platform_cli.model import Resource
-from platform_cli.quantities import parse_bytes, parse_cpu
+from platform_cli.load.model import Resource
+from platform_cli.load.quantities import parse_bytes, parse_cpu
 from platform_cli.render import object_id, render_stack
-from platform_cli.render.manifests import stream
 from platform_cli.render.meta import SOURCE_ANNOTATION, TEAM_LABEL
+from platform_cli.report.manifests import stream
 from tests.conftest import DATA
 from tests.render_support import STACKS, bundled, landscape_with, rendered
 

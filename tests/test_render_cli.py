@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from platform_cli import cli as cli_module
+from platform_cli.cli import commands as cli_module
 from tests.conftest import REPO, Run
 from tests.render_support import rendered
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from platform_cli import schema
-from platform_cli.loader import parse
+from platform_cli.load import schema
+from platform_cli.load.reader import parse
 from tests.conftest import DATA, REPO
 
 SCHEMAS = sorted((REPO / "schemas").glob("*.schema.json"))

@@ -9,8 +9,8 @@ from collections import Counter
 
 import pytest
 
-from platform_cli.affected import Shard, shards
-from platform_cli.pulumi_program import COMMIT_ANNOTATION, logical_name, run_offline, with_commit
+from platform_cli.apply.program import COMMIT_ANNOTATION, logical_name, run_offline, with_commit
+from platform_cli.plan.shards import Shard, shards
 from tests.render_support import STACKS, bundled, rendered
 
 PROVIDER_TYPE = "pulumi:providers:kubernetes"

@@ -8,8 +8,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from platform_cli.check import CheckOptions, CheckResult, run_check
-from platform_cli.waivers import one_year_after
+from platform_cli.checks.waivers import one_year_after
+from platform_cli.evaluate.pipeline import CheckOptions, CheckResult, run_check
 from tests.conftest import Run
 
 TODAY = datetime.date(2026, 11, 27)

@@ -2,23 +2,19 @@
 
 `render_stack(landscape, stack)` is a pure function: the same landscape gives the same
 objects, as plain dicts, in the same order (namespaces by team, then each team's
-databases, services and servers by name). `render_tree(root, stack)` is the same behind
-`platform check`: it refuses a landscape with errors.
+databases, services and servers by name. The package is pure: reading and checking a
+tree before rendering it is `platform_cli.evaluate.rendering.render_tree`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from platform_cli.cache import DocumentCache
-from platform_cli.check import CheckOptions, run_check
 from platform_cli.errors import PlatformError, UsageError
 from platform_cli.findings import Finding, Level, error, has_errors
 from platform_cli.gcpause import paused
-from platform_cli.model import Database, Landscape, Resource, Server, Service
-from platform_cli.progress import SILENT, Progress
+from platform_cli.load.model import Database, Landscape, Resource, Server, Service
 from platform_cli.render.context import Context, consumers_of
 from platform_cli.render.database import render_database
 from platform_cli.render.meta import TEAM_LABEL, Manifest
@@ -32,7 +28,6 @@ __all__ = [
     "Rendered",
     "object_id",
     "render_stack",
-    "render_tree",
     "select_team",
 ]
 
@@ -152,23 +147,3 @@ def select_team(objects: Iterable[Manifest], team: str | None) -> list[Manifest]
     if team is None:
         return list(objects)
     return [o for o in objects if o["metadata"]["labels"].get(TEAM_LABEL) == team]
-
-
-def render_tree(
-    root: Path,
-    stack_name: str,
-    progress: Progress = SILENT,
-    cache: DocumentCache | None = None,
-) -> Rendered:
-    """Load and check the landscape at `root`, then render one stack.
-
-    Raises `LandscapeHasErrors` when the check or the rendering finds an error."""
-    result = run_check(
-        CheckOptions(root=root, stacks=(stack_name,), progress=progress, cache=cache)
-    )
-    if result.failed:
-        raise LandscapeHasErrors(result.findings)
-    rendered = render_stack(result.landscape, stack_name)
-    if rendered.failed:
-        raise LandscapeHasErrors(rendered.findings)
-    return rendered

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from platform_cli.findings import Finding
-from platform_cli.model import Landscape, Resource, Stack
+from platform_cli.load.model import Landscape, Resource, Stack
 
 # What the Stack schema documents as the defaults of its optional cluster settings
 DEFAULT_INGRESS_CLASS = "nginx"

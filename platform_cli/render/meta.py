@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from platform_cli.model import Entity, Resource, Stack, Team
+from platform_cli.load.model import Entity, Resource, Stack, Team
 
 Manifest = dict[str, Any]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from platform_cli.model import Team
-from platform_cli.quantities import format_bytes, format_cpu, parse_bytes, parse_cpu
+from platform_cli.load.model import Team
+from platform_cli.load.quantities import format_bytes, format_cpu, parse_bytes, parse_cpu
 from platform_cli.render.context import Context
 from platform_cli.render.meta import Manifest, manifest, metadata, team_labels
 from platform_cli.render.network import default_deny

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from platform_cli.model import Resource
+from platform_cli.load.model import Resource
 from platform_cli.render.context import Context
 from platform_cli.render.meta import NAMESPACE_NAME_LABEL, Manifest, manifest, metadata, selector
 

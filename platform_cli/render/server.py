@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from platform_cli.model import Server
+from platform_cli.load.model import Server
 from platform_cli.render.context import Context
 from platform_cli.render.meta import Manifest, manifest, metadata, resource_labels, selector
 from platform_cli.render.network import consumer_rule, policy, ports

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from platform_cli.findings import warning
-from platform_cli.model import Database, Service
+from platform_cli.load.model import Database, Service
 from platform_cli.render.context import Context
 from platform_cli.render.meta import Manifest, manifest, metadata, resource_labels, selector
 from platform_cli.render.network import consumer_rule, namespace_peer, policy, ports

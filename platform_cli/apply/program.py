@@ -1,0 +1,278 @@
+"""The Pulumi program: one Pulumi resource per rendered Kubernetes object.
+
+This is the only module that imports `pulumi` and `pulumi_kubernetes`. `Pulumi.yaml`
+at the repository root runs `main()` (through `deploy/__main__.py`); `run_offline`
+runs the same `deploy` under Pulumi's mock runtime for `platform preview --offline`.
+
+- The Pulumi stack name selects the landscape stack: `prod`, or `prod.<team>` for a
+  stack that holds one team's objects (`select_team`).
+- Logical names are `Kind/namespace/name` (`Kind/name` when cluster-scoped): stable and
+  unique, and independent of file names, so moving a file never replaces a resource.
+- Typed pulumi-kubernetes classes where they exist; `apiextensions.CustomResource` for
+  CloudNativePG and KubeVirt.
+- One explicit provider per stack, on the stack's kube context; every namespaced object
+  depends on its Namespace.
+- `protect=True` on a CloudNativePG Cluster or KubeVirt VirtualMachine whose landscape
+  resource sets `deletionProtection` (the VM's root disk is its DataVolume template,
+  which lives and dies with the VM). `retain_on_delete=True` on Namespaces that hold a
+  database or a server: deleting a namespace deletes everything in it, so removing a
+  team from a stack must never cascade into data; the namespace is left for a person.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+from pulumi.runtime import mocks as pulumi_mocks
+
+from platform_cli.errors import PlatformError
+from platform_cli.evaluate.rendering import render_tree
+from platform_cli.render import Manifest, Rendered, select_team
+from platform_cli.render.meta import DELETION_PROTECTION_ANNOTATION, DOMAIN
+from platform_cli.sources.tree import find_root
+
+PROJECT = "platform"
+
+TYPED: dict[tuple[str, str], Callable[..., pulumi.CustomResource]] = {
+    ("v1", "Namespace"): k8s.core.v1.Namespace,
+    ("v1", "ResourceQuota"): k8s.core.v1.ResourceQuota,
+    ("v1", "LimitRange"): k8s.core.v1.LimitRange,
+    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
+    ("v1", "Service"): k8s.core.v1.Service,
+    ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
+    ("networking.k8s.io/v1", "Ingress"): k8s.networking.v1.Ingress,
+    ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
+    ("autoscaling/v2", "HorizontalPodAutoscaler"): k8s.autoscaling.v2.HorizontalPodAutoscaler,
+    ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): k8s.rbac.v1.RoleBinding,
+}
+CUSTOM = frozenset(
+    {
+        ("postgresql.cnpg.io/v1", "Cluster"),
+        ("postgresql.cnpg.io/v1", "ScheduledBackup"),
+        ("kubevirt.io/v1", "VirtualMachine"),
+    }
+)
+# Kinds whose deletion loses data: their namespace is retained on delete
+DATA_KINDS = frozenset({"Cluster", "VirtualMachine"})
+# Set by `platform up` (platform_cli.apply.automation): the git commit being applied. The
+# program, not the renderer, adds it, so that rendering stays a function of the files
+COMMIT_ENV = "PLATFORM_COMMIT_SHA"
+COMMIT_ANNOTATION = f"{DOMAIN}/commit"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a Pulumi stack deploys: a landscape stack, or one team of it."""
+
+    stack: str
+    team: str | None = None
+
+    @classmethod
+    def parse(cls, pulumi_stack: str) -> Target:
+        """`prod` -> all of prod; `prod.billing` -> team billing in prod. An
+        organisation prefix (`org/prod`) is ignored."""
+        name = pulumi_stack.rsplit("/", 1)[-1]
+        stack, _, team = name.partition(".")
+        return cls(stack, team or None)
+
+
+def logical_name(obj: Manifest) -> str:
+    meta = obj["metadata"]
+    if "namespace" in meta:
+        return f"{obj['kind']}/{meta['namespace']}/{meta['name']}"
+    return f"{obj['kind']}/{meta['name']}"
+
+
+def is_protected(obj: Manifest) -> bool:
+    annotations = obj["metadata"].get("annotations", {})
+    return bool(annotations.get(DELETION_PROTECTION_ANNOTATION) == "true")
+
+
+def retained_namespaces(objects: Iterable[Manifest]) -> set[str]:
+    return {o["metadata"]["namespace"] for o in objects if o["kind"] in DATA_KINDS}
+
+
+def _snake(key: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+
+
+def register(obj: Manifest, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+    """One Pulumi resource for one rendered object, its fields passed as they are."""
+    key = (obj["apiVersion"], obj["kind"])
+    name = logical_name(obj)
+    if key in CUSTOM:
+        return k8s.apiextensions.CustomResource(
+            name,
+            api_version=obj["apiVersion"],
+            kind=obj["kind"],
+            metadata=obj["metadata"],
+            spec=obj["spec"],
+            opts=opts,
+        )
+    if key not in TYPED:
+        raise PlatformError(f"no Pulumi resource type for {key[0]} {key[1]}")
+    fields = {_snake(k): v for k, v in obj.items() if k not in ("apiVersion", "kind")}
+    return TYPED[key](name, opts=opts, **fields)
+
+
+def outputs(objects: Iterable[Manifest]) -> dict[str, Any]:
+    """Stack outputs: namespaces, service URLs, database secret names and VM names."""
+    namespaces: list[str] = []
+    urls: dict[str, str] = {}
+    secrets: dict[str, str] = {}
+    machines: list[str] = []
+    for obj in objects:
+        meta, kind = obj["metadata"], obj["kind"]
+        ref = f"{meta.get('namespace', '')}/{meta['name']}"
+        if kind == "Namespace":
+            namespaces.append(meta["name"])
+        elif kind == "Service" and meta["labels"].get("app.kubernetes.io/component") == "service":
+            port = obj["spec"]["ports"][0]["port"]
+            urls.setdefault(
+                ref, f"http://{meta['name']}.{meta['namespace']}.svc.cluster.local:{port}"
+            )
+        elif kind == "Ingress":
+            rule = obj["spec"]["rules"][0]
+            urls[ref] = f"https://{rule['host']}{rule['http']['paths'][0]['path']}"
+        elif kind == "Cluster":
+            secrets[ref] = f"{meta['name']}-app"
+        elif kind == "VirtualMachine":
+            machines.append(ref)
+    return {
+        "namespaces": sorted(namespaces),
+        "serviceUrls": dict(sorted(urls.items())),
+        "databaseSecrets": dict(sorted(secrets.items())),
+        "virtualMachines": sorted(machines),
+    }
+
+
+def with_commit(objects: Iterable[Manifest], commit: str) -> list[Manifest]:
+    """Copies of the objects annotated with the commit that applies them (audit trail)."""
+    out = []
+    for obj in objects:
+        meta = {**obj["metadata"]}
+        meta["annotations"] = {**meta.get("annotations", {}), COMMIT_ANNOTATION: commit}
+        out.append({**obj, "metadata": meta})
+    return out
+
+
+def deploy(objects: list[Manifest], kube_context: str) -> dict[str, Any]:
+    """Register every object with Pulumi; return the stack outputs."""
+    provider = k8s.Provider("kubernetes", context=kube_context)
+    namespaces: dict[str, pulumi.Resource] = {}
+    retained = retained_namespaces(objects)
+    for obj in objects:
+        meta = obj["metadata"]
+        depends_on = [namespaces[meta["namespace"]]] if meta.get("namespace") in namespaces else []
+        opts = pulumi.ResourceOptions(
+            provider=provider,
+            depends_on=depends_on,
+            protect=is_protected(obj),
+            retain_on_delete=obj["kind"] == "Namespace" and meta["name"] in retained,
+        )
+        resource = register(obj, opts)
+        if obj["kind"] == "Namespace":
+            namespaces[meta["name"]] = resource
+    return outputs(objects)
+
+
+def main() -> None:
+    """The program `pulumi up` runs: check, render, register."""
+    target = Target.parse(pulumi.get_stack())
+    try:
+        rendered = render_tree(find_root(Path.cwd()), target.stack)
+    except PlatformError as exc:
+        raise pulumi.RunError(f"{exc.message}\n{exc.hint}".strip()) from None
+    objects = select_team(rendered.objects, target.team)
+    commit = os.environ.get(COMMIT_ENV, "")
+    if commit:
+        objects = with_commit(objects, commit)
+    for key, value in deploy(objects, rendered.kube_context).items():
+        pulumi.export(key, value)
+
+
+# Offline runs under Pulumi's mock runtime
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What the program asked the engine to register, as the engine would see it."""
+
+    type: str
+    name: str
+    protect: bool
+    retain_on_delete: bool
+    provider: str
+    dependencies: tuple[str, ...]
+    inputs: Mapping[str, Any] = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class OfflineRun:
+    registrations: list[Registration]
+    outputs: dict[str, Any]
+
+
+class _Mocks(pulumi_mocks.Mocks):
+    def __init__(self) -> None:
+        self.inputs: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.inputs[(args.typ, args.name)] = dict(args.inputs)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
+
+
+class _Monitor(pulumi_mocks.MockMonitor):
+    """The mock monitor, keeping the options that `Mocks.new_resource` does not see."""
+
+    def __init__(self, mocks: _Mocks) -> None:
+        super().__init__(mocks)
+        self.requests: list[Any] = []
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.requests.append((request, response.urn))
+        return response
+
+
+def run_offline(rendered: Rendered, team: str | None = None) -> OfflineRun:
+    """Run `deploy` for a rendered stack under Pulumi's mocks: no engine, cluster or
+    credentials. The registrations come back in the order the program made them."""
+    mocks = _Mocks()
+    monitor = _Monitor(mocks)
+    pulumi.runtime.settings.reset_options(project=PROJECT, stack=rendered.stack, preview=True)
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=rendered.stack, preview=True, monitor=monitor
+    )
+    result: dict[str, Any] = {}
+
+    def program() -> None:
+        result.update(deploy(select_team(rendered.objects, team), rendered.kube_context))
+
+    pulumi.runtime.test(program)()
+    urn_names = {urn: request.name for request, urn in monitor.requests}
+    registrations = [
+        Registration(
+            type=request.type,
+            name=request.name,
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            provider=request.provider,
+            dependencies=tuple(sorted(urn_names.get(u, u) for u in request.dependencies)),
+            inputs=mocks.inputs.get((request.type, request.name), {}),
+        )
+        for request, _ in monitor.requests
+    ]
+    return OfflineRun(registrations, result)

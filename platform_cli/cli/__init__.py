@@ -1,0 +1,1 @@
+"""The `platform` command: parse options, call one core function, report, exit."""

@@ -1,0 +1,303 @@
+"""Building a `Landscape` from source files: layout, headers, schemas, then the model.
+
+`load` is a pure function of the files it is given, which is what lets `check` read
+the working tree and `plan` read two git revisions through the same code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from platform_cli.findings import Finding, error
+from platform_cli.load import schema
+from platform_cli.load.cache import DocumentCache
+from platform_cli.load.model import (
+    ENTITY_CLASSES,
+    RESOURCE_KINDS,
+    Entity,
+    Landscape,
+    PolicyConfig,
+    PriceSheet,
+    Resource,
+    Stack,
+    System,
+    Team,
+    Waivers,
+)
+from platform_cli.load.reader import Document, cached_document, parse
+from platform_cli.progress import SILENT, Progress
+from platform_cli.sources.tree import SourceFile, blob_id
+
+
+@dataclass(frozen=True)
+class Place:
+    """What the layout expects of a file at a given path."""
+
+    kinds: tuple[str, ...]
+    stack: str = ""
+    team: str = ""
+
+
+_PLACES_HINT = (
+    "teams go in landscape/teams/<team>.yaml, systems in landscape/systems/<system>.yaml, "
+    "stacks in stacks/<stack>/stack.yaml, resources in stacks/<stack>/<team>/<name>.yaml, "
+    "architecture settings in policies/config.yaml, waivers in policies/waivers.yaml"
+)
+
+
+# The architects' files in policies/ and the kind each one holds
+POLICY_FILES = {
+    "config.yaml": "PolicyConfig",
+    "waivers.yaml": "Waivers",
+    "prices.yaml": "PriceSheet",
+}
+
+
+def place_of(path: str) -> Place | None:
+    parts = path.split("/")
+    stem_ok = len(parts) >= 2 and parts[-1].endswith((".yaml", ".yml"))
+    if not stem_ok:
+        return None
+    if parts[0] == "landscape" and len(parts) == 3:
+        if parts[1] == "teams":
+            return Place(("Team",))
+        if parts[1] == "systems":
+            return Place(("System",))
+    if parts[0] == "policies" and len(parts) == 2 and parts[1] in POLICY_FILES:
+        return Place((POLICY_FILES[parts[1]],))
+    if parts[0] == "stacks" and len(parts) == 3 and parts[2] in ("stack.yaml", "stack.yml"):
+        return Place(("Stack",), stack=parts[1])
+    if parts[0] == "stacks" and len(parts) >= 4:
+        return Place(RESOURCE_KINDS, stack=parts[1], team=parts[2])
+    return None
+
+
+@dataclass(frozen=True)
+class Focus:
+    """The part of a landscape that an incremental evaluation checks again (see
+    `incremental.py`): the resources at `paths`, the quotas of `teams` and the
+    dependency graphs of `stacks`. Checks still look up anything in the whole
+    landscape; only what they report on is narrowed."""
+
+    paths: frozenset[str]
+    teams: frozenset[str]
+    stacks: frozenset[str]
+
+
+@dataclass
+class Loaded:
+    landscape: Landscape
+    findings: list[Finding]
+    files: int
+    # Every schema-valid entity in file order, duplicates included
+    entities: list[Entity]
+    # (stack or "", kind, name) of every document that names itself, valid or not, so
+    # that a reference to an invalid document is not reported a second time as dangling
+    declared: set[tuple[str, str, str]]
+    # Stack folders seen, with the paths of their stack files (for the one-stack.yaml check)
+    stack_files: dict[str, list[str]]
+    # What each file declares, by path (for incremental evaluation)
+    declared_at: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    # None: every check reports on everything
+    focus: Focus | None = None
+
+    def in_focus(self, path: str) -> bool:
+        return self.focus is None or path in self.focus.paths
+
+    def resources(self) -> list[Resource]:
+        """The resources the checks report on: all of them, or those in focus."""
+        return self._resources
+
+    @functools.cached_property
+    def _resources(self) -> list[Resource]:
+        everything = self.landscape.all_resources()
+        if self.focus is None:
+            return list(everything)
+        return [r for r in everything if r.path in self.focus.paths]
+
+
+def load(
+    files: Iterable[SourceFile],
+    progress: Progress = SILENT,
+    cache: DocumentCache | None = None,
+) -> Loaded:
+    """Parse, validate and index every file. Never raises on bad input.
+
+    With a cache, a file whose bytes were parsed and found schema-valid before is
+    not parsed again (see `cache.py` for why that is safe)."""
+    landscape = Landscape()
+    findings: list[Finding] = []
+    stack_files: dict[str, list[str]] = {}
+    entities: list[Entity] = []
+    declared: set[tuple[str, str, str]] = set()
+    declared_at: dict[str, tuple[str, str, str]] = {}
+    count = 0
+    for source in files:
+        count += 1
+        progress.advance()
+        place = place_of(source.path)
+        if place is None:
+            findings.append(
+                error(
+                    source.path,
+                    0,
+                    0,
+                    "layout",
+                    "the file is not in a place the layout knows",
+                    _PLACES_HINT,
+                )
+            )
+            continue
+        if place.stack:
+            stack_files.setdefault(place.stack, [])
+            if place.kinds == ("Stack",):
+                stack_files[place.stack].append(source.path)
+        blob = blob_id(source.data) if cache is not None else ""
+        cached = cache.get(blob) if cache is not None else None
+        if cached is not None:
+            # Parsed and schema-valid before, byte for byte: only the checks that
+            # depend on the path run again.
+            document = cached_document(source.path, source.data, cached)
+            _declare(declared, declared_at, document, place)
+            entity = _entity(document, place, findings, validated=True)
+        else:
+            result = parse(source.path, source.data)
+            findings.extend(result.findings)
+            if result.document is None:
+                continue
+            _declare(declared, declared_at, result.document, place)
+            if not result.ok:
+                continue
+            entity = _entity(result.document, place, findings)
+            if entity is not None and cache is not None:
+                cache.put(blob, result.document.data)
+        if entity is not None:
+            entities.append(entity)
+            index_entity(landscape, entity, place)
+    if cache is not None:
+        cache.flush()
+    return Loaded(landscape, findings, count, entities, declared, stack_files, declared_at)
+
+
+def identity(kind: str, name: str, folder: str) -> tuple[str, str, str]:
+    """What a document declares, as references name it: (stack, kind, name) for a
+    resource in the stack folder `folder`, ("", kind, name) for anything else, and a
+    stack is named by its folder."""
+    if kind == "Stack":
+        return ("", kind, folder)
+    return (folder if kind in RESOURCE_KINDS else "", kind, name)
+
+
+def _declare(
+    declared: set[tuple[str, str, str]],
+    declared_at: dict[str, tuple[str, str, str]],
+    doc: Document,
+    place: Place,
+) -> None:
+    kind, metadata = doc.data.get("kind"), doc.data.get("metadata")
+    key = None
+    if kind == "Stack":
+        key = identity("Stack", "", place.stack)
+    elif isinstance(kind, str) and isinstance(metadata, dict):
+        name = metadata.get("name")
+        if isinstance(name, str):
+            key = identity(kind, name, place.stack)
+    if key is not None:
+        declared.add(key)
+        declared_at[doc.path] = key
+
+
+def _entity(
+    doc: Document, place: Place, findings: list[Finding], *, validated: bool = False
+) -> Entity | None:
+    data = doc.data
+    api = data.get("apiVersion")
+    if api != schema.API_VERSION:
+        if api is None:
+            line, column = 1, 1
+            message = "missing apiVersion"
+        else:
+            line, column = doc.locate(["apiVersion"])
+            message = f"unknown apiVersion {api!r}"
+        findings.append(
+            error(
+                doc.path,
+                line,
+                column,
+                "api-version",
+                message,
+                f"use apiVersion: {schema.API_VERSION}",
+            )
+        )
+        return None
+    kind = data.get("kind")
+    if kind not in ENTITY_CLASSES:
+        if kind is None:
+            findings.append(
+                error(
+                    doc.path,
+                    1,
+                    1,
+                    "kind",
+                    "missing kind",
+                    f"kind is one of: {', '.join(place.kinds)}",
+                )
+            )
+        else:
+            line, column = doc.locate(["kind"])
+            close = difflib.get_close_matches(str(kind), list(ENTITY_CLASSES), n=1)
+            hint = (
+                f"did you mean '{close[0]}'?"
+                if close
+                else (f"kind is one of: {', '.join(ENTITY_CLASSES)}")
+            )
+            findings.append(error(doc.path, line, column, "kind", f"unknown kind {kind!r}", hint))
+        return None
+    assert isinstance(kind, str)
+    if kind not in place.kinds:
+        line, column = doc.locate(["kind"])
+        findings.append(
+            error(
+                doc.path,
+                line,
+                column,
+                "layout",
+                f"a {kind} does not belong in {doc.path.rsplit('/', 1)[0]}/",
+                _PLACES_HINT,
+            )
+        )
+        return None
+    problems = [] if validated else schema.validate(kind, doc)
+    if problems:
+        findings.extend(problems)
+        doc.release()
+        return None
+    cls = ENTITY_CLASSES[kind]
+    if issubclass(cls, Resource):
+        return cls(doc, stack=place.stack)
+    return cls(doc)
+
+
+def index_entity(landscape: Landscape, entity: Entity, place: Place) -> None:
+    """Store the entity; the first of two with one name wins, and the
+    duplicate-name check reports the second."""
+    if isinstance(entity, Resource):
+        bucket = landscape.resources.setdefault(place.stack, {})
+        bucket.setdefault((entity.kind, entity.name), entity)
+        return
+    if isinstance(entity, Team):
+        landscape.teams.setdefault(entity.name, entity)
+    elif isinstance(entity, System):
+        landscape.systems.setdefault(entity.name, entity)
+    elif isinstance(entity, PolicyConfig):
+        landscape.config = entity
+    elif isinstance(entity, Waivers):
+        landscape.waivers = entity
+    elif isinstance(entity, PriceSheet):
+        landscape.prices = entity
+    elif isinstance(entity, Stack):
+        # Indexed by folder: resources find their stack by the folder they live in.
+        landscape.stacks.setdefault(place.stack, entity)

@@ -1,0 +1,1 @@
+"""Every formatter: check results, plans, manifests and generated docs."""

@@ -1,0 +1,1 @@
+"""Requests people make by command: new resources, promotions, and the YAML writer."""

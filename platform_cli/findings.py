@@ -51,6 +51,13 @@ def warning(path: str, line: int, column: int, rule: str, message: str, hint: st
     return Finding(path, line, column, rule, Level.WARNING, message, hint)
 
 
+def format_finding(f: Finding, *, level: bool = True) -> str:
+    """The one line a person reads: `path:line:column: error [rule] message`."""
+    if level:
+        return f"{f.location}: {f.level} [{f.rule}] {f.message}"
+    return f"{f.location}: [{f.rule}] {f.message}"
+
+
 def has_errors(findings: list[Finding], *, strict: bool = False) -> bool:
     """True when the findings should fail the run (warnings count with `strict`)."""
     return any(f.level is Level.ERROR or strict for f in findings)

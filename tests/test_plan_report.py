@@ -108,7 +108,7 @@ def test_a_huge_plan_is_cut_cleanly_under_the_comment_limit() -> None:
     plan = huge_plan()
     text = MarkdownReporter().render(plan)
     assert len(text) < COMMENT_LIMIT
-    assert text.startswith(MARKER + "\n❌ **Plan failed: the head has 1000 errors**")
+    assert text.startswith(MARKER + "\n❌ **Plan failed: the head has 1,000 errors**")
     _tables_are_whole(text)
     assert text.count("<details>") == text.count("</details>")
     notes = re.findall(r"… (\d+) more rows not shown; run `platform plan --format text`", text)

@@ -99,7 +99,7 @@ def test_explain_an_unknown_policy_suggests_the_closest(
     with pytest.raises(SystemExit) as exit_info:
         main(["policies", "explain", "LND05"])
     assert exit_info.value.code == 2
-    assert "did you mean LND005?" in capsys.readouterr().err
+    assert "did you mean 'LND005'?" in capsys.readouterr().err
 
 
 def test_policies_scale_linearly() -> None:

@@ -26,6 +26,7 @@ from pulumi import automation as auto
 from pulumi.automation import errors as auto_errors
 
 from platform_cli.errors import PlatformError, UsageError
+from platform_cli.words import plural
 
 BACKEND_ENV = "PULUMI_BACKEND_URL"
 # Read by the Pulumi program (pulumi_program.COMMIT_ENV): the commit being applied
@@ -421,8 +422,8 @@ def _classify(
     if operation == "up" and events.done:
         applied = len(events.done)
         return UpdateFailed(
-            f"pulumi up failed half-way for stack {stack}: {applied} resource "
-            f"operation{'s' if applied != 1 else ''} completed before: {cause}",
+            f"pulumi up failed half-way for stack {stack}: "
+            f"{plural(applied, 'resource operation')} completed before: {cause}",
             hint="the state records what was applied; fix the cause and run the apply again. "
             f"If the job was killed rather than failed, see {DOCS}, 'Recovery'.",
         )

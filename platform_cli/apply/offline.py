@@ -15,6 +15,7 @@ from typing import Any
 
 from platform_cli.apply.program import Registration, Target, logical_name, run_offline
 from platform_cli.evaluate.rendering import render_tree
+from platform_cli.words import plural
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,6 @@ def run_preview(options: PreviewOptions) -> Preview:
     return Preview(options.stack, rendered.kube_context, registrations, run.outputs)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
 def format_preview(preview: Preview) -> str:
     regs = preview.registrations
     type_width = max([len("TYPE"), *(len(r.type) for r in regs)])
@@ -71,11 +68,11 @@ def format_preview(preview: Preview) -> str:
     outputs = preview.outputs
     lines += [
         "",
-        f"{_plural(len(regs), 'resource')}: {protected} protected, {retained} retained on "
+        f"{plural(len(regs), 'resource')}: {protected} protected, {retained} retained on "
         f"delete; provider 'kubernetes' on kube context {preview.kube_context!r}",
-        f"Outputs: {_plural(len(outputs.get('namespaces', [])), 'namespace')}, "
-        f"{_plural(len(outputs.get('serviceUrls', {})), 'service URL')}, "
-        f"{_plural(len(outputs.get('databaseSecrets', {})), 'database secret')}, "
-        f"{_plural(len(outputs.get('virtualMachines', [])), 'virtual machine')}",
+        f"Outputs: {plural(len(outputs.get('namespaces', [])), 'namespace')}, "
+        f"{plural(len(outputs.get('serviceUrls', {})), 'service URL')}, "
+        f"{plural(len(outputs.get('databaseSecrets', {})), 'database secret')}, "
+        f"{plural(len(outputs.get('virtualMachines', [])), 'virtual machine')}",
     ]
     return "\n".join(lines) + "\n"

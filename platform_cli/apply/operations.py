@@ -27,11 +27,13 @@ from pathlib import Path
 from platform_cli.apply import automation
 from platform_cli.errors import PlatformError, UsageError
 from platform_cli.evaluate.pipeline import CheckOptions, run_check
+from platform_cli.findings import format_finding
 from platform_cli.load.landscape import load
 from platform_cli.load.model import Landscape
 from platform_cli.plan.shards import Affected, Shard, affected_shards, shards
 from platform_cli.sources.git import GitRepository, Revision
 from platform_cli.sources.tree import OPTIONAL_TEXT_FILES, SourceFile, read_tree
+from platform_cli.words import plural
 
 # `github.event.before` on the first push of a branch
 NULL_SHA = "0" * 40
@@ -238,9 +240,9 @@ def guard_check(root: Path) -> None:
     result = run_check(CheckOptions(root=root))
     if result.failed:
         errors = [f for f in result.findings if f.level.value == "error"]
-        shown = "\n  ".join(f"{f.location}: [{f.rule}] {f.message}" for f in errors[:5])
+        shown = "\n  ".join(format_finding(f, level=False) for f in errors[:5])
         raise PlatformError(
-            f"the landscape has {len(errors)} check error{'s' if len(errors) != 1 else ''}; "
+            f"the landscape has {plural(len(errors), 'check error')}; "
             f"refusing to apply:\n  {shown}",
             hint="run `platform check` and fix the errors first",
         )

@@ -7,13 +7,13 @@ that holds the bad reference. All of them are linear in the number of documents
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Iterator
 
 from platform_cli.findings import Finding, error, warning
 from platform_cli.load.landscape import POLICY_FILES, Loaded
 from platform_cli.load.model import Database, Entity, Resource, Server, Service
 from platform_cli.load.quantities import parse_bytes, parse_cpu
+from platform_cli.words import did_you_mean
 
 
 def _at(
@@ -25,9 +25,9 @@ def _at(
 
 def _suggest(name: str, known: Iterable[str], what: str) -> str:
     known = sorted(known)
-    close = difflib.get_close_matches(name, known, n=1)
-    if close:
-        return f"did you mean '{close[0]}'?"
+    suggestion = did_you_mean(name, known)
+    if suggestion:
+        return suggestion
     return (
         f"declare the {what} first"
         if not known

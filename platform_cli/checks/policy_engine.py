@@ -8,7 +8,6 @@ are applied afterwards by `waivers.apply`, which needs each finding's target.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 from collections.abc import Callable, Iterable
@@ -20,6 +19,7 @@ from platform_cli.errors import UsageError
 from platform_cli.findings import Finding, Level
 from platform_cli.load.landscape import Focus
 from platform_cli.load.model import Landscape
+from platform_cli.words import did_you_mean
 
 DOCS_URI = "https://platform.dom-komfort.example/docs/policies"
 
@@ -81,8 +81,7 @@ def find(policy_id: str) -> Policy:
     known = policies_by_id()
     policy = known.get(policy_id.upper())
     if policy is None:
-        close = difflib.get_close_matches(policy_id.upper(), list(known), n=1)
-        hint = f"did you mean {close[0]}?" if close else "run `platform policies` for the list"
+        hint = did_you_mean(policy_id.upper(), known) or "run `platform policies` for the list"
         raise UsageError(f"unknown policy {policy_id!r}", hint=hint)
     return policy
 

@@ -20,6 +20,7 @@ from platform_cli import __version__, progress
 from platform_cli.checks import owners, policy_engine
 from platform_cli.errors import PlatformError, UsageError
 from platform_cli.evaluate.pipeline import CheckOptions, run_check
+from platform_cli.findings import format_finding
 from platform_cli.load.cache import DocumentCache
 from platform_cli.report.check import REPORTERS, default_format
 from platform_cli.sources.tree import find_root
@@ -202,9 +203,7 @@ def render(root: Path | None, stack: str, out: Path | None, fmt: str) -> None:
         DocumentCache.default(),
     )
     for finding in rendered.findings:
-        click.echo(
-            f"{finding.location}: {finding.level} [{finding.rule}] {finding.message}", err=True
-        )
+        click.echo(format_finding(finding), err=True)
     if out is None:
         click.echo(stream(rendered.objects, fmt), nl=False)
         return

@@ -6,7 +6,6 @@ the working tree and `plan` read two git revisions through the same code.
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from platform_cli.load.model import (
 from platform_cli.load.reader import Document, cached_document, parse
 from platform_cli.progress import SILENT, Progress
 from platform_cli.sources.tree import SourceFile, blob_id
+from platform_cli.words import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -248,11 +248,8 @@ def _entity(
             )
         else:
             line, column = doc.locate(["kind"])
-            close = difflib.get_close_matches(str(kind), list(ENTITY_CLASSES), n=1)
-            hint = (
-                f"did you mean '{close[0]}'?"
-                if close
-                else (f"kind is one of: {', '.join(ENTITY_CLASSES)}")
+            hint = did_you_mean(str(kind), ENTITY_CLASSES) or (
+                f"kind is one of: {', '.join(ENTITY_CLASSES)}"
             )
             findings.append(error(doc.path, line, column, "kind", f"unknown kind {kind!r}", hint))
         return None

@@ -9,7 +9,6 @@ field's own description for a pattern it does not match.
 from __future__ import annotations
 
 import datetime
-import difflib
 import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -21,6 +20,7 @@ import jsonschema_rs
 
 from platform_cli.findings import Finding, error
 from platform_cli.load.reader import Document
+from platform_cli.words import did_you_mean
 
 if TYPE_CHECKING:
     # jsonschema only explains invalid documents; it is imported when one turns up,
@@ -154,11 +154,8 @@ def _findings(doc: Document, err: ValidationError) -> Iterator[Finding]:
         known = list(_schema(err).get("properties", {}))
         for extra in sorted(set(err.instance) - set(known)):
             line, column = doc.locate([*keys, extra], at_key=True)
-            close = difflib.get_close_matches(extra, known, n=1)
-            hint = (
-                f"did you mean '{close[0]}'?"
-                if close
-                else (f"allowed here: {', '.join(known)}" if known else "remove it")
+            hint = did_you_mean(extra, known) or (
+                f"allowed here: {', '.join(known)}" if known else "remove it"
             )
             yield error(
                 doc.path,
@@ -218,9 +215,9 @@ def _hint(doc: Document, keys: list[str | int], err: ValidationError) -> str:
             f'quote the value: "{written}" (unquoted, YAML reads it as {_article(_kind_of(value))})'
         )
     if err.validator == "enum" and isinstance(value, str):
-        close = difflib.get_close_matches(value, [str(v) for v in _values(err)], n=1)
-        if close:
-            return f"did you mean '{close[0]}'?"
+        suggestion = did_you_mean(value, [str(v) for v in _values(err)])
+        if suggestion:
+            return suggestion
     return _describe(_schema(err))
 
 

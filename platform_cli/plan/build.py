@@ -50,6 +50,7 @@ from platform_cli.render.meta import SOURCE_ANNOTATION
 from platform_cli.render.usage import QUOTA_KEYS, Usage, cost, parse_quota, usage
 from platform_cli.sources.git import GitRepository, Revision
 from platform_cli.sources.tree import Tree, read_tree
+from platform_cli.words import plural
 
 WORKING_TREE = "working tree"
 
@@ -404,9 +405,9 @@ def _kubernetes(
     """Render one stack on both sides and diff the objects. A side with errors is not
     rendered: its objects would be a guess."""
     if head_errors:
-        return KubernetesStack(stack, unavailable=f"the head has {_count(head_errors, 'error')}")
+        return KubernetesStack(stack, unavailable=f"the head has {plural(head_errors, 'error')}")
     if base_errors:
-        return KubernetesStack(stack, unavailable=f"the base has {_count(base_errors, 'error')}")
+        return KubernetesStack(stack, unavailable=f"the base has {plural(base_errors, 'error')}")
     sides: list[list[Manifest]] = []
     for side, landscape in (("base", old), ("head", new)):
         if stack not in landscape.stacks:
@@ -424,10 +425,6 @@ def _kubernetes(
             )
         sides.append(rendered.objects)
     return KubernetesStack(stack, tuple(diff_objects(sides[0], sides[1])))
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _price_data(landscape: Landscape) -> Any:

@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from platform_cli.errors import PlatformError, UsageError
-from platform_cli.findings import Finding, Level, error, has_errors
+from platform_cli.findings import Finding, Level, error, format_finding, has_errors
 from platform_cli.gcpause import paused
 from platform_cli.load.model import Database, Landscape, Resource, Server, Service
 from platform_cli.render.context import Context, consumers_of
@@ -21,6 +21,7 @@ from platform_cli.render.meta import TEAM_LABEL, Manifest
 from platform_cli.render.namespace import render_team
 from platform_cli.render.server import render_server
 from platform_cli.render.workload import render_service
+from platform_cli.words import plural
 
 __all__ = [
     "LandscapeHasErrors",
@@ -41,11 +42,11 @@ class LandscapeHasErrors(PlatformError):
 
     def __init__(self, findings: list[Finding]) -> None:
         errors = [f for f in findings if f.level is Level.ERROR]
-        lines = [f"{f.location}: [{f.rule}] {f.message}" for f in errors[:_SHOWN_ERRORS]]
+        lines = [format_finding(f, level=False) for f in errors[:_SHOWN_ERRORS]]
         if len(errors) > _SHOWN_ERRORS:
             lines.append(f"... and {len(errors) - _SHOWN_ERRORS} more")
         super().__init__(
-            f"the landscape has {len(errors)} error{'s' if len(errors) != 1 else ''}; "
+            f"the landscape has {plural(len(errors), 'error')}; "
             "refusing to render it:\n  " + "\n  ".join(lines),
             hint="run `platform check` and fix the errors first",
         )

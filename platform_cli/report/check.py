@@ -17,7 +17,8 @@ from platform_cli.checks.catalogue import RULES
 from platform_cli.checks.policy_engine import DOCS_URI, policies_by_id
 from platform_cli.checks.waivers import Waived
 from platform_cli.evaluate.pipeline import CheckResult
-from platform_cli.findings import Finding, Level
+from platform_cli.findings import Finding, Level, format_finding
+from platform_cli.words import plural
 
 TOOL_URI = "https://platform.dom-komfort.example/docs"
 
@@ -38,17 +39,13 @@ def _summary(result: CheckResult) -> Mapping[str, int]:
     }
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
-
-
 class TextReporter:
     """`path:line:column: level [rule] message`, then an indented hint."""
 
     def render(self, result: CheckResult) -> str:
         lines = []
         for f in result.findings:
-            lines.append(f"{f.location}: {f.level} [{f.rule}] {f.message}")
+            lines.append(format_finding(f))
             if f.hint:
                 lines.append(f"    hint: {f.hint}")
         s = _summary(result)
@@ -57,9 +54,9 @@ class TextReporter:
         # keep the familiar line
         waived = f", {s['waived']} waived" if s["waived"] else ""
         lines.append(
-            f"check {verdict}: {_plural(s['errors'], 'error')}, "
-            f"{_plural(s['warnings'], 'warning')}{waived} in {_plural(s['files'], 'file')} "
-            f"({_plural(s['resources'], 'resource')} in {_plural(s['stacks'], 'stack')})"
+            f"check {verdict}: {plural(s['errors'], 'error')}, "
+            f"{plural(s['warnings'], 'warning')}{waived} in {plural(s['files'], 'file')} "
+            f"({plural(s['resources'], 'resource')} in {plural(s['stacks'], 'stack')})"
         )
         return "\n".join(lines) + "\n"
 

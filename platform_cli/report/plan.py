@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-from platform_cli.findings import Finding
+from platform_cli.findings import Finding, format_finding
 from platform_cli.load.model import Database, Server, Service
 from platform_cli.plan.build import KubernetesStack, ObjectChange, Plan, QuotaLine
 from platform_cli.plan.landscape_diff import MISSING, Change, FieldChange, render_value
 from platform_cli.render.usage import QUOTA_KEYS, format_amount, format_money
 from platform_cli.report.check import finding_dict
+from platform_cli.words import plural
 
 # Hidden in the rendered comment; CI updates the comment that carries it
 MARKER = "<!-- platform-plan -->"
@@ -60,19 +61,15 @@ class PlanReporter(Protocol):
 # --- Shared wording ----------------------------------------------------------------
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
 def _money(value: Decimal, *, signed: bool = False) -> str:
     return format_money(value, signed=signed)
 
 
 def headline(plan: Plan) -> str:
     if plan.failed:
-        return f"Plan failed: the head has {_plural(len(plan.errors), 'error')}"
+        return f"Plan failed: the head has {plural(len(plan.errors), 'error')}"
     if plan.risks:
-        return f"{_plural(len(plan.risks), 'risk')} to review"
+        return f"{plural(len(plan.risks), 'risk')} to review"
     return "No risks found"
 
 
@@ -80,10 +77,10 @@ def summary(plan: Plan) -> str:
     """The facts behind the verdict, in one line."""
     stacks = sorted({c.stack for c in plan.changes if c.stack})
     where = f" in {', '.join(stacks)}" if stacks else ""
-    parts = [f"{_plural(len(plan.changes), 'landscape change')}{where}"]
+    parts = [f"{plural(len(plan.changes), 'landscape change')}{where}"]
     objects = sum(len(k.changes) for k in plan.kubernetes)
     replaced = sum(k.count("replace") for k in plan.kubernetes)
-    kube = f"{_plural(objects, 'Kubernetes object change')}"
+    kube = f"{plural(objects, 'Kubernetes object change')}"
     if replaced:
         kube += f" ({replaced} replaced)"
     if any(k.unavailable for k in plan.kubernetes):
@@ -236,7 +233,7 @@ class Block:
             out.append("")
         left = len(self.rows) - n
         if left:
-            out += [f"… {_plural(left, 'more row')} not shown; {_LOCAL_HINT}.", ""]
+            out += [f"… {plural(left, 'more row')} not shown; {_LOCAL_HINT}.", ""]
         if self.fold:
             out += ["</details>", ""]
         return "\n".join(out) + "\n"
@@ -261,7 +258,7 @@ class MarkdownReporter:
                 "",
                 f"Base {_code(_snapshot(plan.base.label, plan.base.sha))} → head "
                 f"{_code(_snapshot(plan.head.label, plan.head.sha))}, "
-                f"{_plural(len(plan.changed_paths), 'changed path')}.",
+                f"{plural(len(plan.changed_paths), 'changed path')}.",
                 "",
                 "",
             ]
@@ -288,12 +285,12 @@ class MarkdownReporter:
 
     def _findings(self, plan: Plan) -> Block:
         counts = (
-            f"{_plural(len(plan.errors), 'error')}, {_plural(len(plan.warnings), 'warning')}, "
+            f"{plural(len(plan.errors), 'error')}, {plural(len(plan.warnings), 'warning')}, "
             f"{plan.waived} waived"
         )
         lines = [f"`platform check` at head: {counts}."]
         if plan.base_errors:
-            lines.append(f"The base has {_plural(plan.base_errors, 'error')} as well.")
+            lines.append(f"The base has {plural(plan.base_errors, 'error')} as well.")
         shown = [*plan.errors, *plan.warnings]
         rows = [_finding_row(f) for f in shown]
         return Block(
@@ -301,7 +298,7 @@ class MarkdownReporter:
             lines,
             ("location", "level", "rule", "message"),
             rows,
-            _folded(len(rows), f"{_plural(len(rows), 'finding')}"),
+            _folded(len(rows), f"{plural(len(rows), 'finding')}"),
         )
 
     def _landscape(self, plan: Plan) -> list[Block]:
@@ -326,7 +323,7 @@ class MarkdownReporter:
                     [f"**{_stack_title(stack)}**"],
                     ("", "resource", "change"),
                     rows,
-                    _folded(len(rows), f"{_stack_title(stack)}: {_plural(len(rows), 'change')}"),
+                    _folded(len(rows), f"{_stack_title(stack)}: {plural(len(rows), 'change')}"),
                 )
             )
         return blocks
@@ -389,7 +386,7 @@ class MarkdownReporter:
             lines,
             ("stack", "team", "before", "after", "delta"),
             rows,
-            _folded(len(rows), f"{_plural(len(rows), 'line')}"),
+            _folded(len(rows), f"{plural(len(rows), 'line')}"),
         )
 
     def _quotas(self, plan: Plan) -> Block:
@@ -405,7 +402,7 @@ class MarkdownReporter:
             ["Usage (peak, as the quota counts it) against the quota after the change."],
             ("stack", "team", *QUOTA_KEYS),
             rows,
-            _folded(len(rows), f"{_plural(len(rows), 'team')}"),
+            _folded(len(rows), f"{plural(len(rows), 'team')}"),
         )
 
     def _reviewers(self, plan: Plan) -> Block:
@@ -426,7 +423,7 @@ class MarkdownReporter:
     def _affected(self, plan: Plan) -> Block:
         largest = (
             [f"Largest Pulumi stack at head: {_code(plan.largest[0])} with "
-             f"{_plural(plan.largest[1], 'resource')}."]
+             f"{plural(plan.largest[1], 'resource')}."]
             if plan.largest else []
         )  # fmt: skip
         if not plan.affected:
@@ -437,7 +434,7 @@ class MarkdownReporter:
             ["The Pulumi stacks the apply step updates after the merge.", *largest],
             ("stack", "because of"),
             rows,
-            _folded(len(rows), f"{_plural(len(rows), 'stack')}"),
+            _folded(len(rows), f"{plural(len(rows), 'stack')}"),
         )
 
 
@@ -501,22 +498,19 @@ class TextReporter:
             f"plan: {headline(plan)}: {summary(plan)}",
             f"base {_snapshot(plan.base.label, plan.base.sha)} -> head "
             f"{_snapshot(plan.head.label, plan.head.sha)}, "
-            f"{_plural(len(plan.changed_paths), 'changed path')}",
+            f"{plural(len(plan.changed_paths), 'changed path')}",
             "",
             "Risks:",
         ]
         lines += [f"  [{r.code}] {r.subject}: {r.message}" for r in plan.risks] or ["  none"]
         lines += [
             "",
-            f"Findings at head: {_plural(len(plan.errors), 'error')}, "
-            f"{_plural(len(plan.warnings), 'warning')}, {plan.waived} waived",
+            f"Findings at head: {plural(len(plan.errors), 'error')}, "
+            f"{plural(len(plan.warnings), 'warning')}, {plan.waived} waived",
         ]
         if plan.base_errors:
-            lines.append(f"  (the base has {_plural(plan.base_errors, 'error')})")
-        lines += [
-            f"  {f.location}: {f.level} [{f.rule}] {f.message}"
-            for f in [*plan.errors, *plan.warnings]
-        ]
+            lines.append(f"  (the base has {plural(plan.base_errors, 'error')})")
+        lines += ["  " + format_finding(f) for f in [*plan.errors, *plan.warnings]]
         lines += ["", "Landscape changes:"]
         if not plan.changes:
             lines.append("  none")
@@ -566,7 +560,7 @@ class TextReporter:
         if plan.largest:
             lines.append(
                 f"Largest Pulumi stack at head: {plan.largest[0]} "
-                f"({_plural(plan.largest[1], 'resource')})"
+                f"({plural(plan.largest[1], 'resource')})"
             )
         return "\n".join(lines) + "\n"
 

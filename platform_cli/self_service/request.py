@@ -15,14 +15,15 @@ the edges, all in `request_resource`.
 from __future__ import annotations
 
 import datetime
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from platform_cli.findings import format_finding
 from platform_cli.load import schema
+from platform_cli.words import did_you_mean
 
 if TYPE_CHECKING:
     from platform_cli.sources.git import Revision
@@ -477,10 +478,7 @@ def _protection_why(needs: Requirements) -> str:
 
 
 def close_matches(name: str, known: Sequence[str], what: str) -> str:
-    close = difflib.get_close_matches(name, known, n=3)
-    if close:
-        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
-    return f"{what}: {', '.join(sorted(known)) or '(none)'}"
+    return did_you_mean(name, known, n=3) or f"{what}: {', '.join(sorted(known)) or '(none)'}"
 
 
 def require_stack(loaded: Loaded, stack: str) -> Stack:
@@ -621,7 +619,7 @@ def render_findings(findings: Sequence[Finding]) -> str:
     """Findings as `platform check` prints them: location first, then the hint."""
     lines = []
     for f in findings:
-        lines.append(f"{f.location}: {f.level} [{f.rule}] {f.message}")
+        lines.append(format_finding(f))
         if f.hint:
             lines.append(f"    hint: {f.hint}")
     return "".join(line + "\n" for line in lines)

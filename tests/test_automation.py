@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from platform_cli.apply import automation, program
+from platform_cli.apply import automation
 from platform_cli.cli.commands import main
 from tests.conftest import DATA, REPO
 
@@ -178,7 +178,8 @@ def test_up_creates_the_stack_applies_and_tags_it_with_the_commit(
     assert calls["stack tag"]["args"][1:] == [
         "stack", "tag", "set", automation.COMMIT_TAG, sha, "--stack", STACK,
     ]  # fmt: skip
-    assert calls["up"]["env"]["PLATFORM_COMMIT_SHA"] == sha
+    # The commit is the stack's tag, never passed to the program to stamp on objects
+    assert "PLATFORM_COMMIT_SHA" not in calls["up"]["env"]
     assert calls["up"]["env"]["PULUMI_BACKEND_URL"] == BACKEND
 
 
@@ -348,7 +349,6 @@ def test_preview_lists_the_changes(
     )
     preview_call = next(c for c in pulumi.calls() if c["command"] == "preview")
     assert "--event-log" in preview_call["args"]
-    assert preview_call["env"]["PLATFORM_COMMIT_SHA"] == git(repo, "rev-parse", "HEAD")
     # A preview never creates a stack
     assert "stack init" not in pulumi.commands()
 
@@ -468,7 +468,6 @@ def test_choose_backend() -> None:
     for ci in ({"CI": "true"}, {"GITHUB_ACTIONS": "true"}):
         with pytest.raises(automation.LocalBackendInCI):
             automation.choose_backend(root, ci)
-    assert automation.COMMIT_ENV == program.COMMIT_ENV
 
 
 # Refusals of up

@@ -4,12 +4,11 @@ unsharded render, each object once."""
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 
 import pytest
 
-from platform_cli.apply.program import COMMIT_ANNOTATION, logical_name, run_offline, with_commit
+from platform_cli.apply.program import logical_name, run_offline
 from platform_cli.plan.shards import Shard, shards
 from tests.render_support import STACKS, bundled, rendered
 
@@ -50,14 +49,12 @@ def test_every_shard_has_a_namespace() -> None:
         assert {f"{stack}-{s.team}" for s in _shards_of(stack)} <= namespaces
 
 
-def test_the_commit_annotation_is_added_by_the_program_not_the_renderer() -> None:
+def test_the_program_registers_the_objects_exactly_as_rendered() -> None:
+    """No per-apply stamp on the objects: the same files give the same inputs, so an
+    apply with no change is a no-op and a one-line change updates one object."""
     objects = rendered("dev").objects
-    before = copy.deepcopy(objects)
-    annotated = with_commit(objects, "a" * 40)
-    assert objects == before
-    assert all(o["metadata"]["annotations"][COMMIT_ANNOTATION] == "a" * 40 for o in annotated)
-    assert all(COMMIT_ANNOTATION not in o["metadata"].get("annotations", {}) for o in objects)
-    for old, new in zip(objects, annotated, strict=True):
-        new_annotations = dict(new["metadata"]["annotations"])
-        del new_annotations[COMMIT_ANNOTATION]
-        assert new_annotations == old["metadata"].get("annotations", {})
+    run = run_offline(rendered("dev"))
+    registered = {r.name: r.inputs for r in run.registrations if r.name != "kubernetes"}
+    for obj in objects:
+        meta = registered[logical_name(obj)]["metadata"]
+        assert meta.get("annotations", {}) == obj["metadata"].get("annotations", {})

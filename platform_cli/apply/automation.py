@@ -29,8 +29,6 @@ from platform_cli.errors import PlatformError, UsageError
 from platform_cli.words import plural
 
 BACKEND_ENV = "PULUMI_BACKEND_URL"
-# Read by the Pulumi program (pulumi_program.COMMIT_ENV): the commit being applied
-COMMIT_ENV = "PLATFORM_COMMIT_SHA"
 COMMIT_TAG = "platform:commit"
 LOCAL_STATE = ".pulumi-state"
 DOCS = "docs/operations.md"
@@ -165,9 +163,7 @@ class Workspace:
     env: Mapping[str, str]
 
     @classmethod
-    def open(
-        cls, root: Path, env: Mapping[str, str] | None = None, *, commit: str | None = None
-    ) -> Workspace:
+    def open(cls, root: Path, env: Mapping[str, str] | None = None) -> Workspace:
         env = dict(os.environ if env is None else env)
         if not (root / "Pulumi.yaml").is_file():
             raise UsageError(
@@ -180,8 +176,6 @@ class Workspace:
             Path(backend.url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
             # The demo's state holds no secrets worth a passphrase
             passed.setdefault("PULUMI_CONFIG_PASSPHRASE", env.get("PULUMI_CONFIG_PASSPHRASE", ""))
-        if commit:
-            passed[COMMIT_ENV] = commit
         return cls(root, backend, passed)
 
 
@@ -209,7 +203,8 @@ def up(workspace: Workspace, stack: str, commit: str) -> OperationResult:
     try:
         handle.set_tag(COMMIT_TAG, commit)
     except auto_errors.CommandError as exc:
-        # The objects carry the commit annotation already; the tag is a convenience
+        # The objects are applied; only the record of which commit they came from is
+        # missing, which the next apply writes again. Said, never silent.
         warnings.append(
             f"could not tag stack {stack} with {COMMIT_TAG}={commit}: {_cause(exc) or exc}"
         )

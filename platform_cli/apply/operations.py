@@ -271,21 +271,20 @@ def run_up(options: RunOptions) -> Applied:
     revision = guard_apply(options.root, options.commit, options.env)
     guard_check(options.root)
     stacks = select(options.root, options.selection, head=revision.sha)
-    workspace = automation.Workspace.open(options.root, options.env, commit=revision.sha)
+    workspace = automation.Workspace.open(options.root, options.env)
     results = [automation.up(workspace, stack, revision.sha) for stack in stacks]
     return Applied(revision.sha, workspace.backend.url, results)
 
 
 def run_preview(options: RunOptions) -> Applied:
-    """`pulumi preview` of each selected Pulumi stack, with the HEAD commit passed to
-    the program as `up` would pass it."""
+    """`pulumi preview` of each selected Pulumi stack at HEAD."""
     stacks = select(options.root, options.selection)
     repo = GitRepository(options.root)
     try:
         head = repo.head().sha
     finally:
         repo.close()
-    workspace = automation.Workspace.open(options.root, options.env, commit=head)
+    workspace = automation.Workspace.open(options.root, options.env)
     return Applied(head, workspace.backend.url, [automation.preview(workspace, s) for s in stacks])
 
 

@@ -12,16 +12,17 @@ runs the same `deploy` under Pulumi's mock runtime for `platform preview --offli
   CloudNativePG and KubeVirt.
 - One explicit provider per stack, on the stack's kube context; every namespaced object
   depends on its Namespace.
-- `protect=True` on a CloudNativePG Cluster or KubeVirt VirtualMachine whose landscape
-  resource sets `deletionProtection` (the VM's root disk is its DataVolume template,
-  which lives and dies with the VM). `retain_on_delete=True` on Namespaces that hold a
+- `protect=True` on every object rendered from a landscape resource that sets
+  `deletionProtection`: the CloudNativePG Cluster or KubeVirt VirtualMachine and what
+  belongs to it (backup schedule, Service, NetworkPolicy), so the engine refuses the
+  delete whole (the VM's root disk is its DataVolume template, which lives and dies
+  with the VM). `retain_on_delete=True` on Namespaces that hold a
   database or a server: deleting a namespace deletes everything in it, so removing a
   team from a stack must never cascade into data; the namespace is left for a person.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from platform_cli.errors import PlatformError
 from platform_cli.evaluate.rendering import render_tree
 from platform_cli.render import Manifest, Rendered, select_team
-from platform_cli.render.meta import DELETION_PROTECTION_ANNOTATION, DOMAIN
+from platform_cli.render.meta import DELETION_PROTECTION_ANNOTATION, SOURCE_ANNOTATION
 from platform_cli.sources.tree import find_root
 
 PROJECT = "platform"
@@ -62,10 +63,6 @@ CUSTOM = frozenset(
 )
 # Kinds whose deletion loses data: their namespace is retained on delete
 DATA_KINDS = frozenset({"Cluster", "VirtualMachine"})
-# Set by `platform up` (platform_cli.apply.automation): the git commit being applied. The
-# program, not the renderer, adds it, so that rendering stays a function of the files
-COMMIT_ENV = "PLATFORM_COMMIT_SHA"
-COMMIT_ANNOTATION = f"{DOMAIN}/commit"
 
 
 @dataclass(frozen=True)
@@ -94,6 +91,20 @@ def logical_name(obj: Manifest) -> str:
 def is_protected(obj: Manifest) -> bool:
     annotations = obj["metadata"].get("annotations", {})
     return bool(annotations.get(DELETION_PROTECTION_ANNOTATION) == "true")
+
+
+def _source(obj: Manifest) -> str:
+    return str(obj["metadata"].get("annotations", {}).get(SOURCE_ANNOTATION, ""))
+
+
+def protected_sources(objects: Iterable[Manifest]) -> set[str]:
+    """The landscape files whose resource sets deletionProtection.
+
+    Every object rendered from such a file is protected, not only the Cluster or the
+    VirtualMachine: a protected resource leaves the cluster whole or not at all, so a
+    refused delete never leaves a database without its backup schedule or its network
+    policy."""
+    return {_source(o) for o in objects if is_protected(o)}
 
 
 def retained_namespaces(objects: Iterable[Manifest]) -> set[str]:
@@ -154,28 +165,19 @@ def outputs(objects: Iterable[Manifest]) -> dict[str, Any]:
     }
 
 
-def with_commit(objects: Iterable[Manifest], commit: str) -> list[Manifest]:
-    """Copies of the objects annotated with the commit that applies them (audit trail)."""
-    out = []
-    for obj in objects:
-        meta = {**obj["metadata"]}
-        meta["annotations"] = {**meta.get("annotations", {}), COMMIT_ANNOTATION: commit}
-        out.append({**obj, "metadata": meta})
-    return out
-
-
 def deploy(objects: list[Manifest], kube_context: str) -> dict[str, Any]:
     """Register every object with Pulumi; return the stack outputs."""
     provider = k8s.Provider("kubernetes", context=kube_context)
     namespaces: dict[str, pulumi.Resource] = {}
     retained = retained_namespaces(objects)
+    protected = protected_sources(objects)
     for obj in objects:
         meta = obj["metadata"]
         depends_on = [namespaces[meta["namespace"]]] if meta.get("namespace") in namespaces else []
         opts = pulumi.ResourceOptions(
             provider=provider,
             depends_on=depends_on,
-            protect=is_protected(obj),
+            protect=obj["kind"] != "Namespace" and _source(obj) in protected,
             retain_on_delete=obj["kind"] == "Namespace" and meta["name"] in retained,
         )
         resource = register(obj, opts)
@@ -191,10 +193,10 @@ def main() -> None:
         rendered = render_tree(find_root(Path.cwd()), target.stack)
     except PlatformError as exc:
         raise pulumi.RunError(f"{exc.message}\n{exc.hint}".strip()) from None
+    # The objects go to the engine exactly as rendered. The commit being applied is the
+    # Pulumi stack's tag (automation.COMMIT_TAG), never an annotation on every object,
+    # which would turn each one-line change into an update of the whole shard.
     objects = select_team(rendered.objects, target.team)
-    commit = os.environ.get(COMMIT_ENV, "")
-    if commit:
-        objects = with_commit(objects, commit)
     for key, value in deploy(objects, rendered.kube_context).items():
         pulumi.export(key, value)
 

@@ -55,7 +55,13 @@ step() {
         return 0
     fi
     say "  $name: building (log: $logs/$name.log)"
-    if ! ( set -x; "$fn" ) >"$logs/$name.log" 2>&1; then
+    # Not under `if`: bash ignores errexit in a condition, even inside the subshell
+    local rc=0
+    set +e
+    ( set -ex; "$fn" ) >"$logs/$name.log" 2>&1
+    rc=$?
+    set -e
+    if ((rc != 0)); then
         say "  $name: FAILED after $((SECONDS - t0)) s; the end of its log:"
         tail -n 40 "$logs/$name.log" >&2
         exit 1
@@ -63,6 +69,17 @@ step() {
     rm -f "$stamps/$name".*
     touch "$stamp"
     say "  $name: done in $((SECONDS - t0)) s"
+}
+
+# module_dir MODULE@VERSION [FIELD]: download a module and print where it is (or FIELD of
+# `go mod download -json`, e.g. GoMod); fails with the proxy's answer when it is refused.
+module_dir() {
+    go mod download -json "$1" | python3 -c '
+import json, sys
+info = json.load(sys.stdin)
+if "Error" in info:
+    sys.exit(info["Error"])
+print(info[sys.argv[1]])' "${2:-Dir}"
 }
 
 # A wrapper module: `go install pkg@version` refuses modules whose go.mod has replace
@@ -93,8 +110,7 @@ build_pulumi() {
 build_provider() {
     cd "$src"
     local dir
-    dir="$(go mod download -json "github.com/pulumi/pulumi-kubernetes/provider/v4@$PULUMI_KUBERNETES_COMMIT" \
-           | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
+    dir="$(module_dir "github.com/pulumi/pulumi-kubernetes/provider/v4@$PULUMI_KUBERNETES_PSEUDO")"
     rm -rf provider && cp -r "$dir" provider && chmod -R u+w provider && cd provider
     # provider/go.mod points the SDK at ../sdk, which the module zip lacks: use the published SDK.
     go mod edit -dropreplace=github.com/pulumi/pulumi-kubernetes/sdk/v4 \
@@ -110,8 +126,7 @@ build_provider() {
 build_kubernetes() {
     wrapper kubernetes
     local gomod
-    gomod="$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" \
-             | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')"
+    gomod="$(module_dir "k8s.io/kubernetes@$KUBERNETES_VERSION" GoMod)"
     # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with
     # ./staging/...; in our module they are replaced by their published tags instead.
     go mod edit -json "$gomod" | python3 "$here/staging_replaces.py" "$KUBERNETES_STAGING_VERSION" \
@@ -162,8 +177,7 @@ build_crds() {
     # generated from their API modules by crdgen.
     cd "$src"
     local dir
-    dir="$(go mod download -json "github.com/cloudnative-pg/cloudnative-pg@$CLOUDNATIVE_PG_VERSION" \
-           | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
+    dir="$(module_dir "github.com/cloudnative-pg/cloudnative-pg@$CLOUDNATIVE_PG_VERSION")"
     rm -f "$root"/crds/*.yaml
     cp "$dir"/config/crd/bases/postgresql.cnpg.io_*.yaml "$root/crds/"
     rm -rf crdgen && mkdir crdgen && cd crdgen

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from platform_cli.checks import owners
-from platform_cli.evaluate.incremental import Evaluated, StateStore, evaluate_tree
+from platform_cli.evaluate.incremental import Evaluated, Mode, evaluate_tree
+from platform_cli.evaluate.store import StateStore
 from platform_cli.findings import Finding, Level
 from platform_cli.gcpause import paused
 from platform_cli.load.cache import DocumentCache
@@ -285,8 +286,8 @@ class Plan:
     # The Pulumi stack with the most resources at head, and how many: previews and
     # updates grow with a stack's size, so reviewers see when a shard grows large
     largest: tuple[str, int] | None = None
-    # How each side was evaluated: "full", "stored" or "incremental" (incremental.py)
-    evaluated: tuple[str, str] = ("full", "full")
+    # How each side was evaluated (evaluate/incremental.py)
+    evaluated: tuple[Mode, Mode] = (Mode.FULL, Mode.FULL)
 
     @property
     def errors(self) -> list[Finding]:

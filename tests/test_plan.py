@@ -19,7 +19,8 @@ import yaml
 from platform_cli.cli import commands as cli_module
 from platform_cli.evaluate.incremental import Mode
 from platform_cli.load.cache import DocumentCache
-from platform_cli.plan.build import Plan, PlanOptions, run_plan
+from platform_cli.plan.build import Plan
+from platform_cli.plan.run import PlanOptions, run_plan
 from platform_cli.report.plan import MARKER, JsonReporter, MarkdownReporter
 from tests.conftest import DATA, GIT_ENV, REPO, Run
 

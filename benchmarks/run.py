@@ -267,7 +267,7 @@ DESIGN = """\
   `PLATFORM_CACHE=on` (a runner is thrown away), and `PLATFORM_CACHE=off` turns it off.
 - **The plan** lists both revisions by blob id (one `git ls-tree` each) and reads the
   bytes of a file only when it has not evaluated them before. Every full evaluation
-  with the cache on leaves a *state* of its revision (`platform_cli/evaluate/incremental.py`):
+  with the cache on leaves a *state* of its revision (`platform_cli/evaluate/state.py`):
   the blob ids, an index of the entities, their values and the findings of each
   stage. The warm plan reads the base's state and, since the change touches one
   resource file, evaluates the head from it: it parses that file and re-checks only

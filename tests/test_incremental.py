@@ -26,9 +26,11 @@ import pytest
 import yaml
 
 from benchmarks.generate import generate
-from platform_cli.evaluate import incremental
-from platform_cli.evaluate.incremental import State, StateStore, evaluate_tree
+from platform_cli.evaluate import store as state_store
+from platform_cli.evaluate.incremental import Mode, evaluate_tree
 from platform_cli.evaluate.pipeline import Evaluation, evaluate_files
+from platform_cli.evaluate.state import State
+from platform_cli.evaluate.store import StateStore
 from platform_cli.load.cache import DocumentCache
 from platform_cli.sources.tree import SourceFile, Tree, read_tree
 from tests.conftest import REPO
@@ -174,8 +176,8 @@ def test_incremental_equals_full(
     files = _files(ROOT) if landscape == "bundled" else generated
     cache = DocumentCache(tmp_path / "cache")
     base = evaluate_tree(_tree(files), TODAY, cache=cache)
-    assert base.how == "full" and base.state is not None
-    seen = {"incremental": 0, "full": 0}
+    assert base.how is Mode.FULL and base.state is not None
+    seen = {Mode.INCREMENTAL: 0, Mode.FULL: 0}
     for seed in range(60):
         mutator = Mutator(files, seed)
         story = [mutator.mutate() for _ in range(1 + seed % 3)]
@@ -187,7 +189,7 @@ def test_incremental_equals_full(
         assert got.evaluation.loaded.files == want.loaded.files
         seen[got.how] += 1
     # Both paths were exercised: most changes are covered, some must fall back
-    assert seen["incremental"] >= 30 and seen["full"] >= 1, seen
+    assert seen[Mode.INCREMENTAL] >= 30 and seen[Mode.FULL] >= 1, seen
 
 
 def test_a_stored_state_gives_the_same_evaluation(tmp_path: Path) -> None:
@@ -195,7 +197,7 @@ def test_a_stored_state_gives_the_same_evaluation(tmp_path: Path) -> None:
     cache = DocumentCache(tmp_path / "cache")
     first = evaluate_tree(_tree(files), TODAY, cache=cache)
     again = evaluate_tree(_tree(files), TODAY, cache=cache)
-    assert (first.how, again.how) == ("full", "stored")
+    assert (first.how, again.how) == (Mode.FULL, Mode.STORED)
     assert _summary(again.evaluation) == _summary(first.evaluation)
     assert _landscape_identity(again.evaluation) == _landscape_identity(first.evaluation)
     # Values and locations are read on demand, and equal the parsed ones
@@ -217,7 +219,7 @@ def test_a_corrupted_state_is_never_used(tmp_path: Path) -> None:
     path.write_bytes(bytes(raw))
     assert store.get(tree.key) is None
     again = evaluate_tree(tree, TODAY, cache=cache)
-    assert again.how == "full"  # and written again
+    assert again.how is Mode.FULL  # and written again
     assert store.get(tree.key) is not None
     path.write_bytes(path.read_bytes()[:1000])  # truncated by a killed writer
     assert store.get(tree.key) is None
@@ -254,7 +256,7 @@ def test_states_round_trip(tmp_path: Path) -> None:
 def test_without_a_cache_nothing_is_stored(tmp_path: Path) -> None:
     files = _files(ROOT)
     first = evaluate_tree(_tree(files), TODAY)
-    assert first.how == "full" and first.state is None
+    assert first.how is Mode.FULL and first.state is None
 
 
 # --- Named cases: a change in one team's file moves a finding in another's ---------
@@ -330,7 +332,7 @@ def test_a_change_moves_findings_in_untouched_files(change: Any, tmp_path: Path)
     base = evaluate_tree(_tree(base_files), TODAY, cache=cache)
     got = evaluate_tree(_tree(head_files), TODAY, cache=cache, base=base)
     want = evaluate_files([SourceFile(p, head_files[p]) for p in sorted(head_files)], TODAY)
-    assert got.how == "incremental"
+    assert got.how is Mode.INCREMENTAL
     changed = {
         p for p in base_files.keys() | head_files.keys() if base_files.get(p) != head_files.get(p)
     }
@@ -368,7 +370,7 @@ def test_concurrent_writers_of_one_state(tmp_path: Path) -> None:
         thread.join()
     assert not errors
     again = evaluate_tree(tree, TODAY, cache=DocumentCache(tmp_path / "cache"))
-    assert again.how == "stored"
+    assert again.how is Mode.STORED
     assert _summary(again.evaluation) == _summary(evaluate_files(tree.files(), TODAY))
 
 
@@ -384,7 +386,11 @@ def test_switching_branches_back_and_forth(tmp_path: Path) -> None:
     forward_head = evaluate_tree(feature, TODAY, cache=cache, base=forward_base)
     back_base = evaluate_tree(feature, TODAY, cache=cache)
     back_head = evaluate_tree(main, TODAY, cache=cache, base=back_base)
-    assert [forward_head.how, back_base.how, back_head.how] == ["incremental", "full", "stored"]
+    assert [forward_head.how, back_base.how, back_head.how] == [
+        Mode.INCREMENTAL,
+        Mode.FULL,
+        Mode.STORED,
+    ]
     assert _summary(back_head.evaluation) == _summary(evaluate_files(main.files(), TODAY))
     assert _summary(back_base.evaluation) == _summary(forward_head.evaluation)
 
@@ -392,8 +398,8 @@ def test_switching_branches_back_and_forth(tmp_path: Path) -> None:
 def _namespaces(copy_root: Path) -> tuple[str, str]:
     """The state and document namespaces of the toolkit copied to `copy_root`."""
     code = (
-        "from platform_cli.evaluate import incremental; from platform_cli.load import cache;"
-        "print(incremental.namespace(), cache.namespace())"
+        "from platform_cli.evaluate import store; from platform_cli.load import cache;"
+        "print(store.namespace(), cache.namespace())"
     )
     env = {**os.environ, "PYTHONPATH": str(copy_root)}
     out = subprocess.run(
@@ -428,4 +434,4 @@ def test_editing_a_module_in_a_subpackage_retires_stored_results(tmp_path: Path)
 
 def test_states_are_filed_under_the_code_namespace(tmp_path: Path) -> None:
     store = StateStore(tmp_path)
-    assert store.folder.name == incremental.namespace()
+    assert store.folder.name == state_store.namespace()

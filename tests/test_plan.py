@@ -17,8 +17,10 @@ import pytest
 import yaml
 
 from platform_cli.cli import commands as cli_module
+from platform_cli.evaluate.incremental import Mode
 from platform_cli.load.cache import DocumentCache
-from platform_cli.plan.build import Plan, PlanOptions, run_plan
+from platform_cli.plan.build import Plan
+from platform_cli.plan.run import PlanOptions, run_plan
 from platform_cli.report.plan import MARKER, JsonReporter, MarkdownReporter
 from tests.conftest import DATA, GIT_ENV, REPO, Run
 
@@ -425,8 +427,8 @@ def test_plan_with_a_cache_is_identical_to_one_without(
     # The first plan evaluates the base in full and keeps its state; the second reads
     # it, and evaluates the head from it (a change of resource files only) or reads
     # the head's state too (the first plan evaluated that head in full)
-    assert cold.evaluated[0] == "full" and warm.evaluated[0] == "stored"
-    assert warm.evaluated[1] == ("incremental" if case in RESOURCE_ONLY else "stored")
+    assert cold.evaluated[0] is Mode.FULL and warm.evaluated[0] is Mode.STORED
+    assert warm.evaluated[1] is (Mode.INCREMENTAL if case in RESOURCE_ONLY else Mode.STORED)
     without = JsonReporter().render(plans(case))
     assert JsonReporter().render(cold) == without
     assert JsonReporter().render(warm) == without

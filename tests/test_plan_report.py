@@ -10,18 +10,12 @@ from typing import Any
 import pytest
 
 from platform_cli.findings import error, warning
-from platform_cli.plan.build import (
-    CostLine,
-    KubernetesStack,
-    ObjectChange,
-    Plan,
-    QuotaLine,
-    Reviewer,
-    Risk,
-    Snapshot,
-    diff_objects,
-)
-from platform_cli.plan.landscape_diff import Change, FieldChange
+from platform_cli.plan.build import Plan, Snapshot
+from platform_cli.plan.landscape_diff import Change, ChangeAction, FieldChange
+from platform_cli.plan.money import CostLine, QuotaLine
+from platform_cli.plan.objects import KubernetesStack, ObjectAction, ObjectChange, diff_objects
+from platform_cli.plan.reviewers import Reviewer
+from platform_cli.plan.risks import Risk, RiskCode
 from platform_cli.plan.shards import Affected, Shard
 from platform_cli.report.plan import COMMENT_LIMIT, MARKER, MarkdownReporter, TextReporter
 from platform_cli.sources.tree import Tree
@@ -31,7 +25,7 @@ def huge_plan(rows: int = 4000) -> Plan:
     long = "registry.dom-komfort.example/team/" + "x" * 60
     changes = tuple(
         Change(
-            "change",
+            ChangeAction.CHANGE,
             "Service",
             f"svc-{i:05}",
             "prod",
@@ -41,7 +35,7 @@ def huge_plan(rows: int = 4000) -> Plan:
     )
     objects = tuple(
         ObjectChange(
-            "update",
+            ObjectAction.UPDATE,
             "apps/v1",
             "Deployment",
             "prod-team",
@@ -58,7 +52,7 @@ def huge_plan(rows: int = 4000) -> Plan:
         changes=changes,
         kubernetes=(KubernetesStack("prod", objects),),
         risks=tuple(
-            Risk("delete-database", f"prod Database db-{i:05}", "is deleted with its data")
+            Risk(RiskCode.DELETE_DATABASE, f"prod Database db-{i:05}", "is deleted with its data")
             for i in range(rows // 4)
         ),
         costs=(CostLine("prod", "team", Decimal("100.00"), Decimal("250.50")),),

@@ -299,7 +299,7 @@ def plan(
     risks, cost, quotas, reviewers and affected stacks. Exit 1 when the head has errors.
 
     Both revisions are read from git objects; nothing is checked out or written."""
-    from platform_cli.plan.build import PlanOptions, run_plan
+    from platform_cli.plan.run import PlanOptions, run_plan
     from platform_cli.report.plan import PLAN_REPORTERS
 
     options = PlanOptions(

@@ -4,20 +4,19 @@ grow with the change instead of with the landscape.
 A pull request changes a handful of files among thousands. Its plan evaluates the
 base and the head; both are almost the same files, and the base was evaluated before
 (by an earlier plan, or a `platform check` of the same files). So every full
-evaluation leaves a `State` behind: the blob id of every file, an index of every
-entity (path, kind, stack, name, team, system, dependencies), the entities' values,
-and the findings of each stage (loading, each built-in check, each policy with its
-waiver target, CODEOWNERS). A state is keyed by the content it describes (every path
-and blob id, in order), so a state is never stale: other files, another key.
+evaluation leaves a `State` behind (`evaluate/state.py`): the blob id of every file,
+an index of every entity, the entities' values, and the findings of each stage. A
+state is keyed by the content it describes, so a state is never stale.
 
-`evaluate_tree(tree, ..., base=state)` then evaluates a revision in one of three ways:
+`evaluate_tree(tree, ..., base=state)` then evaluates a revision in one of three ways
+(its `Mode`):
 
-1. its own state exists: nothing is read, parsed or checked again;
-2. it differs from `base` only in resource files (`stacks/<stack>/<team>/*.yaml`),
+1. STORED: its own state exists: nothing is read, parsed or checked again;
+2. INCREMENTAL: it differs from `base` only in resource files (`stacks/<stack>/<team>/*.yaml`),
    in stack folders that both sides have, and those files declare only resources:
    the changed files are parsed, everything else comes from the base's state, and
    only what the change can move is checked again (the *focus*, below);
-3. anything else (a team, system, stack or policy file, a new stack folder, no base
+3. FULL: anything else (a team, system, stack or policy file, a new stack folder, no base
    state): a full evaluation, which then leaves its state for next time.
 
 The focus of a change (2) is derived from what each check declares it depends on
@@ -37,295 +36,43 @@ Everything outside the focus keeps the base's findings, which is exact because n
 check reads more than its scope says. A property test holds that an incremental
 evaluation equals a full one, finding for finding, over many random changes.
 
-States are JSON (never pickle) behind a SHA-256 of their bytes, written atomically,
-kept next to the document cache and namespaced by a digest of all the code that
-produces findings, so a new version of the toolkit or of a policy never reads an old
-state. They are used only when the document cache is on (see `cache.py`).
+The `State` format is `evaluate/state.py`; `evaluate/store.py` keeps states on disk,
+verified and written atomically, and only when the document cache is on.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import functools
-import hashlib
-import json
-import os
-import uuid
+import enum
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
-from platform_cli import __version__
 from platform_cli.checks import integrity, policy_engine
 from platform_cli.checks.policy import Scope
-from platform_cli.checks.policy_engine import PolicyFinding
 from platform_cli.evaluate.pipeline import Evaluation, Parts, assemble, evaluate_files
-from platform_cli.findings import Finding, Level
-from platform_cli.fingerprint import code_digest
+from platform_cli.evaluate.state import State, stack_of
+from platform_cli.evaluate.store import StateStore
+from platform_cli.findings import Finding
 from platform_cli.gcpause import paused
 from platform_cli.load.cache import DocumentCache
-from platform_cli.load.cache import namespace as document_namespace
-from platform_cli.load.landscape import Focus, Loaded, identity, index_entity, load, place_of
+from platform_cli.load.landscape import Focus, Loaded, index_entity, load, place_of
 from platform_cli.load.model import ENTITY_CLASSES, RESOURCE_KINDS, Entity, Landscape, Resource
 from platform_cli.load.reader import StoredDocument
 from platform_cli.progress import SILENT, Progress
 from platform_cli.sources.tree import OPTIONAL_TEXT_FILES, SourceFile, Tree
 
-FORMAT = 1
-MAX_STATES = 16  # one per recently evaluated revision; the oldest are removed
 FEW_FILES = 200  # changed files parsed without the document cache
 
-# (path, kind, stack, name, team, system, dependencies, offset, length): one entity,
-# with the position of its value in the state's payload
-Record = tuple[str, str, str, str, str, str, tuple[tuple[str, str], ...], int, int]
 
+class Mode(enum.Enum):
+    """How a revision was evaluated (see the module docstring)."""
 
-@dataclass(eq=False)
-class State:
-    """Everything one full evaluation of a revision found. See the module docstring."""
+    STORED = "stored"
+    INCREMENTAL = "incremental"
+    FULL = "full"
 
-    key: str
-    blobs: dict[str, str]
-    records: list[Record]
-    declared_at: dict[str, tuple[str, str, str]]
-    stack_files: dict[str, list[str]]
-    files: int
-    load: list[Finding]
-    references: dict[str, list[Finding]]
-    policies: list[PolicyFinding]
-    owners: Finding | None
-    payload: bytes
-    # What other commands derive from a revision and keep with it (the plan keeps
-    # the cost of each stack); JSON values
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, tree: Tree, evaluation: Evaluation) -> State | None:
-        """The state of a full evaluation with policies; None when a value cannot be
-        stored as JSON (it is then evaluated in full every time)."""
-        parts, loaded = evaluation.parts, evaluation.loaded
-        if parts.policies is None:
-            return None
-        records: list[Record] = []
-        chunks: list[bytes] = []
-        offset = 0
-        for entity in loaded.entities:
-            try:
-                value = json.dumps(entity.doc.data, ensure_ascii=False, allow_nan=False)
-            except (TypeError, ValueError):
-                return None
-            raw = value.encode()
-            chunks.append(raw)
-            if isinstance(entity, Resource):
-                identity = (entity.stack, entity.name, entity.team, entity.system)
-                deps = entity.depends_on
-            else:
-                identity, deps = ("", entity.name, "", ""), ()
-            stack, name, team, system = identity
-            records.append(
-                (entity.path, entity.kind, stack, name, team, system, deps, offset, len(raw))
-            )
-            offset += len(raw)
-        return cls(
-            key=tree.key,
-            blobs=dict(tree.blobs),
-            records=records,
-            declared_at=dict(loaded.declared_at),
-            stack_files={k: list(v) for k, v in loaded.stack_files.items()},
-            files=loaded.files,
-            load=list(loaded.findings),
-            references={rule: list(found) for rule, found in parts.references.items()},
-            policies=list(parts.policies),
-            owners=parts.owners,
-            payload=b"".join(chunks),
-        )
-
-    def value(self, offset: int, length: int) -> dict[str, Any]:
-        data = json.loads(self.payload[offset : offset + length])
-        assert isinstance(data, dict)
-        return data
-
-    # --- serialisation -------------------------------------------------------------
-
-    def encode(self) -> bytes:
-        _declared = _declared_by(self.records)
-        header = {
-            "format": FORMAT,
-            "key": self.key,
-            "blobs": list(self.blobs.items()),
-            "records": self.records,
-            # Only what the records do not say: files that declare a name but did
-            # not load (a schema error, say)
-            "declared": [[p, *k] for p, k in self.declared_at.items() if _declared.get(p) != k],
-            "stackFiles": self.stack_files,
-            "files": self.files,
-            "load": [_finding_out(f) for f in self.load],
-            "references": {r: [_finding_out(f) for f in fs] for r, fs in self.references.items()},
-            "policies": [[*_finding_out(p.finding), *p.target] for p in self.policies],
-            "owners": _finding_out(self.owners) if self.owners else None,
-            "extras": self.extras,
-        }
-        body = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()
-        return body + b"\n" + self.payload
-
-    @classmethod
-    def decode(cls, raw: bytes) -> State | None:
-        """The state in `raw`, or None when it is not one this version wrote."""
-        body, _, payload = raw.partition(b"\n")
-        try:
-            header = json.loads(body)
-            if header.get("format") != FORMAT:
-                return None
-            return cls(
-                key=header["key"],
-                blobs=dict(header["blobs"]),
-                records=(
-                    records := [
-                        (p, k, s, n, t, y, tuple((a, b) for a, b in d), o, ln)
-                        for p, k, s, n, t, y, d, o, ln in header["records"]
-                    ]
-                ),
-                declared_at=_declared_by(records)
-                | {p: (s, k, n) for p, s, k, n in header["declared"]},
-                stack_files=header["stackFiles"],
-                files=header["files"],
-                load=[_finding_in(f) for f in header["load"]],
-                references={
-                    r: [_finding_in(f) for f in fs] for r, fs in header["references"].items()
-                },
-                policies=[
-                    PolicyFinding(_finding_in(p[:7]), (p[7], p[8], p[9]))
-                    for p in header["policies"]
-                ],
-                owners=_finding_in(header["owners"]) if header["owners"] else None,
-                payload=payload,
-                extras=header["extras"],
-            )
-        except (ValueError, KeyError, TypeError, IndexError):
-            return None
-
-
-def _declared_by(records: list[Record]) -> dict[str, tuple[str, str, str]]:
-    """What each loaded entity declares."""
-    return {path: identity(kind, name, _stack_of(path)) for path, kind, _, name, *_ in records}
-
-
-def _finding_out(f: Finding) -> list[Any]:
-    return [f.path, f.line, f.column, f.rule, f.level.value, f.message, f.hint]
-
-
-def _finding_in(raw: list[Any]) -> Finding:
-    path, line, column, rule, level, message, hint = raw
-    return Finding(path, line, column, rule, Level(level), message, hint)
-
-
-@functools.cache
-def namespace() -> str:
-    """A digest of the toolkit, its policies and its schemas: everything that decides
-    what a state holds. It covers every module of every subpackage."""
-    import platform_cli
-    import policies
-
-    digest = code_digest(platform_cli, policies)
-    digest.update(f"{FORMAT}:{__version__}:{document_namespace()}".encode())
-    return digest.hexdigest()[:16]
-
-
-class StateStore:
-    """States by key, as files `<key>.state` under `<cache>/states/<namespace>/`."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder / "states" / namespace()
-
-    @classmethod
-    def of(cls, cache: DocumentCache | None) -> StateStore | None:
-        return cls(cache.root) if cache is not None else None
-
-    def get(self, key: str) -> State | None:
-        raw = _read_verified(self.folder / f"{key}.state")
-        state = State.decode(raw) if raw is not None else None
-        if state is None or state.key != key:
-            return None  # corrupted, foreign or missing: evaluated again and written over
-        return state
-
-    def put(self, state: State) -> None:
-        _write_verified(self.folder / f"{state.key}.state", state.encode())
-        self._prune("*.state", MAX_STATES)
-
-    # --- Listings of git trees ----------------------------------------------------
-    # A plan lists the base revision's files (10,000 lines from `git ls-tree`) before
-    # it can even look its state up. A git tree id names every file below it exactly,
-    # so the listing is kept by the id of the revision's root tree.
-
-    def listing(
-        self, tree_id: str, prefix: str
-    ) -> tuple[dict[str, str], list[Finding], str] | None:
-        """(blob id by path, findings of the listing, the tree key) of a git tree."""
-        raw = _read_verified(self._listing_path(tree_id, prefix))
-        if raw is None:
-            return None
-        try:
-            data = json.loads(raw)
-            return (
-                dict(data["blobs"]),
-                [_finding_in(f) for f in data["findings"]],
-                str(data["key"]),
-            )
-        except (ValueError, KeyError, TypeError):
-            return None
-
-    def put_listing(self, tree_id: str, prefix: str, tree: Tree, findings: list[Finding]) -> None:
-        body = {
-            "blobs": list(tree.blobs.items()),
-            "findings": [_finding_out(f) for f in findings],
-            "key": tree.key,
-        }
-        path = self._listing_path(tree_id, prefix)
-        _write_verified(path, json.dumps(body, separators=(",", ":")).encode())
-        self._prune("listings/*.listing", MAX_STATES * 4)
-
-    def _listing_path(self, tree_id: str, prefix: str) -> Path:
-        name = hashlib.sha256(f"{tree_id}\0{prefix}".encode()).hexdigest()[:40]
-        return self.folder / "listings" / f"{name}.listing"
-
-    def _prune(self, pattern: str, keep: int) -> None:
-        """Keep the `keep` most recently used files."""
-        found = []
-        for path in self.folder.glob(pattern):
-            try:
-                found.append((path.stat().st_mtime, path))
-            except OSError:
-                continue
-        for _, path in sorted(found, reverse=True)[keep:]:
-            path.unlink(missing_ok=True)
-
-
-def _read_verified(path: Path) -> bytes | None:
-    """The body of a file `<SHA-256 of the body>\\n<body>`, or None when it is missing or
-    does not verify (truncated by a killed writer, corrupted on disk)."""
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return None
-    digest, newline, body = raw.partition(b"\n")
-    if not newline or hashlib.sha256(body).hexdigest().encode() != digest:
-        return None
-    with contextlib.suppress(OSError):
-        os.utime(path)  # recently used: kept longest
-    return body
-
-
-def _write_verified(path: Path, body: bytes) -> None:
-    """Write atomically (a reader sees a whole file or none); a store that cannot be
-    written only costs time."""
-    temporary = path.with_name(f".tmp-{uuid.uuid4().hex}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
-        os.replace(temporary, path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
+    def __str__(self) -> str:
+        return self.value
 
 
 # --- Evaluating a tree ----------------------------------------------------------------
@@ -334,11 +81,11 @@ def _write_verified(path: Path, body: bytes) -> None:
 @dataclass
 class Evaluated:
     """A revision's evaluation, its state (None when it has none), and how it was
-    computed: "stored", "incremental" or "full"."""
+    computed."""
 
     evaluation: Evaluation
     state: State | None
-    how: str
+    how: Mode
     entities: list[Entity] = field(default_factory=list)
 
 
@@ -373,7 +120,7 @@ def evaluate_tree(
     state = State.of(tree, evaluation) if store is not None else None
     if store is not None and state is not None:
         store.put(state)
-    return Evaluated(evaluation, state, "full", list(evaluation.loaded.entities))
+    return Evaluated(evaluation, state, Mode.FULL, list(evaluation.loaded.entities))
 
 
 class _Source:
@@ -441,7 +188,7 @@ def _from_state(state: State, tree: Tree, today: datetime.date) -> Evaluated:
     entities = _entities(state, tree)
     loaded = _loaded(entities, list(state.load), state.declared_at, state.stack_files, state.files)
     parts = Parts(dict(state.references), list(state.policies), state.owners)
-    return Evaluated(assemble(loaded, parts, today), state, "stored", entities)
+    return Evaluated(assemble(loaded, parts, today), state, Mode.STORED, entities)
 
 
 # --- Incremental evaluation ----------------------------------------------------------
@@ -519,7 +266,7 @@ def _incremental(
         if scope == integrity.GLOBAL:
             refs[name] = list(before)
         elif scope == integrity.STACK:
-            refs[name] = [f for f in before if _stack_of(f.path) not in focus.stacks]
+            refs[name] = [f for f in before if stack_of(f.path) not in focus.stacks]
             refs[name] += again[name]
         else:
             gone = focus.paths | changed
@@ -539,12 +286,7 @@ def _incremental(
             continue
         kept_results.append(result)
     parts = Parts(refs, kept_results + results, state.owners)
-    return Evaluated(assemble(loaded, parts, today), None, "incremental", entities)
-
-
-def _stack_of(path: str) -> str:
-    parts = path.split("/")
-    return parts[1] if parts[0] == "stacks" and len(parts) > 2 else ""
+    return Evaluated(assemble(loaded, parts, today), None, Mode.INCREMENTAL, entities)
 
 
 def _focus(
@@ -579,6 +321,6 @@ def _focus(
             paths.add(entity.path)
     # A dangling dependency's hint lists the names its stack declares
     for finding in state.references.get("stack_references", []):
-        if finding.rule == "ref-depends-on" and _stack_of(finding.path) in stacks:
+        if finding.rule == "ref-depends-on" and stack_of(finding.path) in stacks:
             paths.add(finding.path)
     return Focus(frozenset(paths), frozenset(teams), frozenset(stacks))

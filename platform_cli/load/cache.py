@@ -17,8 +17,8 @@ Safety, because a cache that lies would let a pull request pass a check it fails
   so a new version of the toolkit never reads an old version's entries;
 - each entry carries a SHA-256 of its payload; a line that does not verify (truncated
   by a killed writer, corrupted on disk) is skipped, and the next merge drops it;
-- packs are written to a temporary file and renamed into place, so a concurrent
-  reader sees a whole pack or none, and a reader that finds a pack gone skips it;
+- packs are written atomically (`platform_cli/atomic.py`), so a concurrent reader
+  sees a whole pack or none, and a reader that finds a pack gone skips it;
 - entries are JSON, never pickle: reading the cache cannot run code;
 - it lives outside the repository (`$XDG_CACHE_HOME/platform`, or ~/.cache/platform,
   or `PLATFORM_CACHE_DIR`), so a commit cannot plant entries. `PLATFORM_CACHE=off`
@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from platform_cli import __version__
+from platform_cli.atomic import write_atomic
 from platform_cli.fingerprint import code_digest
 
 FORMAT = 2
@@ -70,7 +71,7 @@ class DocumentCache:
     """Parsed documents by blob id, in packs under `folder/<namespace>/`."""
 
     def __init__(self, folder: Path) -> None:
-        self.root = folder  # shared with the evaluated states (incremental.py)
+        self.root = folder  # shared with the evaluated states (evaluate/store.py)
         self.folder = folder / namespace()
         self.hits = 0
         self.misses = 0
@@ -157,17 +158,11 @@ class DocumentCache:
         if not entries:
             return None
         lines = [f"{b} {_sha256(p)} {p}" for b, p in sorted(entries.items())]
-        name = uuid.uuid4().hex
-        pack = self.folder / f"{name}.pack"
-        temporary = self.folder / f".tmp-{name}"
+        pack = self.folder / f"{uuid.uuid4().hex}.pack"
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            os.replace(temporary, pack)
+            write_atomic(pack, ("\n".join(lines) + "\n").encode("utf-8"))
         except OSError:
-            # A cache that cannot be written only costs time: parse next time.
-            temporary.unlink(missing_ok=True)
-            return None
+            return None  # a cache that cannot be written only costs time: parse next time
         self._packs.append(pack)
         return pack
 

@@ -7,6 +7,7 @@ field that differs, as a dotted path with the old and the new value.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,15 @@ from typing import Any
 from platform_cli.load.model import Entity, Landscape
 
 MISSING: Any = object()
+
+
+class ChangeAction(enum.StrEnum):
+    """What happens to an entity of the landscape. The values are what the plan's
+    JSON and reports print."""
+
+    ADD = "add"
+    REMOVE = "remove"
+    CHANGE = "change"
 
 
 @dataclass(frozen=True)
@@ -30,7 +40,7 @@ class FieldChange:
 class Change:
     """One entity added, removed or changed. `stack` is '' for global definitions."""
 
-    action: str  # "add", "remove" or "change"
+    action: ChangeAction
     kind: str
     name: str
     stack: str
@@ -85,9 +95,9 @@ def _change(
     kind: str, name: str, stack: str, old: Entity | None, new: Entity | None
 ) -> Change | None:
     if old is None and new is not None:
-        return Change("add", kind, name, stack, old=None, new=new)
+        return Change(ChangeAction.ADD, kind, name, stack, old=None, new=new)
     if new is None and old is not None:
-        return Change("remove", kind, name, stack, old=old, new=None)
+        return Change(ChangeAction.REMOVE, kind, name, stack, old=old, new=None)
     assert old is not None and new is not None
     if old is new:  # shared by both sides: an incremental evaluation did not touch it
         return None
@@ -96,7 +106,7 @@ def _change(
     fields = tuple(field_changes(_comparable(old), _comparable(new)))
     if not fields:
         return None
-    return Change("change", kind, name, stack, fields, old=old, new=new)
+    return Change(ChangeAction.CHANGE, kind, name, stack, fields, old=old, new=new)
 
 
 def _comparable(entity: Entity) -> dict[str, Any]:

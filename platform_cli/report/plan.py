@@ -20,8 +20,10 @@ from typing import Any, Protocol
 
 from platform_cli.findings import Finding, format_finding
 from platform_cli.load.model import Database, Server, Service
-from platform_cli.plan.build import KubernetesStack, ObjectChange, Plan, QuotaLine
+from platform_cli.plan.build import Plan
 from platform_cli.plan.landscape_diff import MISSING, Change, FieldChange, render_value
+from platform_cli.plan.money import QuotaLine
+from platform_cli.plan.objects import KubernetesStack, ObjectAction, ObjectChange
 from platform_cli.render.usage import QUOTA_KEYS, format_amount, format_money
 from platform_cli.report.check import finding_dict
 from platform_cli.words import plural
@@ -79,7 +81,7 @@ def summary(plan: Plan) -> str:
     where = f" in {', '.join(stacks)}" if stacks else ""
     parts = [f"{plural(len(plan.changes), 'landscape change')}{where}"]
     objects = sum(len(k.changes) for k in plan.kubernetes)
-    replaced = sum(k.count("replace") for k in plan.kubernetes)
+    replaced = sum(k.count(ObjectAction.REPLACE) for k in plan.kubernetes)
     kube = f"{plural(objects, 'Kubernetes object change')}"
     if replaced:
         kube += f" ({replaced} replaced)"
@@ -447,11 +449,7 @@ def _delta(value: Decimal) -> str:
 
 
 def _kube_counts(stack: KubernetesStack) -> str:
-    parts = [
-        f"{stack.count(action)} to {action}"
-        for action in ("create", "update", "replace", "delete")
-        if stack.count(action)
-    ]
+    parts = [f"{stack.count(action)} to {action}" for action in ObjectAction if stack.count(action)]
     return ", ".join(parts) or "no changes"
 
 

@@ -1,0 +1,248 @@
+"""The risks of a change: what a reviewer must not miss, each under a stable code.
+
+Risks are derived from the landscape diff (deleted or shrunk data, a major upgrade,
+a dependency left dangling, a raised quota), from the object diff (a replacement) and
+from the changed paths (waivers, policies, schemas). They are listed in the order of
+`RiskCode`, which is the order a reviewer should read them in.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from platform_cli.load.model import RESOURCE_KINDS, Database, Entity, Landscape, Resource, Server
+from platform_cli.plan.landscape_diff import Change, ChangeAction, field_changes
+from platform_cli.plan.objects import KubernetesStack, ObjectAction
+from platform_cli.render.usage import QUOTA_KEYS, parse_quota
+
+WAIVERS_PATH = "policies/waivers.yaml"
+
+
+class RiskCode(enum.StrEnum):
+    """The code of a risk, stable for tools; in the order a reviewer should read them."""
+
+    DELETE_DATABASE = "delete-database"
+    DELETE_SERVER = "delete-server"
+    DELETE_DEPENDED_ON = "delete-depended-on"
+    DELETION_PROTECTION_REMOVED = "deletion-protection-removed"
+    SHRINK_STORAGE = "shrink-storage"
+    MAJOR_VERSION = "major-version"
+    REPLACEMENT = "replacement"
+    QUOTA_RAISED = "quota-raised"
+    WAIVERS_CHANGED = "waivers-changed"
+    POLICIES_CHANGED = "policies-changed"
+    SCHEMAS_CHANGED = "schemas-changed"
+
+
+_ORDER = {code: i for i, code in enumerate(RiskCode)}
+
+
+@dataclass(frozen=True)
+class Risk:
+    """Something a reviewer must not miss. `code` is stable, for tools."""
+
+    code: RiskCode
+    subject: str
+    message: str
+
+
+def risks(
+    old: Landscape,
+    new: Landscape,
+    changes: list[Change],
+    paths: tuple[str, ...],
+    kubernetes: tuple[KubernetesStack, ...],
+) -> list[Risk]:
+    """Every risk of the change, in the order of `RiskCode`, then by subject."""
+    found: list[Risk] = []
+    removed = {
+        (c.stack, c.kind, c.name) for c in changes if c.action == ChangeAction.REMOVE and c.stack
+    }
+    dependents = _dependents(old, removed)
+    for change in changes:
+        if not change.stack or change.kind not in RESOURCE_KINDS:
+            continue
+        subject = f"{change.stack} {change.kind} {change.name}"
+        if change.action == ChangeAction.REMOVE:
+            found += _removal_risks(change, subject, dependents, removed, new)
+        elif change.action == ChangeAction.CHANGE:
+            assert change.old is not None and change.new is not None
+            found += _change_risks(change.old, change.new, subject)
+    for stack in kubernetes:
+        for obj in stack.changes:
+            if obj.action == ObjectAction.REPLACE:
+                found.append(
+                    Risk(
+                        RiskCode.REPLACEMENT,
+                        f"{stack.stack} {obj.ref}",
+                        "is deleted and created again: "
+                        + ", ".join(obj.immutable)
+                        + " cannot change in place",
+                    )
+                )
+    for change in changes:
+        raised = raised_quotas(change)
+        if raised:
+            found.append(
+                Risk(
+                    RiskCode.QUOTA_RAISED,
+                    f"Team {change.name}",
+                    "raises its quota: " + ", ".join(raised) + "; the architects must approve",
+                )
+            )
+    found += _architecture_risks(old, new, paths)
+    return sorted(found, key=lambda r: (_ORDER[r.code], r.subject))
+
+
+def raised_quotas(change: Change) -> list[str]:
+    """`stack.key old -> new` for every quota of a team that grows (or appears)."""
+    if change.kind != "Team" or change.action == ChangeAction.REMOVE:
+        return []
+    old = change.old.spec["quotas"] if change.old is not None else {}
+    new = change.entity.spec["quotas"]
+    raised = []
+    for stack in sorted(new):
+        for key in QUOTA_KEYS:
+            after = parse_quota(key, new[stack][key])
+            before_raw = old.get(stack, {}).get(key)
+            before = parse_quota(key, before_raw) if before_raw is not None else 0
+            if after > before:
+                shown = "(none)" if before_raw is None else str(before_raw)
+                raised.append(f"{stack}.{key} {shown} -> {new[stack][key]}")
+    return raised
+
+
+def _dependents(
+    landscape: Landscape, removed: set[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], list[Resource]]:
+    """For each removed resource, the resources of the base that depend on it."""
+    out: dict[tuple[str, str, str], list[Resource]] = {}
+    if not removed:
+        return out
+    for resource in landscape.all_resources():
+        for kind, name in resource.depends_on:
+            key = (resource.stack, kind, name)
+            if key in removed:
+                out.setdefault(key, []).append(resource)
+    return out
+
+
+def _removal_risks(
+    change: Change,
+    subject: str,
+    dependents: Mapping[tuple[str, str, str], list[Resource]],
+    removed: set[tuple[str, str, str]],
+    new: Landscape,
+) -> list[Risk]:
+    found = []
+    entity = change.old
+    if isinstance(entity, Database | Server):
+        protected = (
+            "; deletionProtection is on, so the apply refuses until a change turns it off"
+            if entity.deletion_protection
+            else ""
+        )
+        what = "its data" if isinstance(entity, Database) else "its disk"
+        code = RiskCode.DELETE_DATABASE if isinstance(entity, Database) else RiskCode.DELETE_SERVER
+        found.append(Risk(code, subject, f"is deleted with {what}{protected}"))
+    users = []
+    for user in dependents.get((change.stack, change.kind, change.name), []):
+        if (user.stack, user.kind, user.name) in removed:
+            continue
+        now = new.find(user.stack, user.kind, user.name)
+        still = now is not None and (change.kind, change.name) in now.depends_on
+        users.append(f"{user.ref} ({'still declared at head' if still else 'dropped at head'})")
+    if users:
+        found.append(
+            Risk(
+                RiskCode.DELETE_DEPENDED_ON,
+                subject,
+                f"is deleted, but {', '.join(sorted(users))} depended on it at base",
+            )
+        )
+    return found
+
+
+def _change_risks(old: Entity, new: Entity, subject: str) -> list[Risk]:
+    found: list[Risk] = []
+    if not (isinstance(old, Resource) and isinstance(new, Resource)):
+        return found
+    if old.deletion_protection and not new.deletion_protection:
+        found.append(
+            Risk(RiskCode.DELETION_PROTECTION_REMOVED, subject, "deletionProtection is turned off")
+        )
+    if isinstance(old, Database) and isinstance(new, Database):
+        if new.storage_bytes < old.storage_bytes:
+            found.append(
+                Risk(
+                    RiskCode.SHRINK_STORAGE,
+                    subject,
+                    f"storage shrinks from {old.spec['storage']['size']} to "
+                    f"{new.spec['storage']['size']}",
+                )
+            )
+        if (old.spec["engine"], old.spec["version"]) != (new.spec["engine"], new.spec["version"]):
+            found.append(
+                Risk(
+                    RiskCode.MAJOR_VERSION,
+                    subject,
+                    f"{old.spec['engine']} {old.spec['version']} -> "
+                    f"{new.spec['engine']} {new.spec['version']}: a major upgrade",
+                )
+            )
+    if isinstance(old, Server) and isinstance(new, Server) and new.disk_bytes < old.disk_bytes:
+        found.append(
+            Risk(
+                RiskCode.SHRINK_STORAGE,
+                subject,
+                f"disk shrinks from {old.spec['disk']['size']} to {new.spec['disk']['size']}",
+            )
+        )
+    return found
+
+
+def _architecture_risks(old: Landscape, new: Landscape, paths: tuple[str, ...]) -> list[Risk]:
+    found = []
+    if WAIVERS_PATH in paths:
+        details = _waiver_changes(old, new) or ["the file changes"]
+        found.append(Risk(RiskCode.WAIVERS_CHANGED, WAIVERS_PATH, "; ".join(details)))
+    policies = [p for p in paths if p.startswith("policies/") and p != WAIVERS_PATH]
+    if policies:
+        found.append(Risk(RiskCode.POLICIES_CHANGED, "policies/", "changes " + ", ".join(policies)))
+    schemas = [p for p in paths if p.startswith("schemas/")]
+    if schemas:
+        found.append(Risk(RiskCode.SCHEMAS_CHANGED, "schemas/", "changes " + ", ".join(schemas)))
+    return found
+
+
+def _waiver_key(entry: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    target = entry.get("target", {})
+    return (
+        str(entry.get("policy")),
+        str(target.get("stack")),
+        str(target.get("kind")),
+        str(target.get("name")),
+    )
+
+
+def _waiver_changes(old: Landscape, new: Landscape) -> list[str]:
+    before = {_waiver_key(e): e for e in (old.waivers.entries if old.waivers else [])}
+    after = {_waiver_key(e): e for e in (new.waivers.entries if new.waivers else [])}
+    out = []
+    for key in sorted(before.keys() | after.keys()):
+        policy, stack, kind, name = key
+        target = f"{policy} for {stack} {kind}/{name}"
+        was, now = before.get(key), after.get(key)
+        if was is None and now is not None:
+            out.append(
+                f"adds a waiver of {target} ({now.get('ticket')}, expires {now.get('expires')})"
+            )
+        elif now is None:
+            out.append(f"removes the waiver of {target}")
+        elif was != now:
+            fields = ", ".join(c.describe() for c in field_changes(was, now))
+            out.append(f"changes the waiver of {target}: {fields}")
+    return out

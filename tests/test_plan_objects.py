@@ -1,0 +1,59 @@
+"""The Kubernetes side of a plan for one stack: when it is computed, and why not."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import pytest
+
+from platform_cli.findings import error, warning
+from platform_cli.load.model import Landscape
+from platform_cli.plan import objects
+from platform_cli.plan.objects import KubernetesStack, ObjectAction, kubernetes_stack
+from platform_cli.render import Rendered
+from tests.test_risks import bundled_landscape
+
+
+def test_a_side_with_errors_is_not_rendered() -> None:
+    landscape = bundled_landscape()
+    assert kubernetes_stack("prod", landscape, landscape, 0, 2, {"billing"}) == KubernetesStack(
+        "prod", unavailable="the head has 2 errors"
+    )
+    assert kubernetes_stack("prod", landscape, landscape, 1, 0, {"billing"}) == KubernetesStack(
+        "prod", unavailable="the base has 1 error"
+    )
+
+
+def test_the_same_landscape_renders_no_change() -> None:
+    landscape = bundled_landscape()
+    assert kubernetes_stack("prod", landscape, landscape, 0, 0, {"billing"}) == KubernetesStack(
+        "prod"
+    )
+
+
+def test_a_stack_only_at_head_is_all_creations() -> None:
+    landscape = bundled_landscape()
+    stack = kubernetes_stack("prod", Landscape(), landscape, 0, 0, {"billing"})
+    assert stack.changes and {c.action for c in stack.changes} == {ObjectAction.CREATE}
+    assert stack.count(ObjectAction.CREATE) == len(stack.changes)
+    assert all(
+        c.source == "landscape/teams/billing.yaml" or c.source.startswith("stacks/prod/billing/")
+        for c in stack.changes
+    )
+
+
+def test_a_failed_rendering_names_its_first_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(landscape: Landscape, stack: str, teams: Collection[str]) -> Rendered:
+        findings = [
+            warning("stacks/prod/a/x.yaml", 3, 1, "some-warning", "not this one"),
+            error("stacks/prod/a/y.yaml", 4, 5, "render-name-clash", "first"),
+            error("stacks/prod/a/z.yaml", 0, 0, "render-name-clash", "second"),
+        ]
+        return Rendered(stack, [], findings)
+
+    monkeypatch.setattr(objects, "render_stack", failing)
+    landscape = bundled_landscape()
+    assert kubernetes_stack("prod", landscape, landscape, 0, 0, {"a"}).unavailable == (
+        "rendering the base failed: stacks/prod/a/y.yaml:4:5: [render-name-clash] first "
+        "(and 1 more)"
+    )

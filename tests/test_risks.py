@@ -1,0 +1,140 @@
+"""Every risk code, each reached by the change that should raise it (no git)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import pytest
+
+from platform_cli.load.landscape import load
+from platform_cli.load.model import Landscape
+from platform_cli.plan.landscape_diff import diff_landscapes
+from platform_cli.plan.objects import KubernetesStack, ObjectAction, ObjectChange
+from platform_cli.plan.risks import WAIVERS_PATH, Risk, RiskCode, risks
+from platform_cli.sources.tree import SourceFile, read_tree
+from tests.conftest import REPO
+
+NOTIFICATIONS_DB = "stacks/prod/communications/notifications-db.yaml"  # deletionProtection on
+PBX = "stacks/prod/call-center/pbx-1.yaml"  # a Server that depends on Service ivr-api
+IVR = "stacks/prod/call-center/ivr-api.yaml"
+
+
+@functools.cache
+def _files() -> dict[str, bytes]:
+    files, _ = read_tree(REPO)
+    return {f.path: f.data for f in files}
+
+
+@functools.cache
+def bundled_landscape() -> Landscape:
+    return load([SourceFile(p, d) for p, d in _files().items()]).landscape
+
+
+@dataclass(frozen=True)
+class Case:
+    """A change: text replaced in files (`None` deletes the file), changed paths, and
+    the objects the Kubernetes diff found."""
+
+    edits: dict[str, tuple[tuple[str, str], ...] | None] = field(default_factory=dict)
+    paths: tuple[str, ...] = ()
+    kubernetes: tuple[KubernetesStack, ...] = ()
+
+    def risks(self) -> list[Risk]:
+        files = dict(_files())
+        for path, replacements in self.edits.items():
+            if replacements is None:
+                del files[path]
+                continue
+            text = files[path].decode()
+            for old, new in replacements:
+                assert old in text, (path, old)
+                text = text.replace(old, new)
+            files[path] = text.encode()
+        head = load([SourceFile(p, d) for p, d in files.items()])
+        # The edits stay valid: a file that failed its schema would not load at all
+        assert [f for f in head.findings if f.path in self.edits] == []
+        old, new = bundled_landscape(), head.landscape
+        return risks(old, new, diff_landscapes(old, new), self.paths, self.kubernetes)
+
+
+REPLACED = ObjectChange(
+    ObjectAction.REPLACE,
+    "postgresql.cnpg.io/v1",
+    "Cluster",
+    "prod-communications",
+    "notifications-db",
+    NOTIFICATIONS_DB,
+    immutable=("spec.storage.storageClass",),
+)
+
+CASES: dict[RiskCode, Case] = {
+    RiskCode.DELETE_DATABASE: Case({NOTIFICATIONS_DB: None}),
+    RiskCode.DELETE_SERVER: Case({PBX: None}),
+    RiskCode.DELETE_DEPENDED_ON: Case({IVR: None}),
+    RiskCode.DELETION_PROTECTION_REMOVED: Case(
+        {NOTIFICATIONS_DB: (("deletionProtection: true", "deletionProtection: false"),)}
+    ),
+    RiskCode.SHRINK_STORAGE: Case({PBX: (('size: "100Gi"', 'size: "50Gi"'),)}),
+    RiskCode.MAJOR_VERSION: Case({NOTIFICATIONS_DB: (("version: 16", "version: 15"),)}),
+    RiskCode.REPLACEMENT: Case(kubernetes=(KubernetesStack("prod", (REPLACED,)),)),
+    RiskCode.QUOTA_RAISED: Case({"landscape/teams/billing.yaml": (('cpu: "', 'cpu: "1'),)}),
+    RiskCode.WAIVERS_CHANGED: Case(paths=(WAIVERS_PATH,)),
+    RiskCode.POLICIES_CHANGED: Case(paths=("policies/config.yaml",)),
+    RiskCode.SCHEMAS_CHANGED: Case(paths=("schemas/server.schema.json",)),
+}
+
+
+def test_every_risk_code_has_a_case() -> None:
+    assert set(CASES) == set(RiskCode)
+
+
+@pytest.mark.parametrize("code", list(RiskCode), ids=str)
+def test_each_risk_code_is_raised_by_its_change(code: RiskCode) -> None:
+    found = CASES[code].risks()
+    assert code in {r.code for r in found}, found
+
+
+def test_an_unchanged_landscape_has_no_risk() -> None:
+    assert Case().risks() == []
+
+
+def test_risks_are_listed_in_the_order_of_the_codes() -> None:
+    everything = Case(
+        {
+            NOTIFICATIONS_DB: None,
+            IVR: None,
+            "landscape/teams/billing.yaml": (('cpu: "', 'cpu: "1'),),
+        },
+        paths=("schemas/server.schema.json", WAIVERS_PATH),
+        kubernetes=(KubernetesStack("prod", (REPLACED,)),),
+    ).risks()
+    codes = [r.code for r in everything]
+    assert codes == sorted(codes, key=list(RiskCode).index)
+    assert set(codes) >= {
+        RiskCode.DELETE_DATABASE,
+        RiskCode.DELETE_DEPENDED_ON,
+        RiskCode.REPLACEMENT,
+        RiskCode.QUOTA_RAISED,
+        RiskCode.WAIVERS_CHANGED,
+        RiskCode.SCHEMAS_CHANGED,
+    }
+
+
+def test_the_codes_and_actions_print_as_they_always_have() -> None:
+    """The plan's JSON and reports print these values; tools read them."""
+    assert [c.value for c in RiskCode] == [
+        "delete-database",
+        "delete-server",
+        "delete-depended-on",
+        "deletion-protection-removed",
+        "shrink-storage",
+        "major-version",
+        "replacement",
+        "quota-raised",
+        "waivers-changed",
+        "policies-changed",
+        "schemas-changed",
+    ]
+    assert [str(a) for a in ObjectAction] == ["create", "update", "replace", "delete"]
+    assert f"{RiskCode.SHRINK_STORAGE}" == "shrink-storage"

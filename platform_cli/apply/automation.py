@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +29,7 @@ from platform_cli.errors import PlatformError, UsageError
 from platform_cli.words import plural
 
 BACKEND_ENV = "PULUMI_BACKEND_URL"
+PROJECT = "platform"  # the name in Pulumi.yaml
 COMMIT_TAG = "platform:commit"
 LOCAL_STATE = ".pulumi-state"
 DOCS = "docs/operations.md"
@@ -155,15 +156,27 @@ def choose_backend(root: Path, env: Mapping[str, str]) -> Backend:
 
 @dataclass(frozen=True)
 class Workspace:
-    """Where and how Pulumi runs: the project folder, the backend and the environment
-    passed to the `pulumi` CLI (and through it to the program)."""
+    """Where and how Pulumi runs: the project folder, the backend, the environment
+    passed to the `pulumi` CLI (and through it to the provider), and the program.
+
+    The program runs inline, in this process, through the Automation API's own language
+    runtime: the program that runs is the code that checked the landscape, and no
+    separate Python language host is needed. `Pulumi.yaml` in the root still names the
+    project and the stack settings folder.
+    """
 
     root: Path
     backend: Backend
     env: Mapping[str, str]
+    program: Callable[[], None] | None = field(default=None, compare=False)
 
     @classmethod
-    def open(cls, root: Path, env: Mapping[str, str] | None = None) -> Workspace:
+    def open(
+        cls,
+        root: Path,
+        env: Mapping[str, str] | None = None,
+        program: Callable[[], None] | None = None,
+    ) -> Workspace:
         env = dict(os.environ if env is None else env)
         if not (root / "Pulumi.yaml").is_file():
             raise UsageError(
@@ -176,7 +189,7 @@ class Workspace:
             Path(backend.url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
             # The demo's state holds no secrets worth a passphrase
             passed.setdefault("PULUMI_CONFIG_PASSPHRASE", env.get("PULUMI_CONFIG_PASSPHRASE", ""))
-        return cls(root, backend, passed)
+        return cls(root, backend, passed, program)
 
 
 # Operations
@@ -289,6 +302,15 @@ class _Events:
 
 def _select(workspace: Workspace, stack: str, *, create: bool = False) -> auto.Stack:
     options = auto.LocalWorkspaceOptions(work_dir=str(workspace.root), env_vars=workspace.env)
+    if workspace.program is not None:
+        # Inline: Pulumi.yaml in work_dir gives the project; the program is ours
+        if create:
+            return auto.create_or_select_stack(
+                stack_name=stack, project_name=PROJECT, program=workspace.program, opts=options
+            )
+        return auto.select_stack(
+            stack_name=stack, project_name=PROJECT, program=workspace.program, opts=options
+        )
     if create:
         return auto.create_or_select_stack(
             stack_name=stack, work_dir=str(workspace.root), opts=options

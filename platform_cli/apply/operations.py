@@ -18,13 +18,14 @@ and formats the results. It never prints.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from platform_cli.apply import automation
+from platform_cli.apply import automation, program
 from platform_cli.errors import PlatformError, UsageError
 from platform_cli.evaluate.pipeline import CheckOptions, run_check
 from platform_cli.findings import format_finding
@@ -266,12 +267,17 @@ class Applied:
     results: list[automation.OperationResult]
 
 
+def _workspace(root: Path, env: Mapping[str, str]) -> automation.Workspace:
+    """The Pulumi workspace of the repository, running our program inline."""
+    return automation.Workspace.open(root, env, functools.partial(program.main, root))
+
+
 def run_up(options: RunOptions) -> Applied:
     """Apply each selected Pulumi stack in turn; the first failure stops the run."""
     revision = guard_apply(options.root, options.commit, options.env)
     guard_check(options.root)
     stacks = select(options.root, options.selection, head=revision.sha)
-    workspace = automation.Workspace.open(options.root, options.env)
+    workspace = _workspace(options.root, options.env)
     results = [automation.up(workspace, stack, revision.sha) for stack in stacks]
     return Applied(revision.sha, workspace.backend.url, results)
 
@@ -284,13 +290,13 @@ def run_preview(options: RunOptions) -> Applied:
         head = repo.head().sha
     finally:
         repo.close()
-    workspace = automation.Workspace.open(options.root, options.env)
+    workspace = _workspace(options.root, options.env)
     return Applied(head, workspace.backend.url, [automation.preview(workspace, s) for s in stacks])
 
 
 def run_drift(root: Path, stack: str, env: Mapping[str, str]) -> automation.DriftResult:
     name = validate_shard(current_landscape(root), stack)
-    workspace = automation.Workspace.open(root, env)
+    workspace = _workspace(root, env)
     return automation.drift(workspace, name)
 
 

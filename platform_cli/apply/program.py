@@ -186,11 +186,12 @@ def deploy(objects: list[Manifest], kube_context: str) -> dict[str, Any]:
     return outputs(objects)
 
 
-def main() -> None:
-    """The program `pulumi up` runs: check, render, register."""
+def main(root: Path | None = None) -> None:
+    """The program: check, render, register. `platform up` runs it inline for the
+    repository at `root`; `pulumi up` run by hand runs it from the project folder."""
     target = Target.parse(pulumi.get_stack())
     try:
-        rendered = render_tree(find_root(Path.cwd()), target.stack)
+        rendered = render_tree(root or find_root(Path.cwd()), target.stack)
     except PlatformError as exc:
         raise pulumi.RunError(f"{exc.message}\n{exc.hint}".strip()) from None
     # The objects go to the engine exactly as rendered. The commit being applied is the

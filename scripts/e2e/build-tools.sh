@@ -6,7 +6,7 @@
 #
 # Everything goes to $PLATFORM_E2E_CACHE (default ~/.cache/platform-e2e):
 #   gomod/ gobuild/          Go's module and build caches, shared by every set of pins
-#   <pins hash>/bin/         pulumi, pulumi-language-python, pulumi-resource-kubernetes,
+#   <pins hash>/bin/         pulumi, pulumi-resource-kubernetes,
 #                            etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 #                            kubectl, kwok
 #   <pins hash>/crds/        the operators' CRDs, taken from their Go modules
@@ -96,14 +96,13 @@ build_pulumi() {
     # copy it so the build list matches upstream's.
     go mod edit -replace=github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e
     go get -tool "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$PULUMI_VERSION"
-    go get -tool "github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3@$PULUMI_COMMIT"
-    # The language host requires an older pkg/v3; pin both to the CLI's version.
-    go get "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION"
+    go get "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION"
+    # No Python language host: the proxy does not serve its module (it has no tags, and its
+    # pseudo-versions answer 403). `platform up` runs the program inline through the
+    # Automation API, whose Python SDK serves the language runtime in-process.
     local ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
     go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$bin/pulumi" \
         github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
-    go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$bin/pulumi-language-python" \
-        github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3
     "$bin/pulumi" version | grep -qx "$PULUMI_VERSION"
 }
 

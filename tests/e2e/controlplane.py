@@ -45,7 +45,6 @@ BINARIES = (
     "kubectl",
     "kwok",
     "pulumi",
-    "pulumi-language-python",
     "pulumi-resource-kubernetes",
 )
 # A node pool like the company's workers: 16 vCPU, 64 GiB, 110 pods each.

@@ -16,13 +16,18 @@ import datetime
 import functools
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from platform_cli.load import schema
 from platform_cli.load.model import DEPENDENCY_KINDS
-from platform_cli.self_service.options import KINDS, Dependency, Port, ResourceRef, Variable
+
+if TYPE_CHECKING:
+    from platform_cli.self_service.options import Dependency, Port, ResourceRef, Variable
+
+# The values are imported when an option is converted: creating their dataclasses
+# costs every command a few milliseconds at start, and only `new` and `promote` use them
 
 _PORT = re.compile(r"([a-z][-a-z0-9]*):([0-9]{1,5})(?:/(TCP|UDP|tcp|udp))?")
 
@@ -43,6 +48,8 @@ class PortType(click.ParamType):
     name = "port"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Port:
+        from platform_cli.self_service.options import Port
+
         if isinstance(value, Port):
             return value
         match = _PORT.fullmatch(str(value))
@@ -67,6 +74,8 @@ class DependencyType(click.ParamType):
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> Dependency:
+        from platform_cli.self_service.options import Dependency
+
         if isinstance(value, Dependency):
             return value
         key, _, name = str(value).partition(":")
@@ -87,6 +96,8 @@ class VariableType(click.ParamType):
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> Variable:
+        from platform_cli.self_service.options import Variable
+
         if isinstance(value, Variable):
             return value
         name, sep, text = str(value).partition("=")
@@ -105,6 +116,8 @@ class ResourceRefType(click.ParamType):
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> ResourceRef:
+        from platform_cli.self_service.options import KINDS, ResourceRef
+
         if isinstance(value, ResourceRef):
             return value
         kind, _, name = str(value).partition("/")

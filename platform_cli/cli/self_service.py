@@ -1,8 +1,8 @@
 """The requesting commands: `platform new server|database|service` and `platform promote`.
 
 The options arrive typed (`param_types`); each command builds one request value and
-hands it to the core. The core is imported when a command runs: only these commands
-need it.
+hands it to the core. The core, and the request values, are imported when a command
+runs: only these commands need them.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,17 +23,15 @@ from platform_cli.cli.param_types import (
     ResourceRefType,
     VariableType,
 )
-from platform_cli.self_service.options import (
-    DatabaseOptions,
-    Dependency,
-    NewRequest,
-    Options,
-    Port,
-    ResourceRef,
-    ServerOptions,
-    ServiceOptions,
-    Variable,
-)
+
+if TYPE_CHECKING:
+    from platform_cli.self_service.options import (
+        Dependency,
+        Options,
+        Port,
+        ResourceRef,
+        Variable,
+    )
 
 
 def _request_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -73,6 +71,7 @@ def new() -> None:
 
 def _new(kind_options: Options, **common: Any) -> None:
     from platform_cli.report.self_service import format_new
+    from platform_cli.self_service.options import NewRequest
     from platform_cli.self_service.request import request_resource
 
     asked = NewRequest(
@@ -132,6 +131,8 @@ def new_server(
     **common: Any,
 ) -> None:
     """Request a virtual machine."""
+    from platform_cli.self_service.options import ServerOptions
+
     options = ServerOptions(
         image=image,
         cpu=cpu,
@@ -163,6 +164,8 @@ def new_database(
     **common: Any,
 ) -> None:
     """Request a PostgreSQL database."""
+    from platform_cli.self_service.options import DatabaseOptions
+
     options = DatabaseOptions(
         version=version,
         storage=storage,
@@ -209,6 +212,8 @@ def new_service(
     **common: Any,
 ) -> None:
     """Request a containerised service."""
+    from platform_cli.self_service.options import ServiceOptions
+
     options = ServiceOptions(
         image=image,
         ports=ports,

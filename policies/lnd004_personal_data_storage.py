@@ -16,10 +16,12 @@ data class must:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from platform_cli.checks.policy import Context, Scope, Violation, violation
+from platform_cli.checks.policy import Context, Parameters, Scope, Violation, violation
+from platform_cli.checks.requirement import Requirement
 from platform_cli.findings import Level
-from platform_cli.load.model import Database
+from platform_cli.load.model import Database, Stack, System
 
 ID = "LND004"
 LEVEL = Level.ERROR
@@ -41,15 +43,49 @@ spec:
 """
 
 
+@dataclass(frozen=True)
+class Settings:
+    """The policy's parameters: `personalData` in policies/config.yaml."""
+
+    environments: frozenset[str]
+    min_backup_retention_days: int
+    min_database_instances: int
+
+    @classmethod
+    def of(cls, params: Parameters) -> Settings:
+        return cls(
+            params.environments("personalData"),
+            int(params.get("personalData", "minBackupRetentionDays")),
+            int(params.get("personalData", "minDatabaseInstances")),
+        )
+
+    def applies(self, stack: Stack, system: System) -> bool:
+        return stack.environment in self.environments and "personal" in system.data_classes
+
+
+def requirement(params: Parameters, stack: Stack, system: System | None) -> Requirement | None:
+    """What a new database of `system` in `stack` must have to pass."""
+    settings = Settings.of(params)
+    if system is None or not settings.applies(stack, system):
+        return None
+    return Requirement(
+        ID,
+        "personal data",
+        min_database_instances=settings.min_database_instances,
+        backup=True,
+        min_backup_retention_days=settings.min_backup_retention_days,
+        encrypted_storage=True,
+    )
+
+
 def check(context: Context) -> Iterator[Violation]:
-    params = context.parameters
-    environments = params.environments("personalData")
-    min_days = int(params.get("personalData", "minBackupRetentionDays"))
-    min_instances = int(params.get("personalData", "minDatabaseInstances"))
+    settings = Settings.of(context.parameters)
+    min_days = settings.min_backup_retention_days
+    min_instances = settings.min_database_instances
     for resource, stack, system in context.resources():
         if not isinstance(resource, Database) or system is None:
             continue
-        if stack.environment not in environments or "personal" not in system.data_classes:
+        if not settings.applies(stack, system):
             continue
         why = f"database '{resource.name}' holds personal data of system '{system.name}'"
         backup = resource.spec.get("backup")

@@ -15,10 +15,12 @@ For a system with `tier: critical`, in the environments listed in
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from platform_cli.checks.policy import Context, Scope, Violation, violation
+from platform_cli.checks.policy import Context, Parameters, Scope, Violation, violation
+from platform_cli.checks.requirement import Requirement
 from platform_cli.findings import Level
-from platform_cli.load.model import Database, Service
+from platform_cli.load.model import Database, Service, Stack, System
 
 ID = "LND006"
 LEVEL = Level.ERROR
@@ -42,15 +44,46 @@ spec: {instances: 2}                   # LND006: fewer than 3, and no backup
 """
 
 
+@dataclass(frozen=True)
+class Settings:
+    """The policy's parameters: `criticalTier` in policies/config.yaml."""
+
+    environments: frozenset[str]
+    min_service_replicas: int
+    min_database_instances: int
+
+    @classmethod
+    def of(cls, params: Parameters) -> Settings:
+        return cls(
+            params.environments("criticalTier"),
+            int(params.get("criticalTier", "minServiceReplicas")),
+            int(params.get("criticalTier", "minDatabaseInstances")),
+        )
+
+    def applies(self, stack: Stack, system: System) -> bool:
+        return system.tier == "critical" and stack.environment in self.environments
+
+
+def requirement(params: Parameters, stack: Stack, system: System | None) -> Requirement | None:
+    """What a new service or database of `system` in `stack` must have to pass."""
+    settings = Settings.of(params)
+    if system is None or not settings.applies(stack, system):
+        return None
+    return Requirement(
+        ID,
+        "critical tier",
+        min_database_instances=settings.min_database_instances,
+        min_service_replicas=settings.min_service_replicas,
+        backup=True,
+    )
+
+
 def check(context: Context) -> Iterator[Violation]:
-    params = context.parameters
-    environments = params.environments("criticalTier")
-    min_replicas = int(params.get("criticalTier", "minServiceReplicas"))
-    min_instances = int(params.get("criticalTier", "minDatabaseInstances"))
+    settings = Settings.of(context.parameters)
+    min_replicas = settings.min_service_replicas
+    min_instances = settings.min_database_instances
     for resource, stack, system in context.resources():
-        if system is None or system.tier != "critical":
-            continue
-        if stack.environment not in environments:
+        if system is None or not settings.applies(stack, system):
             continue
         why = f"system '{system.name}' is critical"
         if isinstance(resource, Service):

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from platform_cli.checks.policy import Context, Scope, Violation, violation
+from platform_cli.checks.policy import Context, Parameters, Scope, Violation, violation
+from platform_cli.checks.requirement import Requirement
 from platform_cli.findings import Level
-from platform_cli.load.model import Database, Server
+from platform_cli.load.model import Database, Server, Stack, System
 
 ID = "LND011"
 LEVEL = Level.ERROR
@@ -30,12 +31,24 @@ spec: {deletionProtection: false}   # LND011 in a production stack
 """
 
 
+def environments(params: Parameters) -> frozenset[str]:
+    """The policy's parameter: `deletionProtection.environments` in policies/config.yaml."""
+    return params.environments("deletionProtection")
+
+
+def requirement(params: Parameters, stack: Stack, system: System | None) -> Requirement | None:
+    """What a new database or server in `stack` must have to pass."""
+    if stack.environment not in environments(params):
+        return None
+    return Requirement(ID, deletion_protection=True)
+
+
 def check(context: Context) -> Iterator[Violation]:
-    environments = context.parameters.environments("deletionProtection")
+    protected = environments(context.parameters)
     for resource, stack, _system in context.resources():
         if not isinstance(resource, Database | Server) or resource.deletion_protection:
             continue
-        if stack.environment not in environments:
+        if stack.environment not in protected:
             continue
         keys = (
             ("spec", "deletionProtection") if "deletionProtection" in resource.spec else ("spec",)

@@ -15,10 +15,12 @@ needs more in development should say why in the pull request.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from platform_cli.checks.policy import Context, Scope, Violation, violation
+from platform_cli.checks.policy import Context, Parameters, Scope, Violation, violation
+from platform_cli.checks.requirement import Requirement
 from platform_cli.findings import Level
-from platform_cli.load.model import Database, Service
+from platform_cli.load.model import Database, Service, Stack, System
 from platform_cli.load.quantities import format_bytes
 
 ID = "LND012"
@@ -43,13 +45,42 @@ spec: {storage: {size: 200Gi}}                          # LND012: over 20Gi
 """
 
 
+@dataclass(frozen=True)
+class Settings:
+    """The policy's parameters: `devLimits` in policies/config.yaml."""
+
+    environments: frozenset[str]
+    max_replicas: int
+    max_database_storage: int  # bytes
+
+    @classmethod
+    def of(cls, params: Parameters) -> Settings:
+        return cls(
+            params.environments("devLimits"),
+            int(params.get("devLimits", "maxReplicas")),
+            params.bytes("devLimits", "maxDatabaseStorage"),
+        )
+
+
+def requirement(params: Parameters, stack: Stack, system: System | None) -> Requirement | None:
+    """What a new resource in `stack` should stay within: small, in development."""
+    settings = Settings.of(params)
+    if stack.environment not in settings.environments:
+        return None
+    return Requirement(
+        ID,
+        small=True,
+        max_service_replicas=settings.max_replicas,
+        max_database_storage=settings.max_database_storage,
+    )
+
+
 def check(context: Context) -> Iterator[Violation]:
-    params = context.parameters
-    environments = params.environments("devLimits")
-    max_replicas = int(params.get("devLimits", "maxReplicas"))
-    max_storage = params.bytes("devLimits", "maxDatabaseStorage")
+    settings = Settings.of(context.parameters)
+    max_replicas = settings.max_replicas
+    max_storage = settings.max_database_storage
     for resource, stack, _system in context.resources():
-        if stack.environment not in environments:
+        if stack.environment not in settings.environments:
             continue
         if isinstance(resource, Service):
             count = resource.max_replicas(stack)

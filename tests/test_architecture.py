@@ -38,6 +38,10 @@ DOORS = {
     "click": {
         "platform_cli.cli.commands",
         "platform_cli.cli.param_types",
+        "platform_cli.cli.options",
+        "platform_cli.cli.review",
+        "platform_cli.cli.apply",
+        "platform_cli.cli.self_service",
     },
 }
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from platform_cli.cli import commands as cli_module
+from platform_cli.cli import review
 from tests.conftest import DATA, Run
 
 SVC = "stacks/prod/service-desk/tickets-api.yaml"
@@ -147,7 +148,7 @@ def test_unexpected_bug_saves_a_traceback_and_exits_70(
     def explode(_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli_module, "run_check", explode)
+    monkeypatch.setattr(review, "run_check", explode)
     with pytest.raises(SystemExit) as exit_info:
         cli_module.main(["check", "--root", str(base_landscape)])
     assert exit_info.value.code == 70

@@ -122,7 +122,7 @@ def test_usage_errors_exit_2_through_the_funnel(
         )
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert "platform: error: bad port 'http'" in err
+    assert "Error: Invalid value for '--port': bad port 'http'" in err
     assert "hint: write a port as name:port" in err
 
 
@@ -335,3 +335,54 @@ def test_every_kind_written_by_new_parses_cleanly() -> None:
         for g in (DATA / "new").glob("*/written.yaml")
     }
     assert kinds == {"Server", "Database", "Service"}
+
+
+# --- What the policies require -------------------------------------------------------
+
+
+def test_every_policy_that_states_a_requirement_is_asked() -> None:
+    from platform_cli.self_service.requirements import REQUIRING
+    from policies import POLICIES
+
+    stating = [m.requirement for m in POLICIES.values() if hasattr(m, "requirement")]
+    assert list(REQUIRING) == stating
+
+
+def _set_parameters(root: Path, **sections: str) -> None:
+    config = root / "policies" / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    for section, body in sections.items():
+        start = text.index(f"  {section}:\n")
+        end = start + len(f"  {section}:\n")
+        while end < len(text) and text[end:].startswith("    "):
+            end = text.index("\n", end) + 1
+        text = text[:start] + f"  {section}:\n{body}" + text[end:]
+    config.write_text(text, encoding="utf-8")
+
+
+def test_the_defaults_follow_the_policies_parameters(
+    repo_copy: Path, run: Callable[[list[str]], Run]
+) -> None:
+    """The values `new` writes come from policies/config.yaml, through the policies."""
+    _set_parameters(
+        repo_copy,
+        personalData=(
+            "    environments: [production]\n"
+            "    minBackupRetentionDays: 45\n"
+            "    minDatabaseInstances: 4\n"
+        ),
+        deletionProtection="    environments: [production, development]\n",
+        devLimits='    environments: [staging]\n    maxReplicas: 2\n    maxDatabaseStorage: "20Gi"\n',
+    )
+    args = ["--team", "call-center", "--system", "crm", "--root", str(repo_copy), "--dry-run"]
+    prod = run(["new", "database", "--stack", "prod", "--name", "db-9", *args])
+    assert prod.exit_code == 0, prod.stderr
+    assert "instances: 4                      # personal data: at least 4 (LND004)" in prod.stdout
+    assert "retentionDays: 45               # personal data: at least 45 days (LND004)" in (
+        prod.stdout
+    )
+    # development is no longer small, and now protected
+    dev = run(["new", "database", "--stack", "dev", "--name", "db-9", *args])
+    assert dev.exit_code == 0, dev.stderr
+    assert 'size: "50Gi"' in dev.stdout
+    assert "deletionProtection: true          # required in development (LND011)" in dev.stdout

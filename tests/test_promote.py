@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from platform_cli.cli.param_types import ResourceRefType
 from platform_cli.errors import UsageError
 from platform_cli.load.reader import parse
-from platform_cli.self_service.promote import parse_resource
 from tests.conftest import DATA, REPO, Run
 
 CASES = sorted(p.name for p in (DATA / "promote").iterdir() if p.is_dir())
@@ -43,7 +43,8 @@ def test_promote_case(
     result, args = _run_case(case, repo_copy, run)
     golden(folder / "exit_code.txt", f"{result.exit_code}\n")
     golden(folder / "stdout.txt", result.stdout)
-    kind, name = parse_resource(args[1])
+    ref = ResourceRefType().convert(args[1], None, None)
+    kind, name = ref.kind, ref.name
     target = repo_copy / "stacks" / args[args.index("--to") + 1]
     written = sorted(target.glob(f"*/{name}.yaml"))
     if result.exit_code == 0 and "--dry-run" not in args:
@@ -118,7 +119,6 @@ def test_a_new_service_is_rewritten_for_the_target_stack(
     ("args", "message"),
     [
         (["service/crm-apu", "--from", "dev", "--to", "prod"], "did you mean 'crm-api'?"),
-        (["vm/pbx-1", "--from", "dev", "--to", "prod"], "bad resource 'vm/pbx-1'"),
         (["server/pbx-1", "--from", "dev", "--to", "dev"], "the same stack"),
         (["server/pbx-1", "--from", "dev", "--to", "staging"], "unknown stack 'staging'"),
     ],

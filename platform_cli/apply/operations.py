@@ -13,15 +13,14 @@ names only.
 - on a landscape with check errors.
 
 Pulumi itself runs through `platform_cli.apply.automation`; this module decides what to run
-and formats the results. It never prints.
+and returns the results, which `platform_cli.report.apply` formats. It never prints.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,51 +104,6 @@ def list_stacks(options: StacksOptions) -> StackList:
     entries = affected_shards(base_land, head_land, changed)
     total = len(set(every) | set(shards(base_land)))
     return StackList(entries, base, head, total)
-
-
-def _stacks_text(result: StackList) -> str:
-    if result.base is None:
-        return "".join(f"{a.shard.name}\n" for a in result.entries)
-    width = max([len(a.shard.name) for a in result.entries] or [0])
-    lines = []
-    for a in result.entries:
-        shown = ", ".join(a.reasons[:3])
-        more = f" (+{len(a.reasons) - 3} more)" if len(a.reasons) > 3 else ""
-        lines.append(f"{a.shard.name:<{width}}  {shown}{more}")
-    head = result.head.sha[:12] if result.head else ""
-    lines.append(
-        f"{len(result.entries)} of {result.total} Pulumi stacks affected between "
-        f"{result.base.ref} ({result.base.sha[:12]}) and {result.head.ref if result.head else ''} "
-        f"({head})"
-    )
-    return "\n".join(lines) + "\n"
-
-
-def stacks_matrix(result: StackList) -> dict[str, list[dict[str, object]]]:
-    """A GitHub Actions matrix: one entry per Pulumi stack. `environment` is the
-    landscape stack, which names the GitHub environment holding its credentials."""
-    return {
-        "include": [
-            {
-                "stack": a.shard.name,
-                "environment": a.shard.stack,
-                "team": a.shard.team,
-                "reasons": list(a.reasons),
-            }
-            for a in result.entries
-        ]
-    }
-
-
-def _stacks_json(result: StackList) -> str:
-    # One line, so that CI can write it to $GITHUB_OUTPUT as it is
-    return json.dumps(stacks_matrix(result), separators=(",", ":")) + "\n"
-
-
-STACKS_FORMATS: dict[str, Callable[[StackList], str]] = {
-    "text": _stacks_text,
-    "json": _stacks_json,
-}
 
 
 # Targets and guards
@@ -298,124 +252,3 @@ def run_drift(root: Path, stack: str, env: Mapping[str, str]) -> automation.Drif
     name = validate_shard(current_landscape(root), stack)
     workspace = _workspace(root, env)
     return automation.drift(workspace, name)
-
-
-# Reports
-
-_SYMBOLS = {"create": "+", "update": "~", "delete": "-", "replace": "+-"}
-_VERBS = {
-    "create": "to create",
-    "update": "to update",
-    "delete": "to delete",
-    "replace": "to replace",
-    "same": "unchanged",
-}
-_DONE = {
-    "create": "created",
-    "update": "updated",
-    "delete": "deleted",
-    "replace": "replaced",
-    "same": "unchanged",
-}
-
-
-def _counts(summary: Mapping[str, int], words: Mapping[str, str]) -> str:
-    order = ["create", "update", "replace", "delete", "same"]
-    keys = sorted(summary, key=lambda k: (order.index(k) if k in order else len(order), k))
-    parts = [f"{summary[k]} {words.get(k, k)}" for k in keys if summary[k]]
-    return ", ".join(parts) or "no resources"
-
-
-def _resource_lines(resources: tuple[automation.ResourceChange, ...]) -> list[str]:
-    if not resources:
-        return []
-    type_width = max(len(r.type) for r in resources)
-    return [
-        f"  {_SYMBOLS.get(r.op, '*'):<2} {r.op:<8} {r.type:<{type_width}}  {r.name}"
-        for r in resources
-    ]
-
-
-def format_applied(applied: Applied) -> str:
-    lines: list[str] = []
-    for result in applied.results:
-        if result.operation == "preview":
-            lines.append(f"Preview of Pulumi stack {result.stack} (backend {applied.backend}):")
-            lines += _resource_lines(result.resources)
-            lines.append(f"  {_counts(result.summary, _VERBS)}")
-        else:
-            lines.append(f"Applied commit {applied.commit[:12]} to Pulumi stack {result.stack}:")
-            lines += _resource_lines(result.resources)
-            lines.append(f"  {_counts(result.summary, _DONE)}")
-    if not applied.results:
-        lines.append("no Pulumi stacks selected: nothing to do")
-    return "\n".join(lines) + "\n"
-
-
-def _drift_text(result: automation.DriftResult) -> str:
-    if not result.has_drift:
-        return (
-            f"no drift in Pulumi stack {result.stack}: {result.unchanged} resources as recorded\n"
-        )
-    lines = [f"drift in Pulumi stack {result.stack}: {len(result.drifted)} resources differ"]
-    for r in result.drifted:
-        fields = f" ({', '.join(r.diffs)})" if r.diffs else ""
-        lines.append(f"  {_SYMBOLS.get(r.op, '*'):<2} {r.op:<8} {r.type}  {r.name}{fields}")
-    return "\n".join(lines) + "\n"
-
-
-DRIFT_MARKER = "<!-- platform-drift: {stack} -->"
-
-
-def _drift_markdown(result: automation.DriftResult) -> str:
-    marker = DRIFT_MARKER.format(stack=result.stack)
-    if not result.has_drift:
-        return (
-            f"{marker}\n## No drift in `{result.stack}`\n\n"
-            f"{result.unchanged} resources are as the last apply recorded them.\n"
-        )
-    rows = "\n".join(
-        f"| {r.op} | `{r.type}` | `{r.name}` | {', '.join(f'`{d}`' for d in r.diffs) or ''} |"
-        for r in result.drifted
-    )
-    return f"""{marker}
-## Drift in Pulumi stack `{result.stack}`
-
-The nightly `platform drift` found {len(result.drifted)} resource(s) in the cluster that differ
-from what the last apply recorded ({result.unchanged} unchanged).
-
-| change | type | resource | fields |
-|---|---|---|---|
-{rows}
-
-### What to do
-
-1. Find out who changed it and why (`kubectl describe`, the cluster's audit log).
-2. If the change should stay, declare it in the landscape with a pull request.
-3. Otherwise re-run the latest apply of `{result.stack}`: `platform up` puts the declared
-   state back.
-4. Only to accept the live state as the record, a person runs
-   `pulumi refresh --stack {result.stack}` (see docs/operations.md, "Drift").
-
-This issue is updated by the drift workflow while the drift lasts.
-"""
-
-
-def _drift_json(result: automation.DriftResult) -> str:
-    data = {
-        "stack": result.stack,
-        "drift": result.has_drift,
-        "unchanged": result.unchanged,
-        "drifted": [
-            {"op": r.op, "type": r.type, "name": r.name, "urn": r.urn, "fields": list(r.diffs)}
-            for r in result.drifted
-        ],
-    }
-    return json.dumps(data, indent=2) + "\n"
-
-
-DRIFT_FORMATS: dict[str, Callable[[automation.DriftResult], str]] = {
-    "text": _drift_text,
-    "markdown": _drift_markdown,
-    "json": _drift_json,
-}

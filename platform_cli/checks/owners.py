@@ -191,3 +191,25 @@ def ownership(root: Path) -> list[Rule]:
             hint="declare the architects group in policies/config.yaml",
         )
     return rules(loaded.landscape)
+
+
+@dataclass(frozen=True)
+class Generated:
+    """`platform owners`: the CODEOWNERS file at `path` and whether it was rewritten."""
+
+    path: str
+    rules: int
+    changed: bool
+
+
+def write_codeowners(root: Path) -> Generated:
+    """Generate CODEOWNERS into the repository at `root`; an up-to-date file is left
+    as it is."""
+    table = ownership(root)
+    target = root / PATH
+    text = render(table)
+    if target.is_file() and target.read_text(encoding="utf-8") == text:
+        return Generated(PATH, len(table), changed=False)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return Generated(PATH, len(table), changed=True)

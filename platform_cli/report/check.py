@@ -17,7 +17,8 @@ from platform_cli.checks.catalogue import RULES
 from platform_cli.checks.policy_engine import DOCS_URI, policies_by_id
 from platform_cli.checks.waivers import Waived
 from platform_cli.evaluate.pipeline import CheckResult
-from platform_cli.findings import Finding, Level, format_finding
+from platform_cli.findings import Finding, Level
+from platform_cli.report.output import findings_text
 from platform_cli.words import plural
 
 TOOL_URI = "https://platform.dom-komfort.example/docs"
@@ -43,22 +44,16 @@ class TextReporter:
     """`path:line:column: level [rule] message`, then an indented hint."""
 
     def render(self, result: CheckResult) -> str:
-        lines = []
-        for f in result.findings:
-            lines.append(format_finding(f))
-            if f.hint:
-                lines.append(f"    hint: {f.hint}")
         s = _summary(result)
         verdict = "failed" if result.failed else "passed"
         # Only mentioned when there are some, so that repositories without waivers
         # keep the familiar line
         waived = f", {s['waived']} waived" if s["waived"] else ""
-        lines.append(
+        return findings_text(result.findings) + (
             f"check {verdict}: {plural(s['errors'], 'error')}, "
             f"{plural(s['warnings'], 'warning')}{waived} in {plural(s['files'], 'file')} "
-            f"({plural(s['resources'], 'resource')} in {plural(s['stacks'], 'stack')})"
+            f"({plural(s['resources'], 'resource')} in {plural(s['stacks'], 'stack')})\n"
         )
-        return "\n".join(lines) + "\n"
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:

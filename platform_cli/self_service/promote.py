@@ -6,12 +6,13 @@ by design (`PER_STACK`): sizes, replicas and autoscaling, storage and its class,
 backups, deletion protection, running state, ingress hosts, and the values of
 variables the target already sets. When the target exists these come from the target;
 when it does not, the source's are adapted to the target stack with the same rules
-`platform new` uses (`requests.Requirements`). References to the source stack inside
+`platform new` uses (`requirements.Requirements`). References to the source stack inside
 values (namespaces such as `dev-billing`, the ingress domain) are rewritten to the
 target stack's.
 
 `promote_document` is pure; `promote` reads the landscape, validates the result like
-`platform new` does, and writes the target file unless it is a dry run.
+`platform new` does, and writes the target file unless it is a dry run. What the
+requester is told is `platform_cli.report.self_service`.
 """
 
 from __future__ import annotations
@@ -30,17 +31,10 @@ from platform_cli.findings import Finding
 from platform_cli.load.landscape import load
 from platform_cli.load.model import Database, Landscape, Resource, Server, Service, Stack
 from platform_cli.load.quantities import format_bytes, parse_bytes
-from platform_cli.self_service.request import (
-    KINDS,
-    Requirements,
-    close_matches,
-    header,
-    new_findings,
-    render_findings,
-    require_stack,
-    requirements,
-    spec_order,
-)
+from platform_cli.self_service.admission import known_names, new_findings, require_stack
+from platform_cli.self_service.draft import header, protection_why, spec_order
+from platform_cli.self_service.options import ResourceRef
+from platform_cli.self_service.requirements import Requirements, requirements
 from platform_cli.self_service.yaml_writer import dump
 from platform_cli.sources.tree import read_tree
 
@@ -58,7 +52,7 @@ Note = Callable[[str], None]
 @dataclass(frozen=True)
 class PromoteRequest:
     root: Path
-    resource: str  # KIND/NAME
+    resource: ResourceRef
     source: str
     target: str
     dry_run: bool = False
@@ -106,17 +100,6 @@ class Promotion:
     @property
     def exit_code(self) -> int:
         return 1 if self.errors else 0
-
-
-def parse_resource(text: str) -> tuple[str, str]:
-    """`server/pbx-1` (any case of the kind) -> ('Server', 'pbx-1')."""
-    kind, _, name = text.partition("/")
-    if kind.lower() not in KINDS or not name:
-        raise UsageError(
-            f"bad resource {text!r}",
-            hint="write KIND/NAME with KIND one of server, database, service, e.g. service/crm-api",
-        )
-    return KINDS[kind.lower()], name
 
 
 def promote_document(
@@ -185,10 +168,10 @@ def _adapt(
     needs = requirements(landscape, stack, landscape.systems.get(source.system))
     note = result.adapted.append
     if isinstance(source, Database | Server):
-        if needs.protected and not spec.get("deletionProtection", False):
+        if needs.protection is not None and not spec.get("deletionProtection", False):
             spec["deletionProtection"] = True
-            note(f"spec.deletionProtection: true, required in {stack.environment} (LND011)")
-        elif not needs.protected and "deletionProtection" in spec:
+            note(f"spec.deletionProtection: true, {protection_why(stack, needs.protection)}")
+        elif needs.protection is None and "deletionProtection" in spec:
             del spec["deletionProtection"]
             note(f"spec.deletionProtection: removed, not required in {stack.environment}")
         storage = spec["storage" if isinstance(source, Database) else "disk"]
@@ -200,7 +183,12 @@ def _adapt(
                 note(f"storage class '{current}': not in stack '{stack.name}', its default is used")
             else:
                 storage["class"] = wanted
-                why = "personal data must be encrypted (LND004)" if needs.personal else ""
+                encryption = needs.encryption
+                why = (
+                    f"{encryption.reason} must be encrypted ({encryption.policy})"
+                    if encryption is not None
+                    else ""
+                )
                 note(f"storage class: {wanted}" + (f", {why}" if why else ""))
     if isinstance(source, Database):
         _adapt_database(spec, needs, note)
@@ -219,45 +207,54 @@ def _adapt(
 
 
 def _adapt_database(spec: dict[str, Any], needs: Requirements, note: Note) -> None:
+    least = needs.instances
     instances = int(spec.get("instances", needs.stack.default("databaseInstances", 1)))
-    wanted = needs.min_instances if needs.small else max(instances, needs.min_instances)
+    wanted = least.value if needs.small else max(instances, least.value)
     if wanted != spec.get("instances"):
         spec["instances"] = wanted
-        note(f"spec.instances: {wanted}, {needs.instances_why}")
+        note(f"spec.instances: {wanted}, {least.why}")
     size = spec["storage"]["size"]
     if needs.max_storage and parse_bytes(size) > needs.max_storage:
         spec["storage"]["size"] = format_bytes(needs.max_storage)
         note(
-            f"spec.storage.size: {spec['storage']['size']}, the most stack '{needs.stack.name}' expects (LND012)"
+            f"spec.storage.size: {spec['storage']['size']}, the most stack "
+            f"'{needs.stack.name}' expects ({_limits_policy(needs)})"
         )
     if needs.backup_required:
         backup = spec.setdefault("backup", {"schedule": "0 2 * * *", "retentionDays": 0})
-        if backup["retentionDays"] < needs.min_retention:
-            backup["retentionDays"] = needs.min_retention
-            note(f"spec.backup.retentionDays: {needs.min_retention}, {needs.retention_why}")
+        if backup["retentionDays"] < needs.retention.value:
+            backup["retentionDays"] = needs.retention.value
+            note(f"spec.backup.retentionDays: {needs.retention.value}, {needs.retention.why}")
 
 
 def _adapt_service(spec: dict[str, Any], needs: Requirements, note: Note) -> None:
     scaling = spec.get("autoscaling")
     if needs.small:
         top = needs.max_replicas
+        policy = _limits_policy(needs)
         if "replicas" in spec and spec["replicas"] > top:
             spec["replicas"] = top
-            note(f"spec.replicas: {top}, the most stack '{needs.stack.name}' expects (LND012)")
+            note(f"spec.replicas: {top}, the most stack '{needs.stack.name}' expects ({policy})")
         if scaling and scaling["maxReplicas"] > top:
             scaling["maxReplicas"] = top
             scaling["minReplicas"] = min(scaling["minReplicas"], top)
-            note(f"spec.autoscaling: at most {top} replicas in stack '{needs.stack.name}' (LND012)")
+            note(
+                f"spec.autoscaling: at most {top} replicas in stack '{needs.stack.name}' ({policy})"
+            )
         return
-    least = needs.min_replicas
+    least = needs.replicas
     if scaling:
-        if scaling["minReplicas"] < least:
-            scaling["minReplicas"] = least
-            scaling["maxReplicas"] = max(scaling["maxReplicas"], least)
-            note(f"spec.autoscaling.minReplicas: {least}, {needs.replicas_why}")
-    elif spec.get("replicas", 0) < least:
-        spec["replicas"] = least
-        note(f"spec.replicas: {least}, {needs.replicas_why}")
+        if scaling["minReplicas"] < least.value:
+            scaling["minReplicas"] = least.value
+            scaling["maxReplicas"] = max(scaling["maxReplicas"], least.value)
+            note(f"spec.autoscaling.minReplicas: {least.value}, {least.why}")
+    elif spec.get("replicas", 0) < least.value:
+        spec["replicas"] = least.value
+        note(f"spec.replicas: {least.value}, {least.why}")
+
+
+def _limits_policy(needs: Requirements) -> str:
+    return needs.limits.policy if needs.limits is not None else ""
 
 
 def rewrite(value: str, source: Stack, target: Stack, teams: Iterable[str]) -> str:
@@ -285,7 +282,7 @@ def _header_of(text: str) -> list[str]:
 
 def promote(request: PromoteRequest) -> Promotion:
     """Build, validate and (unless a dry run) write the promoted target file."""
-    kind, name = parse_resource(request.resource)
+    kind, name = request.resource.kind, request.resource.name
     if request.source == request.target:
         raise UsageError("--from and --to name the same stack", hint="e.g. --from dev --to prod")
     files, _ = read_tree(request.root)
@@ -298,7 +295,7 @@ def promote(request: PromoteRequest) -> Promotion:
         known = [n for (k, n) in land.in_stack(request.source) if k == kind]
         raise UsageError(
             f"{kind.lower()} {name!r} is not declared in stack {request.source!r}",
-            hint=close_matches(name, known, f"{kind.lower()}s there"),
+            hint=known_names(name, known, f"{kind.lower()}s there"),
         )
     target = land.find(request.target, kind, name)
     if target is not None and target.team != source.team:
@@ -341,24 +338,3 @@ def promote(request: PromoteRequest) -> Promotion:
         target_file.write_text(after, encoding="utf-8", newline="\n")
         result.written = True
     return result
-
-
-def render_report(result: Promotion, dry_run: bool) -> str:
-    """The diff of the target file, what was kept and adapted, and the verdict."""
-    out = result.diff
-    if result.kept:
-        out += f"kept from the target (they differ per stack): {', '.join(result.kept)}\n"
-    for note in result.adapted:
-        out += f"adapted to the target stack: {note}\n"
-    out += render_findings(result.errors + result.warnings)
-    if result.errors:
-        count = len(result.errors)
-        return out + (
-            f"refused: {result.path} would add {count} error{'' if count == 1 else 's'} "
-            "to the landscape; nothing was written\n"
-        )
-    if not result.changed:
-        return out + f"{result.path} is already up to date\n"
-    if dry_run:
-        return out + f"dry run: {result.path} was not written\n"
-    return out + f"wrote {result.path}\n"

@@ -1,0 +1,89 @@
+"""What a file from `platform new` or `platform promote` must pass before it is written.
+
+First the names it uses: the stack, the team, the system and a free resource name
+(a `UsageError` otherwise). Then the landscape with the file in it: `new_findings` is
+what the file adds, and an added error refuses it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Sequence
+
+from platform_cli.errors import UsageError
+from platform_cli.evaluate.pipeline import evaluate_files
+from platform_cli.findings import Finding, Level
+from platform_cli.load.landscape import Loaded
+from platform_cli.load.model import Stack
+from platform_cli.self_service.draft import system_of
+from platform_cli.self_service.options import NewRequest
+from platform_cli.sources.tree import SourceFile
+from platform_cli.words import did_you_mean
+
+_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+NAME_HINT = "a name is a DNS label: lower-case letters, digits and '-', starting with a letter"
+
+
+def known_names(name: str, known: Sequence[str], what: str) -> str:
+    """A hint for an unknown name: the close ones, else every known one."""
+    return did_you_mean(name, known, n=3) or f"{what}: {', '.join(sorted(known)) or '(none)'}"
+
+
+def require_stack(loaded: Loaded, stack: str) -> Stack:
+    land = loaded.landscape
+    if stack not in land.stacks:
+        raise UsageError(
+            f"unknown stack {stack!r}", hint=known_names(stack, sorted(land.stacks), "stacks")
+        )
+    return land.stacks[stack]
+
+
+def check_target(loaded: Loaded, request: NewRequest, exists: bool) -> None:
+    """Refuse an unknown team or stack, a bad name, or a name that is already taken."""
+    land = loaded.landscape
+    if not _NAME.match(request.name) or len(request.name) > 40:
+        raise UsageError(f"bad name {request.name!r}", hint=NAME_HINT + ", at most 40 characters")
+    require_stack(loaded, request.stack)
+    if request.team not in land.teams:
+        raise UsageError(
+            f"unknown team {request.team!r}",
+            hint=known_names(request.team, sorted(land.teams), "teams"),
+        )
+    system_of(land, request)
+    if exists:
+        raise UsageError(
+            f"{request.path} already exists",
+            hint="choose another name; to change the resource, edit the file",
+        )
+    if (request.stack, request.kind, request.name) in loaded.declared:
+        found = land.find(request.stack, request.kind, request.name)
+        where = f" in {found.path}" if found is not None else ""
+        raise UsageError(
+            f"{request.kind.lower()} {request.name!r} is already declared in stack "
+            f"{request.stack!r}{where}",
+            hint="names are unique per kind and stack; choose another name",
+        )
+
+
+def new_findings(
+    files: list[SourceFile], path: str, data: bytes, today: datetime.date
+) -> tuple[list[Finding], list[Finding]]:
+    """(errors, warnings) that writing `data` at `path` adds to the landscape.
+
+    Findings that stand without the file do not count, so an unrelated problem
+    elsewhere never blocks a request; a finding that the file causes elsewhere (a
+    team's quota, LND007) does, as its message changes with the new totals.
+    """
+    others = [f for f in files if f.path != path]
+    after = evaluate_files([*others, SourceFile(path, data)], today).findings
+    if len(others) == len(files) and all(f.path == path for f in after):
+        # A new file and nothing found elsewhere: nothing to compare with
+        added = sorted(after)
+    else:
+        before = set(evaluate_files(others, today).findings)
+        added = sorted(f for f in after if f not in before)
+    return (
+        [f for f in added if f.level is Level.ERROR],
+        [f for f in added if f.level is Level.WARNING],
+    )

@@ -155,3 +155,25 @@ def test_drift_runs_nightly_and_keeps_one_issue_per_stack() -> None:
     scripts = "\n".join(s["run"] for s in drift["steps"] if "run" in s)
     assert 'platform drift --stack "$STACK" --format markdown' in scripts
     assert "gh issue edit" in scripts and "gh issue create" in scripts
+
+
+def test_a_pull_request_that_edits_the_toolkit_runs_its_lint_and_tests() -> None:
+    """The toolkit shares the repository with the landscape: its own checks gate it."""
+    job = _load(REPO / ".github" / "workflows" / "pr.yml")["jobs"]["toolkit"]
+    runs = [step.get("run", "") for step in job["steps"]]
+    assert "make lint" in runs and "make test" in runs
+    assert job["permissions"] == {"contents": "read"}
+    script = next(r for r in runs if "grep" in r)
+    pattern = re.search(r"grep -qE '([^']+)'", script)
+    assert pattern is not None
+    toolkit = re.compile(pattern.group(1))
+    for path in (
+        "platform_cli/plan/risks.py",
+        "policies/lnd007_team_quota.py",
+        "schemas/service.schema.json",
+        "tests/test_plan.py",
+        "pyproject.toml",
+    ):
+        assert toolkit.search(path), path
+    for path in ("stacks/prod/billing/billing-api.yaml", "policies/waivers.yaml", "docs/model.md"):
+        assert not toolkit.search(path), path

@@ -1,11 +1,15 @@
 """The Pulumi Automation API: the only module that imports `pulumi.automation`.
 
-Thin on purpose. It opens a Pulumi stack by name in a `LocalWorkspace` over the
+It decides nothing of its own. It opens a Pulumi stack by name in a `LocalWorkspace` over the
 repository (the folder with `Pulumi.yaml`), runs one operation (preview, up, or a
 preview-only refresh for drift), and returns a typed result. Everything Pulumi can
 raise becomes one of our `PulumiError` subclasses with a one-line cause and a fix;
 nothing is retried, because a retry after a lock conflict or a half-done update is a
 decision for a person (docs/operations.md).
+
+It is one cohesive module of over 400 lines on purpose: it is the whole door to Pulumi,
+and every error Pulumi can raise is classified in one place, next to the calls that
+raise it.
 
 The backend comes from `PULUMI_BACKEND_URL` (`file://`, `s3://`, `https://api.pulumi.com`).
 Without one, a `file://` backend inside the repository (`.pulumi-state/`) serves the

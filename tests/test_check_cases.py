@@ -16,6 +16,18 @@ from tests.conftest import DATA, Run
 CASES = sorted(p for p in (DATA / "check").iterdir() if p.is_dir() and not p.name.startswith("_"))
 
 
+def lay_out(case: Path, root: Path) -> None:
+    """The case's landscape at `root`, which holds a copy of `_base`."""
+    overlay = case / "files"
+    if overlay.is_dir():
+        shutil.copytree(overlay, root, dirs_exist_ok=True)
+    deletions = case / "delete.txt"
+    if deletions.exists():
+        for line in deletions.read_text().split():
+            target = root / line
+            shutil.rmtree(target) if target.is_dir() else target.unlink()
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_check_case(
     case: Path,
@@ -23,14 +35,7 @@ def test_check_case(
     run: Callable[[list[str]], Run],
     golden: Callable[[Path, str], None],
 ) -> None:
-    overlay = case / "files"
-    if overlay.is_dir():
-        shutil.copytree(overlay, base_landscape, dirs_exist_ok=True)
-    deletions = case / "delete.txt"
-    if deletions.exists():
-        for line in deletions.read_text().split():
-            target = base_landscape / line
-            shutil.rmtree(target) if target.is_dir() else target.unlink()
+    lay_out(case, base_landscape)
     result = run(["check", "--root", str(base_landscape), "--format", "text"])
     golden(case / "expected.txt", f"exit: {result.exit_code}\n{result.stdout}")
     assert result.exit_code == 1, "every case is a failing input"

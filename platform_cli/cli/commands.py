@@ -18,6 +18,7 @@ import click
 
 from platform_cli import __version__, progress
 from platform_cli.checks import owners, policy_engine
+from platform_cli.checks.explain import explanation
 from platform_cli.errors import PlatformError, UsageError
 from platform_cli.evaluate.pipeline import CheckOptions, run_check
 from platform_cli.findings import format_finding
@@ -120,8 +121,9 @@ def policies(ctx: click.Context, markdown: bool) -> None:
 @policies.command()
 @click.argument("policy_id", metavar="ID")
 def explain(policy_id: str) -> None:
-    """Print a policy's documentation with a passing and a failing example."""
-    click.echo(policy_engine.render_explain(policy_engine.find(policy_id)), nl=False)
+    """Print a policy's documentation with a passing and a failing example, or a
+    built-in rule's documentation."""
+    click.echo(explanation(policy_id), nl=False)
 
 
 @cli.command(name="owners")

@@ -1,8 +1,8 @@
-"""`duplicate-name`: names are unique per kind, and per stack for resources, ignoring
-letter case.
+"""`duplicate-name`: names are unique per kind, and per stack for resources.
 
 The first definition wins (the model keeps it); every later one is reported at its
-name, with the place of the first.
+name, with the place of the first. Names are lower-case by schema, so two names that
+differ only in letter case cannot both reach this check.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def check(loaded: Loaded) -> Iterator[Finding]:
     seen: dict[tuple[str, str, str], Entity] = {}
     for entity in loaded.entities:
         scope = entity.stack if isinstance(entity, Resource) else ""
-        first = seen.setdefault((scope, entity.kind, entity.name.casefold()), entity)
+        first = seen.setdefault((scope, entity.kind, entity.name), entity)
         if first is entity or not loaded.in_focus(entity.path):
             continue
         line, _ = first.locate("metadata", "name")

@@ -7,6 +7,8 @@ build/bench/N), then measures, as medians of --runs runs:
 
 - `platform check` end to end (process start to exit) and its peak memory;
 - the core check in-process (`run_check`);
+- the policies alone in-process (`policy_engine.evaluate`), whose time per resource
+  must not grow with the landscape: no policy may scan the landscape per resource;
 - `platform plan` for the one-file change of the `feature` branch;
 - `platform render` of the prod stack;
 - the offline preview of the largest shard (Pulumi program under mocks);
@@ -38,6 +40,7 @@ from pathlib import Path
 import yaml
 
 from benchmarks.generate import generate, make_history
+from platform_cli.checks import policy_engine
 from platform_cli.evaluate.pipeline import CheckOptions, run_check
 from platform_cli.gcpause import paused
 from platform_cli.plan.shards import shards
@@ -210,6 +213,8 @@ def bench(n: int, runs: int, work: Path) -> Result:
             paused(lambda: [yaml.load(f.data, Loader=yaml.CSafeLoader) for f in yaml_files]))),
         "core": _repeat("core check", runs, lambda: _in_process(
             lambda: run_check(CheckOptions(root=root, today=today)))),
+        "policies": _repeat("policies", runs, lambda: _in_process(
+            paused(lambda: policy_engine.evaluate(landscape)))),
         "check": _repeat("platform check", runs, lambda: _process(check_cmd, root, cold)),
         "check-warm": _repeat("platform check, warm cache", runs,
                               lambda: _process(check_cmd, root, warm)),
@@ -299,6 +304,7 @@ TARGETS = """\
 | plan vs check | `platform plan` of a one-file change at N=10,000 takes at most 20% of a full check |
 | memory | peak memory of `platform check` at N=50,000 stays under 1 GiB |
 | shard size | no Pulumi shard of the 10,000-resource landscape exceeds 500 resources |
+| policies linear | evaluating the policies at N=10,000 takes at most twice as long per resource as at N=1,000 |
 """
 
 
@@ -311,8 +317,9 @@ def report(results: list[Result], machine: str) -> str:
         f"Measured on {machine}. Each figure is the median of several runs, in seconds "
         "(the largest sizes run the slowest tools once). `platform check` and "
         "`platform plan` are whole processes, from start to exit; *core check* is "
-        "`run_check` in-process; *bare parse* is `yaml.load(CSafeLoader)` over the "
-        "same files, the floor for any YAML tool and the one the target names; it is "
+        "`run_check` in-process; *policies* is the policy engine alone, in-process; "
+        "*bare parse* is `yaml.load(CSafeLoader)` over the same files, the floor for any "
+        "YAML tool and the one the target names; it is "
         "also measured with Python's cyclic collector paused, as `platform check` runs, "
         "and *check / paused parse* shows the ratio against that stricter floor; *check-jsonschema* validates the same "
         "files with the project's own schemas. *platform check* runs with the document "
@@ -322,12 +329,13 @@ def report(results: list[Result], machine: str) -> str:
         "the base's state left by an earlier plan and evaluates the head incrementally "
         "from it (see below), *plan, no cache* evaluates both sides in full.",
         "",
-        "| N | files | MB | bare parse | bare parse, GC paused | core check | platform check "
+        "| N | files | MB | bare parse | bare parse, GC paused | core check | policies "
+        "| platform check "
         "| check / parse | check / paused parse "
         "| check, warm cache | check-jsonschema | speed-up | plan, no cache | plan, warm cache "
         "| plan / check | render prod | preview (largest shard) | check peak MiB "
         "| resources/s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         m = r.measures
@@ -335,7 +343,8 @@ def report(results: list[Result], machine: str) -> str:
         lines.append(
             f"| {r.n:,} | {r.files:,} | {r.megabytes:.1f} | {m['bare'].median:.2f} "
             f"| {m['bare-paused'].median:.2f} "
-            f"| {m['core'].median:.2f} | {check:.2f} | {check / m['bare'].median:.2f}x "
+            f"| {m['core'].median:.2f} | {m['policies'].median:.2f} | {check:.2f} "
+            f"| {check / m['bare'].median:.2f}x "
             f"| {check / m['bare-paused'].median:.2f}x "
             f"| {m['check-warm'].median:.2f} | {m['check-jsonschema'].median:.2f} "
             f"| {m['check-jsonschema'].median / check:.1f}x | {m['plan-cold'].median:.2f} "
@@ -376,6 +385,11 @@ def _verdicts(results: list[Result]) -> list[str]:
                             f"{m['plan'].median / check:.0%}"))  # fmt: skip
         out.append(_verdict("shard size", ten.largest_shard_resources <= 500,
                             f"{ten.largest_shard_resources} resources in {ten.largest_shard}"))  # fmt: skip
+    one = by_n.get(1_000)
+    if one is not None and ten is not None:
+        # Per resource, N=10,000 against N=1,000: 1.0 is perfectly linear
+        growth = (ten.measures["policies"].median / 10) / one.measures["policies"].median
+        out.append(_verdict("policies linear", growth <= 2, f"{growth:.2f}x per resource"))
     fifty = by_n.get(50_000)
     if fifty is not None:
         peak = fifty.measures["check"].peak_mib

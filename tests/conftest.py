@@ -39,6 +39,12 @@ def _pinned_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.setenv("PLATFORM_CRASH_DIR", str(tmp_path))
+    # Local runs and CI take one path: not CI (progress, backends), and the document
+    # cache on, as on a developer's machine, in a folder of the test's own. A test of
+    # another setting sets it itself.
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("PLATFORM_CACHE", "on")
+    monkeypatch.setenv("PLATFORM_CACHE_DIR", str(tmp_path / "platform-cache"))
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
 from benchmarks import run as bench
@@ -13,4 +14,21 @@ def test_benchmark_runs_at_n_100(tmp_path: Path) -> None:
     text = out.read_text()
     assert "| 100 | 107 |" in text
     assert "## Targets" in text and "## Verdicts" in text
+    assert "| core check | policies |" in text and "| policies linear |" in text
     assert (tmp_path / "100" / ".git").is_dir()
+
+
+def _result(n: int, policies: float) -> bench.Result:
+    # One second for everything else, so that only the policies' figure varies
+    measures = defaultdict(lambda: bench.Measure("other", [bench.Run(1.0)]))
+    measures["policies"] = bench.Measure("policies", [bench.Run(policies)])
+    return bench.Result(n, n, 1.0, "prod.team", 10, measures)
+
+
+def test_policies_that_grow_faster_than_the_landscape_miss_their_target() -> None:
+    """What the policy scale test asserted with a wall clock, the benchmark judges:
+    time per resource at N=10,000 against N=1,000."""
+    linear = bench._verdicts([_result(1_000, 0.013), _result(10_000, 0.16)])
+    quadratic = bench._verdicts([_result(1_000, 0.013), _result(10_000, 1.3)])
+    assert "- policies linear: met (1.23x per resource)" in linear
+    assert "- policies linear: NOT met (10.00x per resource)" in quadratic

@@ -4,6 +4,7 @@ writers and branch switches all give exactly what a run without the cache gives.
 from __future__ import annotations
 
 import datetime
+import os
 import shutil
 import subprocess
 import threading
@@ -161,6 +162,13 @@ def test_the_namespace_follows_the_code(tmp_path: Path, monkeypatch: pytest.Monk
         assert DocumentCache(tmp_path).folder != first
     finally:
         cache_module.namespace.cache_clear()
+
+
+def test_tests_run_with_the_cache_on_in_a_folder_of_their_own(tmp_path: Path) -> None:
+    """The environment every test starts from (conftest.py), in CI as on a laptop."""
+    assert "CI" not in os.environ
+    store = DocumentCache.default()
+    assert store is not None and store.root == tmp_path / "platform-cache"
 
 
 def test_cache_can_be_turned_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 
-from platform_cli.load import reader
+from platform_cli.load import reader, values
 from platform_cli.load.reader import MAX_FILE_BYTES, parse
 
 
@@ -120,7 +120,7 @@ def test_cron_and_ampersands_skip_the_event_scan() -> None:
 
 
 def test_node_budget_stops_a_huge_document(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reader, "MAX_NODES", 50)
+    monkeypatch.setattr(values, "MAX_NODES", 50)
     text = "a: [" + ", ".join(["1"] * 100) + "]\n"
     result = parse("x.yaml", text.encode())
     assert [f.rule for f in result.findings] == ["yaml-too-many-values"]

@@ -114,4 +114,4 @@ def test_owners_needs_the_architects(base_landscape: Path) -> None:
     ],
 )
 def test_pattern_semantics(pattern: str, path: str, matches: bool) -> None:
-    assert owners.Rule(pattern, ("@x",)).matches(path) is matches
+    assert owners.CodeownersEntry(pattern, ("@x",)).matches(path) is matches

@@ -6,7 +6,7 @@ from collections.abc import Collection
 
 import pytest
 
-from platform_cli.findings import error, warning
+from platform_cli.findings import Finding, Level
 from platform_cli.load.model import Landscape
 from platform_cli.plan import objects
 from platform_cli.plan.objects import KubernetesStack, ObjectAction, kubernetes_stack
@@ -45,9 +45,9 @@ def test_a_stack_only_at_head_is_all_creations() -> None:
 def test_a_failed_rendering_names_its_first_error(monkeypatch: pytest.MonkeyPatch) -> None:
     def failing(landscape: Landscape, stack: str, teams: Collection[str]) -> Rendered:
         findings = [
-            warning("stacks/prod/a/x.yaml", 3, 1, "some-warning", "not this one"),
-            error("stacks/prod/a/y.yaml", 4, 5, "render-name-clash", "first"),
-            error("stacks/prod/a/z.yaml", 0, 0, "render-name-clash", "second"),
+            Finding("stacks/prod/a/x.yaml", 3, 1, "some-warning", Level.WARNING, "not this one"),
+            Finding("stacks/prod/a/y.yaml", 4, 5, "render-name-clash", Level.ERROR, "first"),
+            Finding("stacks/prod/a/z.yaml", 0, 0, "render-name-clash", Level.ERROR, "second"),
         ]
         return Rendered(stack, [], findings)
 

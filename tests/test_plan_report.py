@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from platform_cli.findings import error, warning
+from platform_cli.checks.integrity import file_name
+from platform_cli.load.schema import SCHEMA
 from platform_cli.plan.build import Plan, Snapshot
 from platform_cli.plan.landscape_diff import Change, ChangeAction, FieldChange
 from platform_cli.plan.money import CostLine, QuotaLine
@@ -67,10 +68,10 @@ def huge_plan(rows: int = 4000) -> Plan:
         affected=(Affected(Shard("prod", "team"), ("stacks/prod/team/svc-00000.yaml",)),),
         findings=(
             *(
-                error(f"stacks/prod/team/svc-{i:05}.yaml", 3, 1, "schema", "bad | value")
+                SCHEMA.finding(f"stacks/prod/team/svc-{i:05}.yaml", 3, 1, "bad | value")
                 for i in range(max(1, rows // 4))
             ),
-            warning("stacks/prod/team/svc-00000.yaml", 1, 1, "file-name", "name"),
+            file_name.RULE.finding("stacks/prod/team/svc-00000.yaml", 1, 1, "name"),
         ),
         waived=0,
         base_errors=0,

@@ -1,55 +1,91 @@
-"""The built-in checks that run before any policy: their stable IDs and what they mean.
+"""The one catalogue of built-in rules: every rule the toolkit checks itself.
 
-Reporters (SARIF rule metadata) and the generated docs read this table. An ID is never
-reused for a different meaning.
+Each rule is declared next to the code that emits it (a `BuiltinRule` with its ID,
+level, scope and documentation); this tuple lists all of them by hand, in the order
+of the pipeline: reading the files, YAML, the document's header, layout and schema,
+the integrity checks, waivers, CODEOWNERS, and what only rendering finds.
+SARIF rule metadata, docs/checks.md and `platform policies explain` read it, and a
+test holds that every rule a finding can name is here. An ID is never reused for a
+different meaning. The architecture policies (LND...) are listed in
+`policies/__init__.py`, not here.
 """
 
 from __future__ import annotations
 
-RULES: dict[str, str] = {
-    "file-too-large": "The file is larger than the 1 MiB limit.",
-    "encoding": "The file is not UTF-8, has a UTF-16/32 byte-order mark, or holds NUL or control characters.",
-    "yaml-syntax": "The file is not valid YAML (tabs used for indentation included).",
-    "yaml-empty": "The file is empty, holds only comments, or its document is null.",
-    "yaml-multiple-documents": "The file holds more than one YAML document; the layout expects one resource per file.",
-    "yaml-not-a-mapping": "The document is a list or a single value instead of a mapping.",
-    "yaml-anchor": "Anchors, aliases and merge keys are not allowed (they hide values and enable alias bombs).",
-    "yaml-tag": "Explicit tags such as !!python/object or !custom are not allowed.",
-    "yaml-duplicate-key": "A key appears twice in one mapping; YAML would silently keep the last.",
-    "yaml-key": "A mapping key is not a plain string (a number, boolean, null, date, list or mapping).",
-    "yaml-ambiguous": "A plain value means different things in YAML 1.1 and 1.2: yes/no/on/off, leading-zero octal, base-60 or '_' numbers.",
-    "yaml-too-many-values": "A document holds more than 100,000 values (one resource needs a few dozen).",
-    "yaml-depth": "The document is nested deeper than the model ever needs.",
-    "api-version": "apiVersion is missing or is not platform/v1.",
-    "kind": "kind is missing or is not one of the model's kinds.",
-    "layout": "The file, its kind or its team does not match its place in the repository layout.",
-    "schema": "The document does not match the JSON Schema of its kind.",
-    "duplicate-name": "Two definitions of one kind (in one stack, for resources) share a name, ignoring case.",
-    "stack-file": "A stack folder has no stack.yaml, or more than one stack file.",
-    "ref-team": "A reference to a team that is not declared.",
-    "ref-system": "A reference to a system that is not declared.",
-    "ref-system-owner": "A resource belongs to a system that its team does not own.",
-    "ref-stack": "A team quota names a stack that is not declared.",
-    "ref-storage-class": "A storage class that the stack does not declare.",
-    "ref-depends-on": "A dependency on a service or database that does not exist in the same stack.",
-    "ref-vm-image": "A server boots an image that is not in the catalog of policies/config.yaml.",
-    "ref-price": "A storage class of a stack has no price in policies/prices.yaml.",
-    "ref-port": "A health check or ingress names a port the service does not declare.",
-    "resources-range": "A resource request is larger than its limit.",
-    "autoscaling-range": "autoscaling.minReplicas is larger than maxReplicas.",
-    "stack-limit": "A resource exceeds a hard limit of its stack (spec.limits: replicas, database storage, server CPU or memory).",
-    "duplicate-env": "A variable is set both in env and in secretEnv.",
-    "file-name": "(warning) A file is not named after the resource it declares (<name>.yaml).",
-    "dependency-cycle": "Services depend on each other in a cycle (or a resource on itself).",
-    "waiver-expired": "A waiver in policies/waivers.yaml has passed its expiry date; it silences nothing.",
-    "waiver-refused": "A waiver expires more than a year ahead (or on no real date); it silences nothing.",
-    "waiver-policy": "A waiver names a policy ID that does not exist.",
-    "waiver-unused": "(warning) A waiver matches no finding and can be removed.",
-    "backup-store": "A database declares backups in a stack with no backup object store (spec.databases.backupStore).",
-    "name-clash": "A service and a server with ports share a name in one team and stack: both would render one Kubernetes Service.",
-    "render-backup-store": "A database declares backups in a stack with no backup object store (found when rendering).",
-    "render-name-clash": "Two resources would render the same Kubernetes object (found when rendering).",
-    "render-database-secret": "(warning) A service depends on a database in another namespace; its credentials cannot be injected (found when rendering).",
-    "codeowners": ".github/CODEOWNERS is missing or differs from what `platform owners` generates.",
-}
-# Architecture policies (LND...) are listed in policies/__init__.py, not here.
+from platform_cli.checks import owners, waivers
+from platform_cli.checks.integrity import (
+    autoscaling_range,
+    backup_store,
+    dependency_cycle,
+    duplicate_env,
+    duplicate_name,
+    file_name,
+    name_clash,
+    ref_depends_on,
+    ref_port,
+    ref_price,
+    ref_stack,
+    ref_storage_class,
+    ref_system,
+    ref_system_owner,
+    ref_team,
+    ref_vm_image,
+    resources_range,
+    stack_file,
+    stack_limit,
+)
+from platform_cli.findings import BuiltinRule
+from platform_cli.load import landscape, reader, schema, values
+from platform_cli.render import RENDER_NAME_CLASH
+from platform_cli.render.database import RENDER_BACKUP_STORE
+from platform_cli.render.workload import RENDER_DATABASE_SECRET
+from platform_cli.sources.tree import LAYOUT
+
+RULES: tuple[BuiltinRule, ...] = (
+    reader.FILE_TOO_LARGE,
+    reader.ENCODING,
+    reader.YAML_SYNTAX,
+    reader.YAML_EMPTY,
+    reader.YAML_MULTIPLE_DOCUMENTS,
+    reader.YAML_NOT_A_MAPPING,
+    values.YAML_ANCHOR,
+    values.YAML_TAG,
+    values.YAML_DUPLICATE_KEY,
+    values.YAML_KEY,
+    values.YAML_AMBIGUOUS,
+    values.YAML_TOO_MANY_VALUES,
+    values.YAML_DEPTH,
+    landscape.API_VERSION,
+    landscape.KIND,
+    LAYOUT,
+    schema.SCHEMA,
+    duplicate_name.RULE,
+    stack_file.RULE,
+    ref_team.RULE,
+    ref_system.RULE,
+    ref_system_owner.RULE,
+    ref_stack.RULE,
+    ref_storage_class.RULE,
+    ref_depends_on.RULE,
+    ref_vm_image.RULE,
+    ref_price.RULE,
+    ref_port.RULE,
+    resources_range.RULE,
+    autoscaling_range.RULE,
+    stack_limit.RULE,
+    duplicate_env.RULE,
+    file_name.RULE,
+    dependency_cycle.RULE,
+    waivers.WAIVER_EXPIRED,
+    waivers.WAIVER_REFUSED,
+    waivers.WAIVER_POLICY,
+    waivers.WAIVER_UNUSED,
+    backup_store.RULE,
+    name_clash.RULE,
+    RENDER_BACKUP_STORE,
+    RENDER_NAME_CLASH,
+    RENDER_DATABASE_SECRET,
+    owners.CODEOWNERS,
+)
+
+BY_ID: dict[str, BuiltinRule] = {rule.id: rule for rule in RULES}

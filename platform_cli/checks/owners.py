@@ -1,8 +1,9 @@
 """Review routing: `.github/CODEOWNERS` generated from the Team definitions.
 
-`rules(landscape)` is the ownership table, `render(rules)` the CODEOWNERS file, and
-`owners_for(rules, paths)` answers "who must approve a change to these paths" with
-GitHub's semantics: the last rule whose pattern matches a path wins.
+`rules(landscape)` is the ownership table, one `CodeownersEntry` (a pattern and its
+owners) per line, `render(table)` the CODEOWNERS file, and `owners_for(table, paths)`
+answers "who must approve a change to these paths" with GitHub's semantics: the last
+entry whose pattern matches a path wins.
 
 - The architects (`architects` in policies/config.yaml) own everything by default,
   and explicitly `landscape/systems/`, `policies/` (the waivers included),
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from platform_cli.errors import PlatformError
-from platform_cli.findings import Finding, Level, error
+from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
 from platform_cli.load.landscape import load
 from platform_cli.load.model import Landscape
 from platform_cli.sources.tree import YAML_SUFFIXES, read_tree
@@ -37,9 +38,18 @@ HEADER = (
     "# GitHub applies the last matching pattern.\n"
 )
 
+CODEOWNERS = BuiltinRule(
+    "codeowners",
+    Level.ERROR,
+    RuleScope.GLOBAL,
+    ".github/CODEOWNERS is missing or differs from what `platform owners` generates.",
+)
+
 
 @dataclass(frozen=True)
-class Rule:
+class CodeownersEntry:
+    """One line of CODEOWNERS: a path pattern, its owners, and a comment above it."""
+
     pattern: str
     owners: tuple[str, ...]
     comment: str = ""
@@ -51,22 +61,22 @@ class Rule:
         return _regex(self.pattern).match(path) is not None
 
 
-def rules(landscape: Landscape) -> list[Rule]:
+def rules(landscape: Landscape) -> list[CodeownersEntry]:
     if landscape.config is None:
         return []
     architects = (landscape.config.architects,)
-    table = [Rule("*", architects, "Architects own everything not routed below")]
+    table = [CodeownersEntry("*", architects, "Architects own everything not routed below")]
     for name in sorted(landscape.teams):
         team = landscape.teams[name]
         owners = tuple(team.owners)
         table.append(
-            Rule(
+            CodeownersEntry(
                 f"/landscape/teams/{name}.yaml",
                 owners + tuple(a for a in architects if a not in owners),
                 f"Team {name}",
             )
         )
-        table.append(Rule(f"/stacks/*/{name}/", owners))
+        table.append(CodeownersEntry(f"/stacks/*/{name}/", owners))
     for pattern in (
         "/landscape/systems/",
         "/policies/",
@@ -76,28 +86,34 @@ def rules(landscape: Landscape) -> list[Rule]:
         "/.github/CODEOWNERS",
     ):
         comment = "Architecture: systems, policies, waivers, schemas, workflows"
-        table.append(Rule(pattern, architects, comment if pattern == "/landscape/systems/" else ""))
+        table.append(
+            CodeownersEntry(
+                pattern, architects, comment if pattern == "/landscape/systems/" else ""
+            )
+        )
     return table
 
 
-def render(table: list[Rule]) -> str:
+def render(table: list[CodeownersEntry]) -> str:
     width = max((len(r.pattern) for r in table), default=0)
     lines = [HEADER.rstrip("\n")]
-    for rule in table:
-        if rule.comment:
-            lines += ["", f"# {rule.comment}"]
-        lines.append(f"{rule.pattern:<{width}}  {' '.join(rule.owners)}")
+    for entry in table:
+        if entry.comment:
+            lines += ["", f"# {entry.comment}"]
+        lines.append(f"{entry.pattern:<{width}}  {' '.join(entry.owners)}")
     return "\n".join(lines) + "\n"
 
 
-def owners_for(table: list[Rule], paths: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
+def owners_for(
+    table: list[CodeownersEntry], paths: Iterable[str]
+) -> list[tuple[str, tuple[str, ...]]]:
     """Each path with the owners who must approve a change to it (none: unowned)."""
     result = []
     for path in paths:
         owners: tuple[str, ...] = ()
-        for rule in table:
-            if rule.matches(path):
-                owners = rule.owners
+        for entry in table:
+            if entry.matches(path):
+                owners = entry.owners
         result.append((path, owners))
     return result
 
@@ -112,17 +128,16 @@ def stale(landscape: Landscape, committed: str | None) -> Finding | None:
         return None
     hint = f"run `platform owners` and commit {PATH}"
     if committed is None:
-        return error(PATH, 0, 0, "codeowners", f"{PATH} is missing", hint)
+        return CODEOWNERS.finding(PATH, 0, 0, f"{PATH} is missing", hint)
     have, want = committed.splitlines(), expected.splitlines()
     line = next(
         (i + 1 for i, (a, b) in enumerate(zip(have, want, strict=False)) if a != b),
         min(len(have), len(want)) + 1,
     )
-    return error(
+    return CODEOWNERS.finding(
         PATH,
         line,
         1,
-        "codeowners",
         f"{PATH} is out of date with the teams and architects",
         hint,
     )
@@ -168,7 +183,7 @@ def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^{prefix}{core}{suffix}$")
 
 
-def ownership(root: Path) -> list[Rule]:
+def ownership(root: Path) -> list[CodeownersEntry]:
     """The ownership table of the landscape at `root`, for `platform owners`.
 
     Refuses to generate from broken inputs: a team file that fails its schema would

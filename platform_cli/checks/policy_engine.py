@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from platform_cli.checks.policy import Context, Parameters, Scope, Violation
-from platform_cli.errors import UsageError
 from platform_cli.findings import Finding, Level
 from platform_cli.load.landscape import Focus
 from platform_cli.load.model import Landscape
-from platform_cli.words import did_you_mean
 
 DOCS_URI = "https://platform.dom-komfort.example/docs/policies"
 
@@ -77,15 +75,6 @@ def policies_by_id() -> dict[str, Policy]:
     return {p.id: p for p in registry()}
 
 
-def find(policy_id: str) -> Policy:
-    known = policies_by_id()
-    policy = known.get(policy_id.upper())
-    if policy is None:
-        hint = did_you_mean(policy_id.upper(), known) or "run `platform policies` for the list"
-        raise UsageError(f"unknown policy {policy_id!r}", hint=hint)
-    return policy
-
-
 def parameters(landscape: Landscape) -> Parameters:
     config = landscape.config
     if config is None:
@@ -118,14 +107,6 @@ def render_list() -> str:
     width = max(len(p.title) for p in registry())
     lines = [f"{p.id}  {p.level!s:<7}  {p.title:<{width}}" for p in registry()]
     return "\n".join(line.rstrip() for line in lines) + "\n"
-
-
-def render_explain(policy: Policy) -> str:
-    return (
-        f"{policy.id} ({policy.level}): {policy.title}\n\n{policy.doc}\n\n"
-        f"Passing example:\n\n{_indent(policy.passing)}\n"
-        f"Failing example:\n\n{_indent(policy.failing)}"
-    )
 
 
 def render_docs() -> str:
@@ -175,7 +156,3 @@ def render_docs() -> str:
             "```",
         ]
     return "\n".join(out) + "\n"
-
-
-def _indent(text: str) -> str:
-    return "".join(f"    {line}\n" if line else "\n" for line in text.splitlines())

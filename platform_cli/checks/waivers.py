@@ -25,8 +25,34 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from platform_cli.checks.policy_engine import PolicyFinding
-from platform_cli.findings import Finding, error, warning
+from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
 from platform_cli.load.model import Landscape, Waivers
+
+WAIVER_EXPIRED = BuiltinRule(
+    "waiver-expired",
+    Level.ERROR,
+    RuleScope.GLOBAL,
+    "A waiver in policies/waivers.yaml has passed its expiry date; it silences nothing.",
+)
+WAIVER_REFUSED = BuiltinRule(
+    "waiver-refused",
+    Level.ERROR,
+    RuleScope.GLOBAL,
+    "A waiver expires more than a year ahead (or on no real date); it silences nothing.",
+)
+WAIVER_POLICY = BuiltinRule(
+    "waiver-policy",
+    Level.ERROR,
+    RuleScope.GLOBAL,
+    "A waiver names a policy ID that does not exist.",
+)
+# Whether a waiver is used is a question about every policy finding
+WAIVER_UNUSED = BuiltinRule(
+    "waiver-unused",
+    Level.WARNING,
+    RuleScope.LANDSCAPE,
+    "A waiver matches no finding and can be removed.",
+)
 
 
 @dataclass(frozen=True)
@@ -120,11 +146,10 @@ def apply(
             if waiver.index not in used:
                 line, column = document.locate("spec", "waivers", waiver.index)
                 problems.append(
-                    warning(
+                    WAIVER_UNUSED.finding(
                         document.path,
                         line,
                         column,
-                        "waiver-unused",
                         f"waiver of {waiver.policy} for {waiver.target} ({waiver.ticket}) "
                         "matches no finding",
                         "remove it: what it excused is fixed or gone",
@@ -136,13 +161,13 @@ def apply(
 def _validity(
     document: Waivers, waiver: Waiver, today: datetime.date, known: Collection[str]
 ) -> Finding | None:
-    def at(rule: str, key: str, message: str, hint: str) -> Finding:
+    def at(rule: BuiltinRule, key: str, message: str, hint: str) -> Finding:
         line, column = document.locate("spec", "waivers", waiver.index, key)
-        return error(document.path, line, column, rule, message, hint)
+        return rule.finding(document.path, line, column, message, hint)
 
     if waiver.policy not in known:
         return at(
-            "waiver-policy",
+            WAIVER_POLICY,
             "policy",
             f"waiver for {waiver.target} names unknown policy '{waiver.policy}'",
             "see `platform policies` for the IDs",
@@ -151,14 +176,14 @@ def _validity(
         expires = datetime.date.fromisoformat(waiver.expires)
     except ValueError:
         return at(
-            "waiver-refused",
+            WAIVER_REFUSED,
             "expires",
             f"waiver of {waiver.policy} for {waiver.target}: '{waiver.expires}' is not a date",
             "write the last day the waiver applies as YYYY-MM-DD",
         )
     if expires < today:
         return at(
-            "waiver-expired",
+            WAIVER_EXPIRED,
             "expires",
             f"waiver of {waiver.policy} for {waiver.target} ({waiver.ticket}) expired on "
             f"{waiver.expires}",
@@ -167,7 +192,7 @@ def _validity(
     latest = one_year_after(today)
     if expires > latest:
         return at(
-            "waiver-refused",
+            WAIVER_REFUSED,
             "expires",
             f"waiver of {waiver.policy} for {waiver.target} runs until {waiver.expires}, "
             "more than a year ahead",

@@ -153,8 +153,11 @@ def policies(ctx: click.Context, markdown: bool) -> None:
 @policies.command()
 @click.argument("policy_id", metavar="ID")
 def explain(policy_id: str) -> None:
-    """Print a policy's documentation with a passing and a failing example."""
-    emit(policy_engine.render_explain(policy_engine.find(policy_id)))
+    """Print a policy's documentation with a passing and a failing example, or a
+    built-in rule's documentation."""
+    from platform_cli.checks.explain import explanation
+
+    emit(explanation(policy_id))
 
 
 @click.command(name="owners")

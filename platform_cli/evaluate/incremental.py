@@ -20,7 +20,7 @@ state is keyed by the content it describes, so a state is never stale.
    state): a full evaluation, which then leaves its state for next time.
 
 The focus of a change (2) is derived from what each check declares it depends on
-(`integrity.RULES` and each policy's `SCOPE`):
+(each integrity check's `RULE.scope` and each policy's `SCOPE`):
 
 - the changed files, and every resource that names a changed identity in
   `dependsOn` or shares a name (ignoring case) with one: their findings depend on
@@ -48,11 +48,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from platform_cli.checks import integrity, policy_engine
+from platform_cli.checks.integrity import ref_depends_on
 from platform_cli.checks.policy import Scope
 from platform_cli.evaluate.pipeline import Evaluation, Parts, assemble, evaluate_files
 from platform_cli.evaluate.state import State, stack_of
 from platform_cli.evaluate.store import StateStore
-from platform_cli.findings import Finding
+from platform_cli.findings import Finding, RuleScope
 from platform_cli.gcpause import paused
 from platform_cli.load.cache import DocumentCache
 from platform_cli.load.landscape import Focus, Loaded, index_entity, load, place_of
@@ -258,14 +259,14 @@ def _incremental(
 
     focus = _focus(state, base.entities, fresh, changed, touched, loaded)
     focused = replace(loaded, focus=focus)
-    again = integrity.check_by_rule(focused, (integrity.ENTITY, integrity.STACK))
+    again = integrity.check_by_rule(focused, (RuleScope.FILE, RuleScope.ENTITY, RuleScope.STACK))
     refs: dict[str, list[Finding]] = {}
-    for rule, scope in integrity.RULES:
-        name = rule.__name__
+    for check in integrity.CHECKS:
+        name, scope = check.RULE.id, check.RULE.scope
         before = state.references.get(name, [])
-        if scope == integrity.GLOBAL:
+        if scope is RuleScope.GLOBAL:
             refs[name] = list(before)
-        elif scope == integrity.STACK:
+        elif scope is RuleScope.STACK:
             refs[name] = [f for f in before if stack_of(f.path) not in focus.stacks]
             refs[name] += again[name]
         else:
@@ -320,7 +321,7 @@ def _focus(
         ):
             paths.add(entity.path)
     # A dangling dependency's hint lists the names its stack declares
-    for finding in state.references.get("stack_references", []):
-        if finding.rule == "ref-depends-on" and stack_of(finding.path) in stacks:
+    for finding in state.references.get(ref_depends_on.RULE.id, []):
+        if stack_of(finding.path) in stacks:
             paths.add(finding.path)
     return Focus(frozenset(paths), frozenset(teams), frozenset(stacks))

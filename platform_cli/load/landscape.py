@@ -10,7 +10,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from platform_cli.findings import Finding, error
+from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
 from platform_cli.load import schema
 from platform_cli.load.cache import DocumentCache
 from platform_cli.load.model import (
@@ -28,8 +28,15 @@ from platform_cli.load.model import (
 )
 from platform_cli.load.reader import Document, cached_document, parse
 from platform_cli.progress import SILENT, Progress
-from platform_cli.sources.tree import SourceFile, blob_id
+from platform_cli.sources.tree import LAYOUT, SourceFile, blob_id
 from platform_cli.words import did_you_mean
+
+API_VERSION = BuiltinRule(
+    "api-version", Level.ERROR, RuleScope.FILE, "apiVersion is missing or is not platform/v1."
+)
+KIND = BuiltinRule(
+    "kind", Level.ERROR, RuleScope.FILE, "kind is missing or is not one of the model's kinds."
+)
 
 
 @dataclass(frozen=True)
@@ -141,11 +148,10 @@ def load(
         place = place_of(source.path)
         if place is None:
             findings.append(
-                error(
+                LAYOUT.finding(
                     source.path,
                     0,
                     0,
-                    "layout",
                     "the file is not in a place the layout knows",
                     _PLACES_HINT,
                 )
@@ -223,11 +229,10 @@ def _entity(
             line, column = doc.locate(["apiVersion"])
             message = f"unknown apiVersion {api!r}"
         findings.append(
-            error(
+            API_VERSION.finding(
                 doc.path,
                 line,
                 column,
-                "api-version",
                 message,
                 f"use apiVersion: {schema.API_VERSION}",
             )
@@ -237,11 +242,10 @@ def _entity(
     if kind not in ENTITY_CLASSES:
         if kind is None:
             findings.append(
-                error(
+                KIND.finding(
                     doc.path,
                     1,
                     1,
-                    "kind",
                     "missing kind",
                     f"kind is one of: {', '.join(place.kinds)}",
                 )
@@ -251,17 +255,16 @@ def _entity(
             hint = did_you_mean(str(kind), ENTITY_CLASSES) or (
                 f"kind is one of: {', '.join(ENTITY_CLASSES)}"
             )
-            findings.append(error(doc.path, line, column, "kind", f"unknown kind {kind!r}", hint))
+            findings.append(KIND.finding(doc.path, line, column, f"unknown kind {kind!r}", hint))
         return None
     assert isinstance(kind, str)
     if kind not in place.kinds:
         line, column = doc.locate(["kind"])
         findings.append(
-            error(
+            LAYOUT.finding(
                 doc.path,
                 line,
                 column,
-                "layout",
                 f"a {kind} does not belong in {doc.path.rsplit('/', 1)[0]}/",
                 _PLACES_HINT,
             )

@@ -10,12 +10,10 @@ never silently accepts it: each hazard below becomes a `Finding` with a location
   not a mapping;
 - anchors, aliases and merge keys (`<<`): rejected outright, before anything walks the
   data, so an alias bomb costs no more than reading its bytes;
-- explicit tags other than the plain YAML ones (`!!python/object`, `!custom`, ...);
-- duplicate keys, and keys that are not strings;
-- YAML 1.1 surprises in plain scalars: `yes/no/on/off`, leading-zero octal, binary,
-  base-60 (`22:22`) and `1_000` numbers; floats and dates where a string is expected
-  are caught by the schema check with a hint to quote the value;
-- nesting deeper than `MAX_DEPTH`.
+- and, while `values.build` turns the nodes into plain values: tags, duplicate and
+  non-string keys, YAML 1.1 surprises in plain scalars, too deep or too big documents.
+  Floats and dates where a string is expected are caught by the schema check with a
+  hint to quote the value.
 
 Parsing uses libyaml (`CSafeLoader`) for the composer, where it is available, and one
 walk of our own over the node tree that builds plain Python values and looks for the
@@ -25,7 +23,6 @@ one, by composing the file again (`Document.locate`).
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,7 +30,18 @@ from typing import Any, Protocol
 
 import yaml
 
-from platform_cli.findings import Finding, error
+from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
+from platform_cli.load import values
+from platform_cli.load.values import (
+    MAP,
+    MAX_DEPTH,
+    NULL,
+    SEQ,
+    STR,
+    YAML_ANCHOR,
+    YAML_DEPTH,
+    position,
+)
 
 try:
     _Base: type[Any] = yaml.CSafeLoader
@@ -71,21 +79,46 @@ _IMPLICIT: dict[str, list[tuple[str, re.Pattern[str]]]] = {
 assert None not in yaml.SafeLoader.yaml_implicit_resolvers, "no wildcard resolvers"
 
 MAX_FILE_BYTES = 1024 * 1024
-MAX_DEPTH = 32
-# Values one document may build: far above any real resource (about 60), far below what
-# an alias bomb expands to. A second line of defence behind the anchor scan.
-MAX_NODES = 100_000
+
+FILE_TOO_LARGE = BuiltinRule(
+    "file-too-large", Level.ERROR, RuleScope.FILE, "The file is larger than the 1 MiB limit."
+)
+ENCODING = BuiltinRule(
+    "encoding",
+    Level.ERROR,
+    RuleScope.FILE,
+    "The file is not UTF-8, has a UTF-16/32 byte-order mark, or holds NUL or control characters.",
+)
+YAML_SYNTAX = BuiltinRule(
+    "yaml-syntax",
+    Level.ERROR,
+    RuleScope.FILE,
+    "The file is not valid YAML (tabs used for indentation included).",
+)
+YAML_EMPTY = BuiltinRule(
+    "yaml-empty",
+    Level.ERROR,
+    RuleScope.FILE,
+    "The file is empty, holds only comments, or its document is null.",
+)
+YAML_MULTIPLE_DOCUMENTS = BuiltinRule(
+    "yaml-multiple-documents",
+    Level.ERROR,
+    RuleScope.FILE,
+    "The file holds more than one YAML document; the layout expects one resource per file.",
+)
+YAML_NOT_A_MAPPING = BuiltinRule(
+    "yaml-not-a-mapping",
+    Level.ERROR,
+    RuleScope.FILE,
+    "The document is a list or a single value instead of a mapping.",
+)
 
 # Where an anchor or alias can start: '&' or '*' after a line start, a space or a flow
 # indicator, followed by a character of an anchor name (libyaml and PyYAML accept only
 # letters, digits, '-' and '_' there); or a merge key. Text that never matches (cron
 # fields like '* * *', 'R&D', quoted globs) skips the event scan.
 _MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,])[&*][0-9A-Za-z_-]|<<", re.MULTILINE)
-
-_TAG = "tag:yaml.org,2002:"
-STR, INT, FLOAT, BOOL, NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
-TIMESTAMP, MAP, SEQ, MERGE = (_TAG + t for t in ("timestamp", "map", "seq", "merge"))
-_PLAIN_TAGS = frozenset({STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, MAP, SEQ})
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f\ufffe\uffff]")
 _BOMS = (
@@ -95,32 +128,6 @@ _BOMS = (
     (b"\xff\xfe", "UTF-16 (little-endian)"),
 )
 _UTF8_BOM = b"\xef\xbb\xbf"
-
-_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)$")
-_HEX = re.compile(r"[-+]?0x[0-9a-fA-F]+$")
-_PLAIN_FLOAT = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
-_BOOL_TRUE = frozenset({"true", "True", "TRUE"})
-_BOOL_FALSE = frozenset({"false", "False", "FALSE"})
-_SPECIAL_FLOATS = {
-    ".inf": float("inf"),
-    "+.inf": float("inf"),
-    "-.inf": float("-inf"),
-    ".nan": float("nan"),
-}
-
-_READING = {
-    INT: "a number",
-    FLOAT: "a number",
-    BOOL: "a boolean",
-    NULL: "null",
-    TIMESTAMP: "a date",
-    MAP: "a mapping",
-    SEQ: "a list",
-}
-
-_timestamps = yaml.SafeLoader("")  # only its construct_yaml_timestamp is used
-
-QUOTE_HINT = "quote the value if you mean a string"
 
 
 @dataclass(eq=False)
@@ -237,8 +244,7 @@ def parse(path: str, data: bytes) -> ParseResult:
     root = _compose_single(path, text, findings)
     if root is None:
         return ParseResult(None, findings)
-    walker = _Walker(path, findings)
-    value = walker.build(root, 0)
+    value = values.build(path, root, findings)
     # With findings the document is returned too, so that its name still counts as
     # declared, but it is never built into the model.
     return ParseResult(Document(path, value, text), findings)
@@ -254,11 +260,10 @@ def cached_document(path: str, data: bytes, value: dict[str, Any]) -> Document:
 def _decode(path: str, data: bytes, findings: list[Finding]) -> str | None:
     if len(data) > MAX_FILE_BYTES:
         findings.append(
-            error(
+            FILE_TOO_LARGE.finding(
                 path,
                 0,
                 0,
-                "file-too-large",
                 f"the file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}",
                 "split it into one file per resource",
             )
@@ -267,7 +272,7 @@ def _decode(path: str, data: bytes, findings: list[Finding]) -> str | None:
     for bom, name in _BOMS:
         if data.startswith(bom):
             findings.append(
-                error(path, 1, 1, "encoding", f"the file is encoded as {name}", "save it as UTF-8")
+                ENCODING.finding(path, 1, 1, f"the file is encoded as {name}", "save it as UTF-8")
             )
             return None
     if data.startswith(_UTF8_BOM):
@@ -277,11 +282,10 @@ def _decode(path: str, data: bytes, findings: list[Finding]) -> str | None:
     except UnicodeDecodeError as exc:
         line, column = _position(data[: exc.start].decode("utf-8", "replace"))
         findings.append(
-            error(
+            ENCODING.finding(
                 path,
                 line,
                 column,
-                "encoding",
                 f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
                 "save the file as UTF-8",
             )
@@ -292,23 +296,16 @@ def _decode(path: str, data: bytes, findings: list[Finding]) -> str | None:
         line, column = _position(text[: bad.start()])
         char = "NUL" if bad.group() == "\x00" else f"U+{ord(bad.group()):04X}"
         findings.append(
-            error(
+            ENCODING.finding(
                 path,
                 line,
                 column,
-                "encoding",
                 f"control character {char} in the file",
                 "remove it; YAML allows only printable characters, tab and line breaks",
             )
         )
         return None
     return text
-
-
-def position(node: yaml.Node | yaml.Event | None) -> tuple[int, int]:
-    """1-based (line, column) where a node or event starts; (0, 0) when unknown."""
-    mark = node.start_mark if node is not None else None
-    return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
 
 
 def _position(prefix: str) -> tuple[int, int]:
@@ -333,10 +330,9 @@ def _no_anchors(path: str, text: str, findings: list[Finding]) -> bool:
             else:
                 continue
             findings.append(
-                error(
+                YAML_ANCHOR.finding(
                     path,
                     *position(event),
-                    "yaml-anchor",
                     f"{what}: anchors and aliases are not allowed",
                     "write the values out in full; each resource stands on its own",
                 )
@@ -357,10 +353,9 @@ def _compose_single(path: str, text: str, findings: list[Finding]) -> yaml.Node 
         root = loader.get_node()
         if loader.check_node():
             findings.append(
-                error(
+                YAML_MULTIPLE_DOCUMENTS.finding(
                     path,
                     *position(loader.get_node()),
-                    "yaml-multiple-documents",
                     "the file holds more than one YAML document",
                     "put each resource in a file of its own and remove the '---' line",
                 )
@@ -377,10 +372,9 @@ def _compose_single(path: str, text: str, findings: list[Finding]) -> yaml.Node 
     if not isinstance(root, yaml.MappingNode):
         what = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
         findings.append(
-            error(
+            YAML_NOT_A_MAPPING.finding(
                 path,
                 *position(root),
-                "yaml-not-a-mapping",
                 f"the document is {what}, not a mapping",
                 "a resource is a mapping with apiVersion, kind, metadata and spec",
             )
@@ -390,10 +384,9 @@ def _compose_single(path: str, text: str, findings: list[Finding]) -> yaml.Node 
 
 
 def _empty(path: str, node: yaml.Node | None = None) -> Finding:
-    return error(
+    return YAML_EMPTY.finding(
         path,
         *position(node),
-        "yaml-empty",
         "the file holds no document",
         "delete the file, or declare a resource in it",
     )
@@ -410,15 +403,14 @@ def _syntax_finding(path: str, text: str, exc: yaml.YAMLError) -> Finding:
         message = "a tab character where YAML expects spaces"
         hint = "indent with spaces; YAML does not allow tabs for indentation"
     if "maximum nesting depth" in message:
-        return error(
+        return YAML_DEPTH.finding(
             path,
             line,
             column,
-            "yaml-depth",
             "the document is nested too deeply",
             f"the model never needs more than {MAX_DEPTH} levels",
         )
-    return error(path, line, column, "yaml-syntax", message, hint)
+    return YAML_SYNTAX.finding(path, line, column, message, hint)
 
 
 def _char_at(text: str, line: int, column: int) -> str:
@@ -426,178 +418,3 @@ def _char_at(text: str, line: int, column: int) -> str:
     if line < len(lines) and column < len(lines[line]):
         return lines[line][column]
     return ""
-
-
-def short_tag(tag: str) -> str:
-    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
-
-
-class _Walker:
-    """Builds plain values from a node tree and reports hazards as it goes."""
-
-    def __init__(self, path: str, findings: list[Finding]) -> None:
-        self.path = path
-        self.findings = findings
-        self.budget = MAX_NODES
-
-    def report(self, node: yaml.Node, rule: str, message: str, hint: str) -> None:
-        self.findings.append(error(self.path, *position(node), rule, message, hint))
-
-    def build(self, node: yaml.Node, depth: int) -> Any:
-        self.budget -= 1
-        if self.budget < 0:
-            if self.budget == -1:
-                self.report(
-                    node,
-                    "yaml-too-many-values",
-                    f"the document holds more than {MAX_NODES:,} values",
-                    "one resource needs a few dozen; split the file",
-                )
-            return None
-        if depth > MAX_DEPTH:
-            self.report(
-                node,
-                "yaml-depth",
-                f"nesting deeper than {MAX_DEPTH} levels",
-                "the model never needs this much nesting; flatten the value",
-            )
-            return None
-        if node.tag not in _PLAIN_TAGS:
-            self.report(
-                node,
-                "yaml-tag",
-                f"the tag '{short_tag(node.tag)}' is not allowed",
-                "remove the tag; only plain YAML values are accepted",
-            )
-            return None
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, depth + 1) for item in node.value]
-        assert isinstance(node, yaml.MappingNode)
-        return self.mapping(node, depth)
-
-    def mapping(self, node: yaml.MappingNode, depth: int) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        seen: dict[str, yaml.Node] = {}
-        for key_node, value_node in node.value:
-            key = self.key(key_node)
-            if key is None:
-                continue
-            if key in seen:
-                first = seen[key].start_mark.line + 1
-                self.report(
-                    key_node,
-                    "yaml-duplicate-key",
-                    f"duplicate key '{key}' (first at line {first})",
-                    "YAML keeps only the last one silently; remove one of them",
-                )
-                continue
-            seen[key] = key_node
-            result[key] = self.build(value_node, depth + 1)
-        return result
-
-    def key(self, node: yaml.Node) -> str | None:
-        if node.tag == MERGE:
-            self.report(
-                node,
-                "yaml-anchor",
-                "merge keys ('<<') are not allowed",
-                "write the keys out in full",
-            )
-            return None
-        if not isinstance(node, yaml.ScalarNode):
-            self.report(
-                node,
-                "yaml-key",
-                "a mapping key must be a plain string, not a "
-                + ("list" if isinstance(node, yaml.SequenceNode) else "mapping"),
-                "use a plain word as the key",
-            )
-            return None
-        if node.tag != STR:
-            if node.tag not in _PLAIN_TAGS:
-                self.report(
-                    node,
-                    "yaml-tag",
-                    f"the tag '{short_tag(node.tag)}' is not allowed",
-                    "remove the tag",
-                )
-            else:
-                self.report(
-                    node,
-                    "yaml-key",
-                    f"the key {node.value!r} is read as {_READING[node.tag]}, not a string",
-                    f'quote it: "{node.value}"',
-                )
-            return None
-        return str(node.value)
-
-    def scalar(self, node: yaml.ScalarNode) -> Any:
-        tag, text = node.tag, node.value
-        if tag == STR:
-            return text
-        if tag == NULL:
-            return None
-        if tag == BOOL:
-            if text in _BOOL_TRUE:
-                return True
-            if text in _BOOL_FALSE:
-                return False
-            self.report(
-                node,
-                "yaml-ambiguous",
-                f"'{text}' is a boolean in YAML 1.1 but a string in YAML 1.2",
-                f'write true or false, or quote it: "{text}"',
-            )
-            return text
-        if tag == INT:
-            if _DECIMAL.match(text):
-                return int(text)
-            if _HEX.match(text):
-                return int(text, 16)
-            meaning = _int_surprise(text)
-            self.report(
-                node, "yaml-ambiguous", f"'{text}' is read as {meaning}", f'quote it: "{text}"'
-            )
-            return text
-        if tag == FLOAT:
-            special = _SPECIAL_FLOATS.get(text.lower())
-            if special is not None:
-                return special
-            if _PLAIN_FLOAT.match(text):
-                return float(text)
-            self.report(
-                node,
-                "yaml-ambiguous",
-                f"'{text}' is read as a number in YAML 1.1 (base 60 or with '_')",
-                f'quote it: "{text}"',
-            )
-            return text
-        # TIMESTAMP: kept as a date so that the schema check can point at it.
-        value: datetime.date = _timestamps.construct_yaml_timestamp(node)
-        return value
-
-
-def _int_surprise(text: str) -> str:
-    try:
-        return _int_meaning(text.lstrip("+-").replace("_", "") if ":" not in text else text)
-    except ValueError:
-        return "a number in YAML 1.1"
-
-
-def _int_meaning(digits: str) -> str:
-    digits = digits.lstrip("+-")
-    if ":" in digits:
-        parts = [int(p.replace("_", "")) for p in digits.split(":")]
-        total = 0
-        for part in parts:
-            total = total * 60 + part
-        return f"the base-60 number {total} in YAML 1.1"
-    if digits.startswith("0b"):
-        return f"the binary number {int(digits[2:].replace('_', ''), 2)} in YAML 1.1"
-    if digits.startswith("0x"):
-        return f"the number {int(digits[2:], 16)} in YAML 1.1"
-    if not digits.startswith("0"):
-        return f"the number {int(digits)} in YAML 1.1 (with '_' dropped)"
-    return f"the octal number {int(digits, 8)} in YAML 1.1"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
-from platform_cli.findings import Finding, error
+from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
 from platform_cli.load.reader import Document
 from platform_cli.words import did_you_mean
 
@@ -44,6 +44,13 @@ SCHEMA_FILES = {kind: f"{kind.lower()}.schema.json" for kind in KINDS} | {
     "PriceSheet": "price-sheet.schema.json",
 }
 API_VERSION = "platform/v1"
+
+SCHEMA = BuiltinRule(
+    "schema",
+    Level.ERROR,
+    RuleScope.FILE,
+    "The document does not match the JSON Schema of its kind.",
+)
 
 
 def schema_dir() -> Path:
@@ -122,12 +129,12 @@ def _unexplained(kind: str, doc: Document) -> list[Finding]:
     if keys is not None:
         line, column = doc.locate(keys)
         return [
-            error(doc.path, line, column, "schema",
+            SCHEMA.finding(doc.path, line, column,
                   f"{_dotted(keys)}: {doc.source_of(keys)} is not a JSON value",
                   f'quote the value: "{doc.source_of(keys)}"')
         ]  # fmt: skip
     return [
-        error(doc.path, *doc.locate(list(e.instance_path)), "schema", e.message)
+        SCHEMA.finding(doc.path, *doc.locate(list(e.instance_path)), e.message)
         for e in _fast_validator(kind).iter_errors(doc.data)
     ]
 
@@ -157,11 +164,10 @@ def _findings(doc: Document, err: ValidationError) -> Iterator[Finding]:
             hint = did_you_mean(extra, known) or (
                 f"allowed here: {', '.join(known)}" if known else "remove it"
             )
-            yield error(
+            yield SCHEMA.finding(
                 doc.path,
                 line,
                 column,
-                "schema",
                 f"{_dotted([*keys, extra])}: unknown field '{extra}'",
                 hint,
             )
@@ -170,21 +176,19 @@ def _findings(doc: Document, err: ValidationError) -> Iterator[Finding]:
         line, column = doc.locate(keys, at_key=True)
         missing = err.message.split("'")[1] if "'" in err.message else err.message
         target = f"{where}: " if where else ""
-        yield error(
+        yield SCHEMA.finding(
             doc.path,
             line,
             column,
-            "schema",
             f"{target}missing required field '{missing}'",
             _describe(_schema(err).get("properties", {}).get(missing, {})),
         )
         return
     line, column = doc.locate(keys)
-    yield error(
+    yield SCHEMA.finding(
         doc.path,
         line,
         column,
-        "schema",
         f"{where or '(document)'}: {_message(doc, keys, err)}",
         _hint(doc, keys, err),
     )

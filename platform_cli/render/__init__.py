@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from platform_cli.errors import PlatformError, UsageError
-from platform_cli.findings import Finding, Level, error, format_finding, has_errors
+from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope, format_finding, has_errors
 from platform_cli.gcpause import paused
 from platform_cli.load.model import Database, Landscape, Resource, Server, Service
 from platform_cli.render.context import Context, consumers_of
@@ -35,6 +35,13 @@ __all__ = [
 # Databases first: their secrets exist before the services that read them start
 _KIND_ORDER = {"Database": 0, "Service": 1, "Server": 2}
 _SHOWN_ERRORS = 5
+
+RENDER_NAME_CLASH = BuiltinRule(
+    "render-name-clash",
+    Level.ERROR,
+    RuleScope.STACK,
+    "Two resources would render the same Kubernetes object (found when rendering).",
+)
 
 
 class LandscapeHasErrors(PlatformError):
@@ -128,11 +135,10 @@ def _clashes(objects: Iterable[Manifest]) -> list[Finding]:
         source = obj["metadata"]["annotations"]["platform.dom-komfort.example/source"]
         if key in seen and seen[key] != source:
             findings.append(
-                error(
+                RENDER_NAME_CLASH.finding(
                     source,
                     0,
                     0,
-                    "render-name-clash",
                     f"{key[1]} {key[2]}/{key[3]} is also rendered from {seen[key]}",
                     "give one of the resources another name",
                 )

@@ -10,11 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from platform_cli.findings import error
+from platform_cli.findings import BuiltinRule, Level, RuleScope
 from platform_cli.load.model import Database
 from platform_cli.render.context import Context
 from platform_cli.render.meta import Manifest, manifest, metadata, resource_labels
 from platform_cli.render.network import consumer_rule, namespace_peer, policy
+
+RENDER_BACKUP_STORE = BuiltinRule(
+    "render-backup-store",
+    Level.ERROR,
+    RuleScope.ENTITY,
+    "A database declares backups in a stack with no backup object store (found when rendering).",
+)
 
 API = "postgresql.cnpg.io/v1"
 IMAGE = "ghcr.io/cloudnative-pg/postgresql"
@@ -88,11 +95,10 @@ def _backup_store(db: Database, ctx: Context) -> dict[str, Any] | None:
     if store is None:
         line, column = db.locate("spec", "backup")
         ctx.findings.append(
-            error(
+            RENDER_BACKUP_STORE.finding(
                 db.path,
                 line,
                 column,
-                "render-backup-store",
                 f"the database declares backups, but stack {ctx.stack.name!r} has no "
                 "backup object store",
                 f"set spec.databases.backupStore in {ctx.stack.path}",

@@ -10,11 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from platform_cli.findings import warning
+from platform_cli.findings import BuiltinRule, Level, RuleScope
 from platform_cli.load.model import Database, Service
 from platform_cli.render.context import Context
 from platform_cli.render.meta import Manifest, manifest, metadata, resource_labels, selector
 from platform_cli.render.network import consumer_rule, namespace_peer, policy, ports
+
+RENDER_DATABASE_SECRET = BuiltinRule(
+    "render-database-secret",
+    Level.WARNING,
+    RuleScope.ENTITY,
+    "A service depends on a database in another namespace; its credentials cannot be "
+    "injected (found when rendering).",
+)
 
 # A UID and GID outside the range that images' /etc/passwd entries and the host use
 RUN_AS = 10001
@@ -166,11 +174,10 @@ def _env(svc: Service, ctx: Context) -> list[dict[str, Any]]:
         if ctx.namespace(database) != namespace:
             line, column = svc.locate("spec", "dependsOn")
             ctx.findings.append(
-                warning(
+                RENDER_DATABASE_SECRET.finding(
                     svc.path,
                     line,
                     column,
-                    "render-database-secret",
                     f"database {target!r} is in namespace {ctx.namespace(database)!r}; its "
                     f"'{target}-app' secret cannot be referenced from {namespace!r}, so no "
                     "connection variables are injected",

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from platform_cli import __version__
-from platform_cli.checks.catalogue import RULES
+from platform_cli.checks.catalogue import BY_ID
 from platform_cli.checks.policy_engine import DOCS_URI, policies_by_id
 from platform_cli.checks.waivers import Waived
 from platform_cli.evaluate.pipeline import CheckResult
-from platform_cli.findings import Finding, Level
+from platform_cli.findings import BuiltinRule, Finding, Level
 from platform_cli.report.output import findings_text
 from platform_cli.words import plural
 
@@ -127,13 +127,13 @@ class SarifReporter:
     def render(self, result: CheckResult) -> str:
         policies = policies_by_id()
         waived = [w.finding for w in result.waived]
-        used = sorted({f.rule for f in [*result.findings, *waived]} | set(RULES) | set(policies))
+        used = sorted({f.rule for f in [*result.findings, *waived]} | set(BY_ID) | set(policies))
         rules = [
             {
                 "id": rule,
                 "shortDescription": {"text": policies[rule].title}
                 if rule in policies
-                else {"text": RULES.get(rule, rule)},
+                else {"text": self.short_description(BY_ID[rule]) if rule in BY_ID else rule},
                 "helpUri": f"{DOCS_URI}#{rule.lower()}"
                 if rule in policies
                 else f"{TOOL_URI}/checks#{rule}",
@@ -183,6 +183,12 @@ class SarifReporter:
             ],
         }
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+    @staticmethod
+    def short_description(rule: BuiltinRule) -> str:
+        """The rule's documentation; a warning says so, since `shortDescription` is
+        all that code scanning shows of a rule."""
+        return f"({rule.level}) {rule.doc}" if rule.level is Level.WARNING else rule.doc
 
 
 REPORTERS: dict[str, type[Reporter]] = {

@@ -1,5 +1,5 @@
 """Generate the model reference (docs/reference.md) from the JSON Schemas and the list
-of built-in checks (docs/checks.md) from `rules.RULES`.
+of built-in rules (docs/checks.md) from the catalogue, `checks/catalogue.py`.
 
 Run `python -m platform_cli.report.docgen` after changing a schema or a rule; a test fails
 while the committed files differ from what this prints.
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from platform_cli.checks.catalogue import RULES
+from platform_cli.findings import RuleScope
 from platform_cli.load import schema
 
 HEADER = (
@@ -53,14 +54,23 @@ def reference() -> str:
 
 
 def checks() -> str:
-    out = [HEADER.format(source="platform_cli/checks/catalogue.py"), "# Built-in checks\n\n"]
+    out = [HEADER.format(source="platform_cli/checks/catalogue.py"), "# Built-in rules\n\n"]
     out.append(
-        "`platform check` runs these before any policy. Each finding names its rule in "
-        "brackets, e.g. `error [schema]`. Rule IDs are stable and never reused.\n\n"
-        "| rule | what it means |\n|---|---|\n"
+        "`platform check` runs these before any policy; the `render-` rules are found when "
+        "a stack is rendered. Each finding names its rule in brackets, e.g. "
+        "`error [schema]`. Rule IDs are stable and never reused; "
+        "`platform policies explain ID` prints one. An `error` fails the check, a "
+        "`warning` informs (and fails with `--strict`).\n\n"
+        "The scope says what a rule's findings depend on, so that a plan checks again "
+        "only what a change can move:\n\n"
     )
-    for rule, text in RULES.items():
-        out.append(f'| <a id="{rule}"></a>`{rule}` | {_cell(text)} |\n')
+    out += [f"- `{scope.value}`: {scope.meaning}.\n" for scope in RuleScope]
+    out.append("\n| rule | level | scope | what it means |\n|---|---|---|---|\n")
+    for rule in RULES:
+        out.append(
+            f'| <a id="{rule.id}"></a>`{rule.id}` | {rule.level} | {rule.scope.value} '
+            f"| {_cell(rule.doc)} |\n"
+        )
     return "".join(out)
 
 

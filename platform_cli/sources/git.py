@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from platform_cli.errors import PlatformError, UsageError
-from platform_cli.findings import Finding, error
+from platform_cli.findings import Finding
 from platform_cli.sources import tree
 from platform_cli.sources.tree import SourceFile, Tree
 
@@ -171,11 +171,10 @@ class GitRepository:
         if int(mode, 8) == _SYMLINK_MODE:
             if not optional:
                 findings.append(
-                    error(
+                    tree.LAYOUT.finding(
                         rel,
                         0,
                         0,
-                        "layout",
                         "symbolic links are not followed",
                         "commit the file itself instead of a link to it",
                     )

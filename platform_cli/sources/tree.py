@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from platform_cli.errors import LandscapeNotFound
-from platform_cli.findings import Finding, error
+from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
 
 LANDSCAPE_DIRS = ("landscape", "stacks")
 # Read as well, but not required to exist
@@ -21,6 +21,15 @@ OPTIONAL_FILES = ("policies/config.yaml", "policies/waivers.yaml", "policies/pri
 # Read for checks that compare them with what the landscape implies; never parsed as YAML
 OPTIONAL_TEXT_FILES = (".github/CODEOWNERS",)
 YAML_SUFFIXES = (".yaml", ".yml")
+
+# Reading the tree is where the layout is first applied (a linked file is refused);
+# loading applies the rest of it (the place of each file, the kind it may hold).
+LAYOUT = BuiltinRule(
+    "layout",
+    Level.ERROR,
+    RuleScope.FILE,
+    "The file, its kind or its team does not match its place in the repository layout.",
+)
 
 
 def is_landscape_file(rel: str) -> bool:
@@ -124,11 +133,10 @@ def _walk(folder: str, rel: str, files: list[SourceFile], findings: list[Finding
         if entry.is_symlink():
             if is_landscape_file(path):
                 findings.append(
-                    error(
+                    LAYOUT.finding(
                         path,
                         0,
                         0,
-                        "layout",
                         "symbolic links are not followed",
                         "commit the file itself instead of a link to it",
                     )

@@ -32,7 +32,8 @@ from platform_cli.load.landscape import load
 from platform_cli.load.model import Landscape
 from platform_cli.plan.shards import Affected, Shard, affected_shards, shards
 from platform_cli.sources.git import GitRepository, Revision
-from platform_cli.sources.tree import OPTIONAL_TEXT_FILES, SourceFile, read_tree
+from platform_cli.sources.layout import OPTIONAL_TEXT_FILES
+from platform_cli.sources.tree import SourceFile, read_tree
 from platform_cli.words import plural
 
 # `github.event.before` on the first push of a branch

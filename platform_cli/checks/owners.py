@@ -27,7 +27,8 @@ from platform_cli.errors import PlatformError
 from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
 from platform_cli.load.landscape import load
 from platform_cli.load.model import Landscape
-from platform_cli.sources.tree import YAML_SUFFIXES, read_tree
+from platform_cli.sources.layout import YAML_SUFFIXES
+from platform_cli.sources.tree import read_tree
 
 PATH = ".github/CODEOWNERS"
 # The files CODEOWNERS is generated from

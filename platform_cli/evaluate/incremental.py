@@ -51,16 +51,24 @@ from platform_cli.checks import integrity, policy_engine
 from platform_cli.checks.integrity import ref_depends_on
 from platform_cli.checks.policy import Scope
 from platform_cli.evaluate.pipeline import Evaluation, Parts, assemble, evaluate_files
-from platform_cli.evaluate.state import State, stack_of
+from platform_cli.evaluate.state import State
 from platform_cli.evaluate.store import StateStore
 from platform_cli.findings import Finding, RuleScope
 from platform_cli.gcpause import paused
 from platform_cli.load.cache import DocumentCache
-from platform_cli.load.landscape import Focus, Loaded, index_entity, load, place_of
-from platform_cli.load.model import ENTITY_CLASSES, RESOURCE_KINDS, Entity, Landscape, Resource
+from platform_cli.load.landscape import Focus, Loaded, index_entity, load
+from platform_cli.load.model import ENTITY_CLASSES, Entity, Landscape, Resource
 from platform_cli.load.reader import StoredDocument
 from platform_cli.progress import SILENT, Progress
-from platform_cli.sources.tree import OPTIONAL_TEXT_FILES, SourceFile, Tree
+from platform_cli.sources.layout import (
+    OPTIONAL_TEXT_FILES,
+    RESOURCE_KINDS,
+    place_of,
+    stack_folder,
+    stack_of,
+    team_folder,
+)
+from platform_cli.sources.tree import SourceFile, Tree
 
 FEW_FILES = 200  # changed files parsed without the document cache
 
@@ -205,11 +213,11 @@ def _folders_change(state: State, tree: Tree, changed: set[str]) -> bool:
     have, or a folder whose last file is deleted."""
     folders = state.stack_files.keys()
     for path in changed:
-        folder = path.split("/")[1]
+        folder = stack_of(path)
         if path in tree.blobs and folder not in folders:
             return True
         if path not in tree.blobs:
-            prefix = f"stacks/{folder}/"
+            prefix = stack_folder(folder)
             if not any(p.startswith(prefix) and _in_folder(p) for p in tree.blobs):
                 return True
     return False
@@ -304,9 +312,8 @@ def _focus(
     stacks = {stack for stack, _, _ in identities}
     teams = set()
     for path in changed:
-        parts = path.split("/")
-        stacks.add(parts[1])
-        teams.add(parts[2])
+        stacks.add(stack_of(path))
+        teams.add(team_folder(path))
     for entity in [*base_entities, *fresh.entities]:
         if entity.path in changed and isinstance(entity, Resource):
             teams.add(entity.team)

@@ -20,7 +20,8 @@ from platform_cli.load.cache import DocumentCache
 from platform_cli.load.landscape import Loaded, load
 from platform_cli.load.model import Landscape
 from platform_cli.progress import SILENT, Progress
-from platform_cli.sources.tree import OPTIONAL_TEXT_FILES, SourceFile, read_tree
+from platform_cli.sources.layout import OPTIONAL_TEXT_FILES, stack_of
+from platform_cli.sources.tree import SourceFile, read_tree
 
 
 @dataclass(frozen=True)
@@ -164,10 +165,8 @@ def run_check(options: CheckOptions) -> CheckResult:
 
 
 def _selected(path: str, options: CheckOptions) -> bool:
-    if options.stacks:
-        parts = path.split("/")
-        if parts[0] == "stacks" and (len(parts) < 2 or parts[1] not in options.stacks):
-            return False
+    if options.stacks and path.startswith("stacks/") and stack_of(path) not in options.stacks:
+        return False
     if options.paths:
         return any(path == p or path.startswith(p.rstrip("/") + "/") for p in options.paths)
     return True

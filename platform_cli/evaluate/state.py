@@ -22,6 +22,7 @@ from platform_cli.evaluate.pipeline import Evaluation
 from platform_cli.findings import Finding, Level
 from platform_cli.load.landscape import identity
 from platform_cli.load.model import Resource
+from platform_cli.sources.layout import stack_of
 from platform_cli.sources.tree import Tree
 
 FORMAT = 1
@@ -158,12 +159,6 @@ class State:
 def _declared_by(records: list[Record]) -> dict[str, tuple[str, str, str]]:
     """What each loaded entity declares."""
     return {path: identity(kind, name, stack_of(path)) for path, kind, _, name, *_ in records}
-
-
-def stack_of(path: str) -> str:
-    """The stack folder of a path under `stacks/`, or ""."""
-    parts = path.split("/")
-    return parts[1] if parts[0] == "stacks" and len(parts) > 2 else ""
 
 
 def finding_out(f: Finding) -> list[Any]:

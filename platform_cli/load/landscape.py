@@ -15,7 +15,6 @@ from platform_cli.load import schema
 from platform_cli.load.cache import DocumentCache
 from platform_cli.load.model import (
     ENTITY_CLASSES,
-    RESOURCE_KINDS,
     Entity,
     Landscape,
     PolicyConfig,
@@ -28,6 +27,7 @@ from platform_cli.load.model import (
 )
 from platform_cli.load.reader import Document, cached_document, parse
 from platform_cli.progress import SILENT, Progress
+from platform_cli.sources.layout import PLACES_HINT, RESOURCE_KINDS, Place, place_of
 from platform_cli.sources.tree import LAYOUT, SourceFile, blob_id
 from platform_cli.words import did_you_mean
 
@@ -37,49 +37,6 @@ API_VERSION = BuiltinRule(
 KIND = BuiltinRule(
     "kind", Level.ERROR, RuleScope.FILE, "kind is missing or is not one of the model's kinds."
 )
-
-
-@dataclass(frozen=True)
-class Place:
-    """What the layout expects of a file at a given path."""
-
-    kinds: tuple[str, ...]
-    stack: str = ""
-    team: str = ""
-
-
-_PLACES_HINT = (
-    "teams go in landscape/teams/<team>.yaml, systems in landscape/systems/<system>.yaml, "
-    "stacks in stacks/<stack>/stack.yaml, resources in stacks/<stack>/<team>/<name>.yaml, "
-    "architecture settings in policies/config.yaml, waivers in policies/waivers.yaml"
-)
-
-
-# The architects' files in policies/ and the kind each one holds
-POLICY_FILES = {
-    "config.yaml": "PolicyConfig",
-    "waivers.yaml": "Waivers",
-    "prices.yaml": "PriceSheet",
-}
-
-
-def place_of(path: str) -> Place | None:
-    parts = path.split("/")
-    stem_ok = len(parts) >= 2 and parts[-1].endswith((".yaml", ".yml"))
-    if not stem_ok:
-        return None
-    if parts[0] == "landscape" and len(parts) == 3:
-        if parts[1] == "teams":
-            return Place(("Team",))
-        if parts[1] == "systems":
-            return Place(("System",))
-    if parts[0] == "policies" and len(parts) == 2 and parts[1] in POLICY_FILES:
-        return Place((POLICY_FILES[parts[1]],))
-    if parts[0] == "stacks" and len(parts) == 3 and parts[2] in ("stack.yaml", "stack.yml"):
-        return Place(("Stack",), stack=parts[1])
-    if parts[0] == "stacks" and len(parts) >= 4:
-        return Place(RESOURCE_KINDS, stack=parts[1], team=parts[2])
-    return None
 
 
 @dataclass(frozen=True)
@@ -153,7 +110,7 @@ def load(
                     0,
                     0,
                     "the file is not in a place the layout knows",
-                    _PLACES_HINT,
+                    PLACES_HINT,
                 )
             )
             continue
@@ -266,7 +223,7 @@ def _entity(
                 line,
                 column,
                 f"a {kind} does not belong in {doc.path.rsplit('/', 1)[0]}/",
-                _PLACES_HINT,
+                PLACES_HINT,
             )
         )
         return None

@@ -279,7 +279,6 @@ ENTITY_CLASSES: dict[str, type[Entity]] = {
     "Waivers": Waivers,
     "PriceSheet": PriceSheet,
 }
-RESOURCE_KINDS = ("Service", "Database", "Server")
 
 
 @dataclass

@@ -32,7 +32,7 @@ from platform_cli.evaluate.incremental import Mode, evaluate_tree
 from platform_cli.findings import Finding, Level
 from platform_cli.gcpause import paused
 from platform_cli.load.cache import DocumentCache
-from platform_cli.load.model import RESOURCE_KINDS, Landscape
+from platform_cli.load.model import Landscape
 from platform_cli.plan import money
 from platform_cli.plan.landscape_diff import Change, diff_landscapes
 from platform_cli.plan.money import CostLine, QuotaLine
@@ -41,6 +41,7 @@ from platform_cli.plan.reviewers import Reviewer, reviewers
 from platform_cli.plan.risks import Risk, risks
 from platform_cli.plan.shards import Affected, Shard, affected_shards
 from platform_cli.progress import SILENT, Progress
+from platform_cli.sources.layout import RESOURCE_KINDS
 from platform_cli.sources.tree import Tree
 
 

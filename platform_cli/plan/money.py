@@ -17,10 +17,11 @@ from typing import Any
 from platform_cli.evaluate.incremental import Evaluated
 from platform_cli.evaluate.store import StateStore
 from platform_cli.load.cache import DocumentCache
-from platform_cli.load.model import RESOURCE_KINDS, Landscape, Resource
+from platform_cli.load.model import Landscape, Resource
 from platform_cli.plan.landscape_diff import Change
 from platform_cli.plan.shards import Shard
 from platform_cli.render.usage import QUOTA_KEYS, Usage, cost, parse_quota, usage
+from platform_cli.sources.layout import RESOURCE_KINDS
 
 STACK_COSTS = "stackCosts"  # the key of the base's stack costs in its stored state
 

@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from platform_cli.load.model import RESOURCE_KINDS, Database, Entity, Landscape, Resource, Server
+from platform_cli.load.model import Database, Entity, Landscape, Resource, Server
 from platform_cli.plan.landscape_diff import Change, ChangeAction, field_changes
 from platform_cli.plan.objects import KubernetesStack, ObjectAction
 from platform_cli.render.usage import QUOTA_KEYS, parse_quota
+from platform_cli.sources.layout import RESOURCE_KINDS
 
 WAIVERS_PATH = "policies/waivers.yaml"
 

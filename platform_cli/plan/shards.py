@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from platform_cli.load.model import Landscape, Resource
+from platform_cli.sources.layout import file_stem, place_of
 
 # Paths whose change can alter every deployed object or the verdict that gates it
 GLOBAL_PREFIXES = ("platform_cli/", "deploy/", "schemas/")
@@ -77,29 +78,29 @@ def affected_shards(base: Landscape, head: Landscape, changed: Iterable[str]) ->
     known_set = set(known)
     by_path = _resources_by_path(base, head, changed)
     for path in sorted(set(changed)):
-        parts = path.split("/")
+        place = place_of(path)
         if _is_global(path):
             for shard in known:
                 add(shard, path)
-        elif parts[0] == "stacks" and len(parts) == 3 and parts[2] in ("stack.yaml", "stack.yml"):
+        elif place is not None and place.kinds == ("Stack",):
             for shard in known:
-                if shard.stack == parts[1]:
+                if shard.stack == place.stack:
                     add(shard, path)
-        elif parts[0] == "stacks" and len(parts) >= 4:
-            add(Shard(parts[1], parts[2]), path)
+        elif place is not None and place.holds_resources:
+            add(Shard(place.stack, place.team), path)
             for landscape, resource in by_path.get(path, []):
                 add(Shard(resource.stack, resource.team), path)
                 for kind, name in resource.depends_on:
                     provider = landscape.find(resource.stack, kind, name)
                     if provider is not None:
                         add(Shard(provider.stack, provider.team), path)
-        elif parts[0] == "landscape" and len(parts) == 3 and parts[1] == "teams":
-            team = parts[2].rsplit(".", 1)[0]
+        elif place is not None and place.kinds == ("Team",):
+            team = file_stem(path)
             for shard in known:
                 if shard.team == team:
                     add(shard, path)
-        elif parts[0] == "landscape" and len(parts) == 3 and parts[1] == "systems":
-            system = parts[2].rsplit(".", 1)[0]
+        elif place is not None and place.kinds == ("System",):
+            system = file_stem(path)
             for landscape in (base, head):
                 for resource in landscape.all_resources():
                     if resource.system == system:

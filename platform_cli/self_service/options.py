@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from platform_cli.sources.layout import resource_path
+
 # What `platform new` and `platform promote` call each kind
 KINDS = {"server": "Server", "database": "Database", "service": "Service"}
 
@@ -123,4 +125,4 @@ class NewRequest:
 
     @property
     def path(self) -> str:
-        return f"stacks/{self.stack}/{self.team}/{self.name}.yaml"
+        return resource_path(self.stack, self.team, self.name)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from platform_cli.errors import PlatformError, UsageError
 from platform_cli.findings import Finding
-from platform_cli.sources import tree
+from platform_cli.sources import layout, tree
 from platform_cli.sources.tree import SourceFile, Tree
 
 if TYPE_CHECKING:
@@ -154,9 +154,9 @@ class GitRepository:
         return Tree(blobs, read)
 
     def _wanted(self) -> list[str]:
-        wanted = [self.prefix + top for top in tree.LANDSCAPE_DIRS]
+        wanted = [self.prefix + top for top in layout.LANDSCAPE_DIRS]
         return wanted + [
-            self.prefix + rel for rel in (*tree.OPTIONAL_FILES, *tree.OPTIONAL_TEXT_FILES)
+            self.prefix + rel for rel in (*layout.OPTIONAL_FILES, *layout.OPTIONAL_TEXT_FILES)
         ]
 
     def _take(
@@ -165,8 +165,8 @@ class GitRepository:
         """Add one listed file to `blobs`, or a finding when it is a symbolic link;
         skip what is not a landscape file (submodules, other files)."""
         rel = full[len(self.prefix) :]
-        optional = rel in tree.OPTIONAL_FILES or rel in tree.OPTIONAL_TEXT_FILES
-        if int(mode, 8) == _SUBMODULE_MODE or not (optional or tree.is_landscape_file(rel)):
+        optional = rel in layout.OPTIONAL_FILES or rel in layout.OPTIONAL_TEXT_FILES
+        if int(mode, 8) == _SUBMODULE_MODE or not (optional or layout.is_landscape_file(rel)):
             return
         if int(mode, 8) == _SYMLINK_MODE:
             if not optional:

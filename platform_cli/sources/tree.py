@@ -14,13 +14,12 @@ from pathlib import Path
 
 from platform_cli.errors import LandscapeNotFound
 from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
-
-LANDSCAPE_DIRS = ("landscape", "stacks")
-# Read as well, but not required to exist
-OPTIONAL_FILES = ("policies/config.yaml", "policies/waivers.yaml", "policies/prices.yaml")
-# Read for checks that compare them with what the landscape implies; never parsed as YAML
-OPTIONAL_TEXT_FILES = (".github/CODEOWNERS",)
-YAML_SUFFIXES = (".yaml", ".yml")
+from platform_cli.sources.layout import (
+    LANDSCAPE_DIRS,
+    OPTIONAL_FILES,
+    OPTIONAL_TEXT_FILES,
+    is_landscape_file,
+)
 
 # Reading the tree is where the layout is first applied (a linked file is refused);
 # loading applies the rest of it (the place of each file, the kind it may hold).
@@ -30,18 +29,6 @@ LAYOUT = BuiltinRule(
     RuleScope.FILE,
     "The file, its kind or its team does not match its place in the repository layout.",
 )
-
-
-def is_landscape_file(rel: str) -> bool:
-    """Whether a path under landscape/ or stacks/ is one of ours to read.
-
-    `stacks/Pulumi.<stack>.yaml` belongs to Pulumi (`stackConfigDir: stacks` in
-    Pulumi.yaml puts its per-stack settings there) and is not part of the landscape.
-    """
-    if not rel.endswith(YAML_SUFFIXES):
-        return False
-    parts = rel.split("/")
-    return not (len(parts) == 2 and parts[0] == "stacks" and parts[1].startswith("Pulumi."))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
-from platform_cli.load.landscape import POLICY_FILES, Loaded
+from platform_cli.load.landscape import Loaded
+from platform_cli.sources.layout import POLICY_FILES
 
 RULE = BuiltinRule(
     "file-name",

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from platform_cli.checks.integrity.reporting import at
 from platform_cli.findings import Finding
 from platform_cli.load.landscape import Loaded
+from platform_cli.sources.layout import team_folder
 from platform_cli.sources.tree import LAYOUT as RULE
 
 __all__ = ["RULE", "check"]
@@ -29,7 +30,7 @@ def check(loaded: Loaded) -> Iterator[Finding]:
                 "name",
             )
     for resource in loaded.resources():
-        folder_team = resource.path.split("/")[2]
+        folder_team = team_folder(resource.path)
         if resource.team != folder_team:
             yield at(
                 resource,

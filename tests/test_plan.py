@@ -21,7 +21,8 @@ from platform_cli.evaluate.incremental import Mode
 from platform_cli.load.cache import DocumentCache
 from platform_cli.plan.build import Plan
 from platform_cli.plan.run import PlanOptions, run_plan
-from platform_cli.report.plan import MARKER, JsonReporter, MarkdownReporter
+from platform_cli.report.plan_json import JsonReporter
+from platform_cli.report.plan_markdown import MARKER, MarkdownReporter
 from tests.conftest import DATA, GIT_ENV, REPO, Run
 
 CASES = DATA / "plan"

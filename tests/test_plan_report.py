@@ -18,7 +18,8 @@ from platform_cli.plan.objects import KubernetesStack, ObjectAction, ObjectChang
 from platform_cli.plan.reviewers import Reviewer
 from platform_cli.plan.risks import Risk, RiskCode
 from platform_cli.plan.shards import Affected, Shard
-from platform_cli.report.plan import COMMENT_LIMIT, MARKER, MarkdownReporter, TextReporter
+from platform_cli.report.plan_markdown import COMMENT_LIMIT, MARKER, MarkdownReporter
+from platform_cli.report.plan_text import TextReporter
 from platform_cli.sources.tree import Tree
 
 

@@ -1,0 +1,96 @@
+"""The plan for a terminal (`platform plan --format text`): the whole plan, never cut."""
+
+from __future__ import annotations
+
+from platform_cli.findings import format_finding
+from platform_cli.plan.build import Plan
+from platform_cli.render.usage import QUOTA_KEYS, format_money
+from platform_cli.report.plan_wording import (
+    ACTION_SIGNS,
+    describe_change,
+    describe_object,
+    headline,
+    kube_counts,
+    money_delta,
+    quota_groups,
+    quota_text,
+    snapshot,
+    stack_title,
+    summary,
+)
+from platform_cli.words import plural
+
+
+class TextReporter:
+    """The whole plan for a terminal, never cut."""
+
+    def render(self, plan: Plan) -> str:
+        lines = [
+            f"plan: {headline(plan)}: {summary(plan)}",
+            f"base {snapshot(plan.base.label, plan.base.sha)} -> head "
+            f"{snapshot(plan.head.label, plan.head.sha)}, "
+            f"{plural(len(plan.changed_paths), 'changed path')}",
+            "",
+            "Risks:",
+        ]
+        lines += [f"  [{r.code}] {r.subject}: {r.message}" for r in plan.risks] or ["  none"]
+        lines += [
+            "",
+            f"Findings at head: {plural(len(plan.errors), 'error')}, "
+            f"{plural(len(plan.warnings), 'warning')}, {plan.waived} waived",
+        ]
+        if plan.base_errors:
+            lines.append(f"  (the base has {plural(plan.base_errors, 'error')})")
+        lines += ["  " + format_finding(f) for f in [*plan.errors, *plan.warnings]]
+        lines += ["", "Landscape changes:"]
+        if not plan.changes:
+            lines.append("  none")
+        current = None
+        for change in plan.changes:
+            if change.stack != current:
+                current = change.stack
+                lines.append(f"  {stack_title(change.stack)}:")
+            details = describe_change(change)
+            sign = ACTION_SIGNS[change.action]
+            lines.append(f"    {sign} {change.kind} {change.name}: {', '.join(details)}")
+        lines += ["", "Kubernetes objects:"]
+        if not plan.kubernetes:
+            lines.append("  none")
+        for stack in plan.kubernetes:
+            if stack.unavailable:
+                lines.append(f"  {stack.stack}: unavailable, {stack.unavailable}")
+                continue
+            lines.append(f"  {stack.stack}: {kube_counts(stack)}")
+            for c in stack.changes:
+                lines.append(f"    {ACTION_SIGNS[c.action]} {c.action} {c.ref}")
+                lines += [f"        {t}" for t in describe_object(c)]
+        lines += [
+            "",
+            f"Cost per month: {format_money(plan.cost_delta, signed=True)}",
+        ]
+        if plan.price_sheet_changed:
+            lines.append("  the price sheet changes: every shard is priced again")
+        if plan.unpriced:
+            lines.append(f"  storage classes without a price: {', '.join(plan.unpriced)}")
+        for line in [*plan.costs, *plan.stack_costs]:
+            who = f"{line.stack}.{line.team}" if line.team else f"{line.stack} (whole stack)"
+            lines.append(
+                f"  {who}: {format_money(line.before)} -> {format_money(line.after)} ({money_delta(line.delta)})"
+            )
+        lines += ["", "Quotas (usage / quota after the change):"]
+        groups = quota_groups(plan)
+        if not groups:
+            lines.append("  none")
+        for stack_name, team, cells in groups:
+            shown = ", ".join(f"{k} {quota_text(cells[k])}" for k in QUOTA_KEYS)
+            lines.append(f"  {stack_name}.{team}: {shown}")
+        lines += ["", "Required reviewers:"]
+        lines += [f"  {r.owner}: {', '.join(r.paths)}" for r in plan.reviewers] or ["  none"]
+        lines += ["", "Affected stacks:"]
+        lines += [f"  {a.shard.name}: {', '.join(a.reasons)}" for a in plan.affected] or ["  none"]
+        if plan.largest:
+            lines.append(
+                f"Largest Pulumi stack at head: {plan.largest[0]} "
+                f"({plural(plan.largest[1], 'resource')})"
+            )
+        return "\n".join(lines) + "\n"

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from platform_cli.apply.program import (
+    WAIT_FOR,
+    WORKLOAD_KINDS,
     OfflineRun,
     Target,
+    engine_view,
     is_protected,
     logical_name,
     outputs,
@@ -47,7 +50,7 @@ def test_registered_resources_are_the_rendered_objects(stack: str) -> None:
     assert len(run.registrations) == len(rendered(stack).objects) + 1
     by_name = {r.name: r for r in run.registrations}
     for obj in rendered(stack).objects:
-        assert dict(by_name[logical_name(obj)].inputs) == obj, logical_name(obj)
+        assert dict(by_name[logical_name(obj)].inputs) == engine_view(obj), logical_name(obj)
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -82,14 +85,33 @@ def test_one_explicit_provider_on_the_stack_context(stack: str) -> None:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_namespaced_objects_depend_on_their_namespace(stack: str) -> None:
+def test_namespaced_objects_depend_on_their_namespace_and_workloads_on_its_guards(
+    stack: str,
+) -> None:
+    """Admission must see the quota and the limits before the first workload."""
     by_name = {r.name: r for r in offline(stack).registrations}
     for obj in rendered(stack).objects:
         registration = by_name[logical_name(obj)]
+        namespace = obj["metadata"].get("namespace")
         if obj["kind"] == "Namespace":
             assert registration.dependencies == ()
+        elif obj["kind"] in WORKLOAD_KINDS:
+            assert registration.dependencies == (
+                f"LimitRange/{namespace}/team-limits",
+                f"Namespace/{namespace}",
+                f"ResourceQuota/{namespace}/team-quota",
+            )
         else:
-            assert registration.dependencies == (f"Namespace/{obj['metadata']['namespace']}",)
+            assert registration.dependencies == (f"Namespace/{namespace}",)
+
+
+def test_the_engine_waits_for_the_quota_status_and_nothing_else_is_added() -> None:
+    for obj in rendered("prod").objects:
+        view = engine_view(obj)
+        if obj["kind"] == "ResourceQuota":
+            assert view["metadata"]["annotations"][WAIT_FOR] == "jsonpath={.status.used}"
+            del view["metadata"]["annotations"][WAIT_FOR]
+        assert view == obj
 
 
 @pytest.mark.parametrize("stack", STACKS)

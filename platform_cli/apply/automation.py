@@ -351,6 +351,16 @@ _CLUSTER_CONTEXT = re.compile(r'context "[^"]*" does not exist', re.IGNORECASE)
 _PASSPHRASE_TEXTS = ("passphrase must be set", "incorrect passphrase")
 
 
+def _event_cause(events: _Events) -> str:
+    """The first error the engine reported as an event, whole: the CLI's own text wraps
+    long lines, and cuts the reason the API server gave off the end of the first."""
+    for message in events.errors:
+        line = " ".join(message.split())
+        if line and not line.lower().startswith(("update failed", "preview failed")):
+            return line
+    return ""
+
+
 def _cause(exc: auto_errors.CommandError) -> str:
     """The first `error:` line Pulumi printed, else its last non-empty line."""
     lines = [_STREAM.sub("", ln).strip() for ln in str(exc).splitlines()]
@@ -398,7 +408,7 @@ def _classify(
     events: _Events,
     backend: str,
 ) -> PulumiError:
-    cause = _cause(exc)
+    cause = _event_cause(events) or _cause(exc)
     if isinstance(exc, auto_errors.ConcurrentUpdateError) or "currently locked by" in text:
         return StackLocked(
             f"stack {stack} is locked by another update: {cause}",

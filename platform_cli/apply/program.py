@@ -63,6 +63,9 @@ CUSTOM = frozenset(
 )
 # Kinds whose deletion loses data: their namespace is retained on delete
 DATA_KINDS = frozenset({"Cluster", "VirtualMachine"})
+# Kinds that make pods or count against the namespace's quota
+WORKLOAD_KINDS = frozenset({"Deployment", "Cluster", "VirtualMachine"})
+WAIT_FOR = "pulumi.com/waitFor"
 
 
 @dataclass(frozen=True)
@@ -165,24 +168,49 @@ def outputs(objects: Iterable[Manifest]) -> dict[str, Any]:
     }
 
 
+def engine_view(obj: Manifest) -> Manifest:
+    """The object as the engine is given it: as rendered, plus the provider's own
+    instructions where the cluster needs them.
+
+    A ResourceQuota waits until the quota controller has computed its usage: until
+    then the API server's quota admission refuses every object the quota counts
+    ("status unknown for quota"), and a VirtualMachine, which nothing retries, would
+    fail its apply."""
+    if obj["kind"] != "ResourceQuota":
+        return obj
+    meta = obj["metadata"]
+    annotations = {**meta.get("annotations", {}), WAIT_FOR: "jsonpath={.status.used}"}
+    return {**obj, "metadata": {**meta, "annotations": annotations}}
+
+
 def deploy(objects: list[Manifest], kube_context: str) -> dict[str, Any]:
-    """Register every object with Pulumi; return the stack outputs."""
+    """Register every object with Pulumi; return the stack outputs.
+
+    Every namespaced object depends on its Namespace, and every workload (what makes
+    pods or counts against the quota) also on the namespace's quota and limits, so
+    that admission sees both before the first workload arrives."""
     provider = k8s.Provider("kubernetes", context=kube_context)
-    namespaces: dict[str, pulumi.Resource] = {}
+    guards: dict[str, list[pulumi.Resource]] = {}
     retained = retained_namespaces(objects)
     protected = protected_sources(objects)
     for obj in objects:
         meta = obj["metadata"]
-        depends_on = [namespaces[meta["namespace"]]] if meta.get("namespace") in namespaces else []
+        namespace = meta.get("namespace")
+        if obj["kind"] in WORKLOAD_KINDS:
+            depends_on = list(guards.get(namespace, []))
+        else:
+            depends_on = guards.get(namespace, [])[:1]
         opts = pulumi.ResourceOptions(
             provider=provider,
             depends_on=depends_on,
             protect=obj["kind"] != "Namespace" and _source(obj) in protected,
             retain_on_delete=obj["kind"] == "Namespace" and meta["name"] in retained,
         )
-        resource = register(obj, opts)
+        resource = register(engine_view(obj), opts)
         if obj["kind"] == "Namespace":
-            namespaces[meta["name"]] = resource
+            guards[meta["name"]] = [resource]
+        elif obj["kind"] in ("ResourceQuota", "LimitRange") and namespace in guards:
+            guards[namespace].append(resource)
     return outputs(objects)
 
 

@@ -7,8 +7,10 @@ starts, every test fails with the reason: a run that proves nothing must not pas
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -33,12 +35,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-def kube_contexts(root: Path) -> list[str]:
-    contexts = []
+def cluster_settings(root: Path, key: str) -> list[str]:
+    """A `spec.cluster` setting of each bundled stack: its kube context or ingress class."""
+    values = []
     for stack in STACKS:
         doc = yaml.safe_load((root / "stacks" / stack / "stack.yaml").read_text())
-        contexts.append(doc["spec"]["cluster"]["kubeContext"])
-    return contexts
+        values.append(doc["spec"]["cluster"][key])
+    return sorted(set(values))
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +56,9 @@ def tools() -> Tools:
 def plane(tools: Tools, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
     workdir = tmp_path_factory.mktemp("cluster")
     try:
-        with ControlPlane(tools, workdir, ["e2e", *kube_contexts(REPO)]) as running:
+        contexts = ["e2e", *cluster_settings(REPO, "kubeContext")]
+        classes = cluster_settings(REPO, "ingressClassName")
+        with ControlPlane(tools, workdir, contexts, classes) as running:
             yield running
     except ControlPlaneError as exc:
         pytest.fail(f"the control plane did not start: {exc}", pytrace=False)
@@ -90,16 +95,25 @@ class Landscape:
     runs: list[Run] = field(default_factory=list)
 
     def platform(self, *args: str, timeout: float = 1800) -> Run:
+        """Run `platform` in a process group of its own, so that the Pulumi CLI and the
+        provider it starts are stopped with it on any exit (a timeout, Ctrl-C, SIGTERM)."""
         started = time.monotonic()
-        out = subprocess.run(
+        proc = subprocess.Popen(
             [str(PLATFORM), *args, "--root", str(self.root)],
             cwd=self.root,
             env=self.env,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
             text=True,
-            timeout=timeout,
+            start_new_session=True,
         )
-        run = Run(args, out.returncode, out.stdout, out.stderr, time.monotonic() - started)
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except BaseException:
+            stop_group(proc)
+            raise
+        run = Run(args, proc.returncode, stdout, stderr, time.monotonic() - started)
         self.runs.append(run)
         return run
 
@@ -115,6 +129,21 @@ class Landscape:
         """Back to the bundled landscape, as applied first."""
         git(self.root, "reset", "-q", "--hard", self.base)
         git(self.root, "clean", "-q", "-fd")
+
+
+def stop_group(proc: subprocess.Popen[str]) -> None:
+    """TERM the process group, then KILL it after 10 s."""
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    # The group may outlive its leader: the provider is a grandchild
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def copy_landscape(target: Path) -> None:

@@ -4,7 +4,10 @@ etcd, kube-apiserver (with the admission a production cluster has: NamespaceLife
 LimitRanger, ServiceAccount, ResourceQuota and PodSecurity), kube-controller-manager,
 kube-scheduler and kwok, which plays the kubelets of a pool of fake nodes: it marks
 scheduled pods Running and Ready, so Deployments become Available and Services get
-endpoints, without running a container. The operators' CRDs (CloudNativePG, KubeVirt,
+endpoints, without running a container. In the same spirit, `IngressPublisher` plays the
+part of the ingress controllers that matters to an apply: for each IngressClass the
+cluster has, it publishes a load-balancer address on the Ingresses of that class, as
+ingress-nginx does. An Ingress of a class the cluster lacks stays without one. The operators' CRDs (CloudNativePG, KubeVirt,
 CDI) are installed, so the API server validates their objects as a real cluster does;
 the operators themselves do not run.
 
@@ -28,6 +31,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -53,6 +57,7 @@ NODE_CPU = "16"
 NODE_MEMORY = "64Gi"
 NODE_PODS = "110"
 SERVICE_RANGE = "10.96.0.0/16"
+VM_COUNT = "count/virtualmachines.kubevirt.io"
 STARTUP_SECONDS = 120
 
 
@@ -111,6 +116,63 @@ class _Process:
     log: Path
 
 
+INGRESS_ADDRESS = "10.0.0.100"
+
+
+class IngressPublisher(threading.Thread):
+    """Publishes a load-balancer address on Ingresses whose class exists, once a second."""
+
+    def __init__(self, server: str, pki: Path) -> None:
+        super().__init__(name="ingress-publisher", daemon=True)
+        self.server = server
+        self.context = ssl.create_default_context(cafile=str(pki / "ca.crt"))
+        self.context.load_cert_chain(str(pki / "admin.crt"), str(pki / "admin.key"))
+        self.stopped = threading.Event()
+        self.published = 0
+        self.errors: list[str] = []
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        request = urllib.request.Request(
+            self.server + path,
+            method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Content-Type": "application/merge-patch+json"},
+        )
+        with urllib.request.urlopen(request, timeout=10, context=self.context) as answer:
+            return json.loads(answer.read())
+
+    def publish_once(self) -> None:
+        classes = {
+            c["metadata"]["name"]
+            for c in self._call("GET", "/apis/networking.k8s.io/v1/ingressclasses")["items"]
+        }
+        for ingress in self._call("GET", "/apis/networking.k8s.io/v1/ingresses")["items"]:
+            meta, spec = ingress["metadata"], ingress["spec"]
+            if spec.get("ingressClassName") not in classes:
+                continue
+            if ingress.get("status", {}).get("loadBalancer", {}).get("ingress"):
+                continue
+            status = {"status": {"loadBalancer": {"ingress": [{"ip": INGRESS_ADDRESS}]}}}
+            self._call(
+                "PATCH",
+                f"/apis/networking.k8s.io/v1/namespaces/{meta['namespace']}/ingresses/"
+                f"{meta['name']}/status",
+                status,
+            )
+            self.published += 1
+
+    def run(self) -> None:
+        while not self.stopped.wait(1.0):
+            try:
+                self.publish_once()
+            except Exception as exc:  # the API server may be stopping; keep the last few
+                self.errors = [*self.errors[-9:], str(exc)]
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=5)
+
+
 @dataclass
 class ControlPlane:
     """One loopback control plane in `workdir`. `contexts` are the kube context names
@@ -119,8 +181,10 @@ class ControlPlane:
     tools: Tools
     workdir: Path
     contexts: Sequence[str] = ("e2e",)
+    ingress_classes: Sequence[str] = ("nginx",)
     processes: list[_Process] = field(default_factory=list)
     ports: dict[str, int] = field(default_factory=dict)
+    publisher: IngressPublisher | None = None
 
     @property
     def kubeconfig(self) -> Path:
@@ -163,12 +227,16 @@ class ControlPlane:
             self._start_kwok()
             self._add_nodes()
             self._install_crds()
+            self._start_ingress_controllers()
         except BaseException:
             self.stop()
             raise
 
     def stop(self) -> None:
         """Stop every process this object started, by PID: TERM, then KILL after 10 s."""
+        if self.publisher is not None:
+            self.publisher.stop()
+            self.publisher = None
         for proc in reversed(self.processes):
             if proc.popen.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
@@ -470,6 +538,55 @@ class ControlPlane:
         self.kubectl(
             "wait", "--for=condition=Established", "crd", "--all", f"--timeout={STARTUP_SECONDS}s"
         )
+        self._wait_for_quota_monitors()
+
+    def _wait_for_quota_monitors(self) -> None:
+        """Until the quota controller counts the new custom resources, quota admission
+        refuses them in any namespace whose quota names them ("status unknown for
+        quota"). Its discovery runs every 30 s; a real cluster has had the operators
+        for months. A probe quota says when the controller counts VirtualMachines."""
+        probe = "e2e-quota-probe"
+        self.kubectl("create", "namespace", probe)
+        deadline = time.monotonic() + STARTUP_SECONDS
+        attempt = 0
+        while time.monotonic() < deadline:
+            # A quota is counted in full when it is first synced, and again only at the
+            # controller's five-minute resync: a fresh probe each time, as a team's new
+            # namespace would be, until one is counted.
+            attempt += 1
+            name = f"probe-{attempt}"
+            self.kubectl("create", "quota", name, "-n", probe, f"--hard={VM_COUNT}=1")
+            for _ in range(5):
+                time.sleep(1)
+                status = self.get_json("resourcequota", name, "-n", probe).get("status", {})
+                if VM_COUNT in status.get("used", {}):
+                    self.kubectl("delete", "namespace", probe, "--wait=false")
+                    return
+            self.kubectl("delete", "resourcequota", name, "-n", probe)
+        raise ControlPlaneError(
+            f"the quota controller did not count {VM_COUNT} within {STARTUP_SECONDS} s; "
+            f"the end of the controller-manager's log:\n"
+            f"{_tail(self.logs / 'kube-controller-manager.log')}"
+        )
+
+    def _start_ingress_controllers(self) -> None:
+        classes = [
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "IngressClass",
+                "metadata": {"name": name},
+                "spec": {"controller": f"e2e.platform/{name}"},
+            }
+            for name in self.ingress_classes
+        ]
+        self.kubectl(
+            "apply",
+            "-f",
+            "-",
+            input=json.dumps({"apiVersion": "v1", "kind": "List", "items": classes}),
+        )
+        self.publisher = IngressPublisher(self.server, self.pki)
+        self.publisher.start()
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -11,7 +11,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs clean e2e e2e-tools
+.PHONY: demo test lint bench bench-apply docs clean e2e e2e-tools
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ lint: $(STAMP)
 SIZES ?= 1000,10000,50000
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run --sizes $(SIZES)
+
+# The real apply (cold, parallel, no-op and one-change) on the e2e control plane; rewrites
+# its block of docs/performance.md. About 15 minutes on two cores.
+bench-apply: $(STAMP) e2e-tools
+	$(BIN)/python -m benchmarks.apply
 
 docs: $(STAMP)
 	$(BIN)/python -m platform_cli.report.docgen .

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import yaml
 
+from benchmarks.blocks import block_of, splice
 from benchmarks.generate import generate, make_history
 from platform_cli.checks import policy_engine
 from platform_cli.evaluate.pipeline import CheckOptions, run_check
@@ -412,6 +413,10 @@ def main(argv: list[str] | None = None) -> None:
     _compile()
     results = [bench(n, args.runs, args.work) for n in sizes]
     text = report(results, _machine())
+    # The real apply's figures are benchmarks/apply.py's to write; keep them
+    kept = block_of(args.out.read_text(encoding="utf-8")) if args.out.is_file() else ""
+    if kept:
+        text = splice(text, kept)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)

@@ -32,3 +32,17 @@ def test_policies_that_grow_faster_than_the_landscape_miss_their_target() -> Non
     quadratic = bench._verdicts([_result(1_000, 0.013), _result(10_000, 1.3)])
     assert "- policies linear: met (1.23x per resource)" in linear
     assert "- policies linear: NOT met (10.00x per resource)" in quadratic
+
+
+def test_the_apply_block_survives_a_rewrite_and_is_replaced_whole() -> None:
+    """`make bench` rewrites docs/performance.md and keeps `make bench-apply`'s block."""
+    from benchmarks.blocks import BEGIN, END, block_of, splice
+
+    first = splice("# Performance\n\ntable\n", f"{BEGIN}\nold figures\n{END}")
+    assert first.startswith("# Performance\n\ntable\n")
+    assert block_of(first) == f"{BEGIN}\nold figures\n{END}"
+    rewritten = splice("# Performance\n\nnew table\n", block_of(first))
+    assert "new table" in rewritten and "old figures" in rewritten
+    replaced = splice(rewritten, f"{BEGIN}\nnew figures\n{END}")
+    assert "old figures" not in replaced and replaced.count(BEGIN) == 1
+    assert block_of("no block here") == ""

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from platform_cli.apply.program import (
+    PATCH_FORCE,
     WAIT_FOR,
     WORKLOAD_KINDS,
     OfflineRun,
@@ -105,12 +106,13 @@ def test_namespaced_objects_depend_on_their_namespace_and_workloads_on_its_guard
             assert registration.dependencies == (f"Namespace/{namespace}",)
 
 
-def test_the_engine_waits_for_the_quota_status_and_nothing_else_is_added() -> None:
+def test_the_engine_forces_our_fields_waits_for_quotas_and_nothing_else_is_added() -> None:
     for obj in rendered("prod").objects:
         view = engine_view(obj)
+        annotations = view["metadata"]["annotations"]
+        assert annotations.pop(PATCH_FORCE) == "true"
         if obj["kind"] == "ResourceQuota":
-            assert view["metadata"]["annotations"][WAIT_FOR] == "jsonpath={.status.used}"
-            del view["metadata"]["annotations"][WAIT_FOR]
+            assert annotations.pop(WAIT_FOR) == "jsonpath={.status.used}"
         assert view == obj
 
 

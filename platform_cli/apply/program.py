@@ -66,6 +66,7 @@ DATA_KINDS = frozenset({"Cluster", "VirtualMachine"})
 # Kinds that make pods or count against the namespace's quota
 WORKLOAD_KINDS = frozenset({"Deployment", "Cluster", "VirtualMachine"})
 WAIT_FOR = "pulumi.com/waitFor"
+PATCH_FORCE = "pulumi.com/patchForce"
 
 
 @dataclass(frozen=True)
@@ -170,16 +171,22 @@ def outputs(objects: Iterable[Manifest]) -> dict[str, Any]:
 
 def engine_view(obj: Manifest) -> Manifest:
     """The object as the engine is given it: as rendered, plus the provider's own
-    instructions where the cluster needs them.
+    instructions (`pulumi.com/*` annotations).
 
-    A ResourceQuota waits until the quota controller has computed its usage: until
-    then the API server's quota admission refuses every object the quota counts
-    ("status unknown for quota"), and a VirtualMachine, which nothing retries, would
-    fail its apply."""
-    if obj["kind"] != "ResourceQuota":
-        return obj
+    - Every object forces its server-side apply (`patchForce`): Git is the source of
+      truth for the fields we set. After an emergency `kubectl scale`, kubectl owns
+      `spec.replicas`, `platform drift` reports it, and without force the next apply
+      from Git would fail on the field conflict instead of restoring it. Fields we do
+      not set (an autoscaled Deployment's replicas) are never touched.
+    - A ResourceQuota waits until the quota controller has computed its usage: until
+      then the API server's quota admission refuses every object the quota counts
+      ("status unknown for quota"), and a VirtualMachine, which nothing retries, would
+      fail its apply.
+    """
     meta = obj["metadata"]
-    annotations = {**meta.get("annotations", {}), WAIT_FOR: "jsonpath={.status.used}"}
+    annotations = {**meta.get("annotations", {}), PATCH_FORCE: "true"}
+    if obj["kind"] == "ResourceQuota":
+        annotations[WAIT_FOR] = "jsonpath={.status.used}"
     return {**obj, "metadata": {**meta, "annotations": annotations}}
 
 

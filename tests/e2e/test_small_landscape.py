@@ -43,10 +43,10 @@ def test_up_then_drift_against_a_real_cluster(
     # A context of its own, in a namespace of its own: prod-service-desk of the bundled
     # landscape belongs to the other tests
     stack_yaml = root / "stacks/prod/stack.yaml"
+    text = stack_yaml.read_text().replace("prod-msk", "e2e")
+    assert "namespacePattern" not in text
     stack_yaml.write_text(
-        stack_yaml.read_text()
-        .replace("prod-msk", "e2e")
-        .replace('namespacePattern: "{stack}-{team}"', 'namespacePattern: "small-{team}"')
+        text.replace("\nspec:\n", '\nspec:\n  namespacePattern: "small-{team}"\n', 1)
     )
     shutil.copy(REPO / "Pulumi.yaml", root / "Pulumi.yaml")
     (root / ".venv").symlink_to(Path(sys.executable).parent.parent)

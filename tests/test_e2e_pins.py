@@ -43,3 +43,12 @@ def test_every_pin_is_exact() -> None:
             name,
             value,
         )
+
+
+def test_the_workflows_install_the_cli_the_e2e_tests_judged() -> None:
+    """The apply and drift jobs run the engine version `make e2e` proved."""
+    for name in ("apply.yml", "drift.yml"):
+        text = (REPO / ".github" / "workflows" / name).read_text(encoding="utf-8")
+        found = re.search(r'PULUMI_VERSION: "([^"]+)"', text)
+        assert found is not None, name
+        assert "v" + found.group(1) == _pins()["PULUMI_VERSION"], name

@@ -44,6 +44,8 @@ def test_a_signal_stops_every_process_and_frees_every_port(
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        # Each test has a HOME of its own (tests/conftest.py): name the tools' cache
+        env={**os.environ, "PLATFORM_E2E_CACHE": str(tools.root.parent)},
     )
     try:
         assert proc.stdout is not None
@@ -75,3 +77,6 @@ def test_a_signal_stops_every_process_and_frees_every_port(
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()

@@ -63,7 +63,7 @@ def _same_quantity(ours: str, live: str) -> bool:
     for parse in (parse_cpu, parse_bytes):
         try:
             return parse(ours) == parse(live)
-        except (ValueError, KeyError, AttributeError):
+        except (ValueError, ArithmeticError, KeyError, AttributeError):
             continue
     return False
 

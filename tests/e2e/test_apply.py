@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,8 @@ import pytest
 
 from platform_cli.apply.program import logical_name
 from platform_cli.evaluate.rendering import render_tree
-from platform_cli.load.quantities import parse_bytes, parse_cpu
 from platform_cli.render import Manifest
+from tests.e2e.compare import missing_fields
 from tests.e2e.conftest import STACKS, Landscape, Run
 from tests.e2e.controlplane import ControlPlane, ControlPlaneError
 
@@ -59,38 +58,6 @@ def test_the_bundled_landscape_applies_from_nothing(applied: Run, landscape: Lan
         assert re.fullmatch(r"\d+ created", summary), (shard, summary)
 
 
-def _same_quantity(ours: str, live: str) -> bool:
-    for parse in (parse_cpu, parse_bytes):
-        try:
-            return parse(ours) == parse(live)
-        except (ValueError, ArithmeticError, KeyError, AttributeError):
-            continue
-    return False
-
-
-def _missing(ours: Any, live: Any, path: str = "") -> Iterable[str]:
-    """Where the live object lacks a field we set, or holds another value."""
-    if isinstance(ours, Mapping):
-        if not isinstance(live, Mapping):
-            yield f"{path}: expected a mapping, found {live!r}"
-            return
-        for key, value in ours.items():
-            if key not in live:
-                yield f"{path}.{key}: missing"
-            else:
-                yield from _missing(value, live[key], f"{path}.{key}")
-    elif isinstance(ours, list):
-        if not isinstance(live, list) or len(live) != len(ours):
-            yield f"{path}: expected {len(ours)} items, found {live!r}"
-            return
-        for i, (a, b) in enumerate(zip(ours, live, strict=True)):
-            yield from _missing(a, b, f"{path}[{i}]")
-    elif ours != live and not (
-        isinstance(ours, str) and isinstance(live, str) and _same_quantity(ours, live)
-    ):
-        yield f"{path}: expected {ours!r}, found {live!r}"
-
-
 def test_every_rendered_object_exists_with_the_fields_we_set(
     applied: Run, landscape: Landscape, plane: ControlPlane
 ) -> None:
@@ -114,7 +81,7 @@ def test_every_rendered_object_exists_with_the_fields_we_set(
                 problems.append(f"{name}: not in the cluster")
                 continue
             fields = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
-            problems.extend(f"{name}{where}" for where in _missing(fields, live[name]))
+            problems.extend(f"{name}{where}" for where in missing_fields(fields, live[name]))
     assert problems == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -166,3 +167,29 @@ def test_pulumi_stack_settings_in_stacks_are_not_landscape_files(
     result = run(["check", "--root", str(base_landscape)])
     assert "Pulumi.prod" not in result.stdout
     assert "stacks/stray.yaml: error [layout]" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "yaml-root-tag",
+        "yaml-impossible-date",
+        "yaml-timestamp-tag-not-a-date",
+        "yaml-integer-too-long",
+        "yaml-collection-tag-on-scalar",
+        "kind-not-a-string",
+        "yaml-non-finite-price",
+    ],
+)
+def test_input_that_once_crashed_check_exits_1_without_a_crash_report(
+    case: str,
+    base_landscape: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    shutil.copytree(DATA / "check" / case / "files", base_landscape, dirs_exist_ok=True)
+    with pytest.raises(SystemExit) as exit_info:
+        cli_module.main(["check", "--root", str(base_landscape), "--format", "text"])
+    assert exit_info.value.code == 1
+    assert "this is a bug" not in capsys.readouterr().err
+    assert list(tmp_path.glob("platform-crash-*.log")) == []

@@ -9,6 +9,7 @@ import pytest
 
 from platform_cli.load import reader, values
 from platform_cli.load.reader import MAX_FILE_BYTES, parse
+from platform_cli.load.values import OutOfRange
 
 
 def test_file_over_the_size_cap_is_refused_unread() -> None:
@@ -58,14 +59,26 @@ def test_text_that_only_mentions_ampersands_and_stars_is_accepted() -> None:
 def test_plain_values_are_built_as_yaml_1_2_would_agree() -> None:
     text = (
         "a: true\nb: False\nc: 42\nd: -7\ne: 0x1F\nf: 1.5\ng: ~\nh: '0755'\n"
-        "i: 2026-03-01\nj: [1, two]\nk: {x: .inf}\n"
+        "i: 2026-03-01\nj: [1, two]\nk: {x: 1.5e+3}\n"
     )
     result = parse("x.yaml", text.encode())
     assert result.ok and result.document is not None
     assert result.document.data == {
         "a": True, "b": False, "c": 42, "d": -7, "e": 31, "f": 1.5, "g": None,
-        "h": "0755", "i": datetime.date(2026, 3, 1), "j": [1, "two"], "k": {"x": float("inf")},
+        "h": "0755", "i": datetime.date(2026, 3, 1), "j": [1, "two"], "k": {"x": 1500.0},
     }  # fmt: skip
+    assert not result.document.out_of_range
+
+
+def test_numbers_no_field_can_hold_are_kept_out_of_range_for_the_schema_check() -> None:
+    text = f"a: .nan\nb: -.inf\nc: 1.0e+999\nd: {'9' * 301}\ne: 0x{'f' * 256}\nf: {'9' * 300}\n"
+    result = parse("x.yaml", text.encode())
+    assert result.ok and result.document is not None
+    assert result.document.out_of_range
+    data = result.document.data
+    assert all(isinstance(data[k], OutOfRange) for k in "abcde")
+    assert data["f"] == int("9" * 300)
+    assert "(301 digits)" in data["d"].message and len(data["d"].text) < 50
 
 
 def test_every_yaml_1_1_surprise_is_reported_once_each() -> None:

@@ -196,7 +196,7 @@ def _entity(
         )
         return None
     kind = data.get("kind")
-    if kind not in ENTITY_CLASSES:
+    if not isinstance(kind, str) or kind not in ENTITY_CLASSES:
         if kind is None:
             findings.append(
                 KIND.finding(
@@ -204,6 +204,16 @@ def _entity(
                     1,
                     1,
                     "missing kind",
+                    f"kind is one of: {', '.join(place.kinds)}",
+                )
+            )
+        elif isinstance(kind, dict | list):
+            # Never looked up as a key: a mapping or list cannot be one
+            findings.append(
+                KIND.finding(
+                    doc.path,
+                    *doc.locate(["kind"]),
+                    f"kind is {'a list' if isinstance(kind, list) else 'a mapping'}, not a string",
                     f"kind is one of: {', '.join(place.kinds)}",
                 )
             )

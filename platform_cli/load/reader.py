@@ -141,13 +141,16 @@ class Document:
 
     `data` holds only JSON-like values (dict, list, str, int, float, bool, None) plus
     `datetime.date`/`datetime.datetime` for unquoted timestamps, which the schemas
-    then reject with a hint to quote them.
+    then reject with a hint to quote them, and `values.OutOfRange` in place of numbers
+    that no field can hold (`out_of_range` says whether there is one).
     """
 
     path: str
     data: dict[str, Any]
     text: str
     _root: yaml.Node | None = field(default=None, repr=False)
+    # Holds a number no field can hold (`values.OutOfRange`), which the schema check reports
+    out_of_range: bool = False
 
     def node(self, keys: Sequence[str | int]) -> tuple[yaml.Node, yaml.Node | None]:
         """The deepest node along `keys` that exists, and the key node that led to it.
@@ -249,10 +252,13 @@ def parse(path: str, data: bytes) -> ParseResult:
     root = _compose_single(path, text, findings)
     if root is None:
         return ParseResult(None, findings)
-    value = values.build(path, root, findings)
+    value, out_of_range = values.build(path, root, findings)
+    if not isinstance(value, dict):
+        # The walk refused the root itself (a tag on it, say) and said why
+        return ParseResult(None, findings)
     # With findings the document is returned too, so that its name still counts as
     # declared, but it is never built into the model.
-    return ParseResult(Document(path, value, text), findings)
+    return ParseResult(Document(path, value, text, out_of_range=out_of_range), findings)
 
 
 def cached_document(path: str, data: bytes, value: dict[str, Any]) -> Document:

@@ -20,6 +20,7 @@ import jsonschema_rs
 
 from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
 from platform_cli.load.reader import Document
+from platform_cli.load.values import OutOfRange
 from platform_cli.words import did_you_mean
 
 if TYPE_CHECKING:
@@ -101,6 +102,13 @@ def validate(kind: str, doc: Document) -> list[Finding]:
     90 times faster here). Only an invalid document goes through `jsonschema`, whose
     errors carry what the findings need: the failing keyword, its sub-schema and path.
     """
+    if doc.out_of_range:
+        # Refused before any validator sees them: JSON cannot hold them, and the
+        # `multipleOf` arithmetic fails on them
+        return [
+            SCHEMA.finding(doc.path, *doc.locate(keys), f"{_dotted(keys)}: {v.message}", v.hint)
+            for keys, v in _out_of_range(doc.data)
+        ]
     if _fast_verdict(kind, doc.data):
         return []
     errors = list(_validator(kind).iter_errors(doc.data))
@@ -152,6 +160,20 @@ def _non_json(value: Any, keys: tuple[str | int, ...] = ()) -> list[str | int] |
         if found is not None:
             return found
     return None
+
+
+def _out_of_range(
+    value: Any, keys: tuple[str | int, ...] = ()
+) -> Iterator[tuple[list[str | int], OutOfRange]]:
+    """The path and value of every number that no field can hold."""
+    if isinstance(value, OutOfRange):
+        yield list(keys), value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _out_of_range(item, (*keys, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _out_of_range(item, (*keys, index))
 
 
 def _findings(doc: Document, err: ValidationError) -> Iterator[Finding]:

@@ -8,13 +8,25 @@ silently or read differently than the author meant:
 - duplicate keys, keys that are not strings, and merge keys (`<<`);
 - YAML 1.1 surprises in plain scalars: `yes/no/on/off`, leading-zero octal, binary,
   base-60 (`22:22`) and `1_000` numbers;
+- tags that do not fit their node: a collection tag on a scalar (`!!map x`), a scalar
+  tag on a collection, `!!timestamp` on text that is no date;
+- impossible dates and times (`2026-02-30`, year 0, hour 25): dates in YAML 1.1 that
+  are none, strings in YAML 1.2;
 - nesting deeper than `MAX_DEPTH`, and more than `MAX_NODES` values in one document.
+
+Numbers that no field can hold (integers longer than `MAX_INT_DIGITS` or beyond the
+range of a float, and non-finite floats: `.nan`, `.inf`, `1.0e+999`) are kept as
+`OutOfRange` values, which the schema check reports at their field before it validates
+anything: JSON cannot hold them, and the schema's `multipleOf` arithmetic fails on them.
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 import re
+import sys
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -29,7 +41,14 @@ MAX_NODES = 100_000
 _TAG = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
 TIMESTAMP, MAP, SEQ, MERGE = (_TAG + t for t in ("timestamp", "map", "seq", "merge"))
-_PLAIN_TAGS = frozenset({STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, MAP, SEQ})
+_SCALAR_TAGS = frozenset({STR, INT, FLOAT, BOOL, NULL, TIMESTAMP})
+_PLAIN_TAGS = _SCALAR_TAGS | {MAP, SEQ}
+# Integers longer than this are never converted: converting costs time quadratic in
+# the digits and fails beyond Python's limit (4,300 digits by default, never below
+# 640), and a longer number is beyond the range of a float anyway.
+MAX_INT_DIGITS = 300
+# How much of a long scalar a message shows
+SHOWN_CHARS = 40
 
 YAML_ANCHOR = BuiltinRule(
     "yaml-anchor",
@@ -100,15 +119,32 @@ _READING = {
 _timestamps = yaml.SafeLoader("")  # only its construct_yaml_timestamp is used
 
 
-def build(path: str, root: yaml.Node, findings: list[Finding]) -> Any:
-    """The plain value of a document's root node; hazards are added to `findings`."""
-    return _Walker(path, findings).build(root, 0)
+def build(path: str, root: yaml.Node, findings: list[Finding]) -> tuple[Any, bool]:
+    """The plain value of a document's root node, and whether it holds an `OutOfRange`
+    number; hazards are added to `findings`."""
+    walker = _Walker(path, findings)
+    return walker.build(root, 0), walker.out_of_range
 
 
 def position(node: yaml.Node | yaml.Event | None) -> tuple[int, int]:
     """1-based (line, column) where a node or event starts; (0, 0) when unknown."""
     mark = node.start_mark if node is not None else None
     return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+
+
+def shorten(text: str) -> str:
+    """`text` for a message: a long scalar is cut in the middle."""
+    if len(text) <= SHOWN_CHARS:
+        return text
+    half = SHOWN_CHARS // 2
+    return f"{text[:half]}...{text[-half:]}"
+
+
+_NODE_KIND = {
+    yaml.ScalarNode: "a scalar",
+    yaml.SequenceNode: "a list",
+    yaml.MappingNode: "a mapping",
+}
 
 
 def short_tag(tag: str) -> str:
@@ -122,6 +158,7 @@ class _Walker:
         self.path = path
         self.findings = findings
         self.budget = MAX_NODES
+        self.out_of_range = False
 
     def report(self, node: yaml.Node, rule: BuiltinRule, message: str, hint: str) -> None:
         self.findings.append(rule.finding(self.path, *position(node), message, hint))
@@ -150,6 +187,16 @@ class _Walker:
                 node,
                 YAML_TAG,
                 f"the tag '{short_tag(node.tag)}' is not allowed",
+                "remove the tag; only plain YAML values are accepted",
+            )
+            return None
+        if (node.tag in _SCALAR_TAGS) != isinstance(node, yaml.ScalarNode) or (
+            isinstance(node, yaml.SequenceNode) != (node.tag == SEQ)
+        ):
+            self.report(
+                node,
+                YAML_TAG,
+                f"the tag '{short_tag(node.tag)}' does not fit {_NODE_KIND[type(node)]}",
                 "remove the tag; only plain YAML values are accepted",
             )
             return None
@@ -235,21 +282,16 @@ class _Walker:
             )
             return text
         if tag == INT:
-            if _DECIMAL.match(text):
-                return int(text)
-            if _HEX.match(text):
-                return int(text, 16)
+            if _DECIMAL.match(text) or _HEX.match(text):
+                return self.held(_integer(text))
             meaning = _int_surprise(text)
             self.report(
                 node, YAML_AMBIGUOUS, f"'{text}' is read as {meaning}", f'quote it: "{text}"'
             )
             return text
         if tag == FLOAT:
-            special = _SPECIAL_FLOATS.get(text.lower())
-            if special is not None:
-                return special
-            if _PLAIN_FLOAT.match(text):
-                return float(text)
+            if text.lower() in _SPECIAL_FLOATS or _PLAIN_FLOAT.match(text):
+                return self.held(_finite(text))
             self.report(
                 node,
                 YAML_AMBIGUOUS,
@@ -258,8 +300,74 @@ class _Walker:
             )
             return text
         # TIMESTAMP: kept as a date so that the schema check can point at it.
-        value: datetime.date = _timestamps.construct_yaml_timestamp(node)
+        if not _timestamps.timestamp_regexp.match(text):
+            self.report(
+                node,
+                YAML_TAG,
+                f"the tag '!!timestamp' does not fit '{shorten(text)}', which is no date",
+                "remove the tag; only plain YAML values are accepted",
+            )
+            return None
+        try:
+            value: datetime.date = _timestamps.construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as exc:
+            self.report(
+                node,
+                YAML_AMBIGUOUS,
+                f"'{shorten(text)}' is a date in YAML 1.1 but no valid one ({exc}), "
+                "and a string in YAML 1.2",
+                f'correct the date, or quote it: "{shorten(text)}"',
+            )
+            return text
         return value
+
+    def held(self, value: float | OutOfRange) -> float | OutOfRange:
+        self.out_of_range = self.out_of_range or isinstance(value, OutOfRange)
+        return value
+
+
+@dataclass(frozen=True)
+class OutOfRange:
+    """A plain number that no field can hold, in place of its value, and what to say
+    about it."""
+
+    text: str
+    message: str
+    hint: str
+
+    def __repr__(self) -> str:  # as header checks show a value they do not know
+        return self.text
+
+
+def _integer(text: str) -> int | OutOfRange:
+    """A decimal or hexadecimal integer; too long or too large ones are not converted."""
+    digits = text.lstrip("+-")
+    hexadecimal = digits.startswith("0x")
+    if hexadecimal:
+        digits = digits[2:]
+    # A float holds up to about 1.8e308: 300 decimal or 255 hexadecimal digits
+    if len(digits) <= (255 if hexadecimal else MAX_INT_DIGITS):
+        value = int(text, 16) if hexadecimal else int(text)
+        if abs(value) <= sys.float_info.max:
+            return value
+    return OutOfRange(
+        shorten(text),
+        f"the integer {shorten(text)} ({len(digits):,} digits) is too large",
+        "no field takes a number this large; correct the value",
+    )
+
+
+def _finite(text: str) -> float | OutOfRange:
+    value = _SPECIAL_FLOATS.get(text.lower())
+    if value is None:
+        value = float(text)
+    if math.isfinite(value):
+        return value
+    return OutOfRange(
+        shorten(text),
+        f"{shorten(text)} is not a finite number",
+        "write a finite number; JSON and the schemas hold no NaN or infinity",
+    )
 
 
 def _int_surprise(text: str) -> str:

@@ -610,11 +610,18 @@ def main() -> None:
     import tempfile
 
     workdir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="e2e-"))
-    with running(workdir, ("e2e", "prod-msk", "dev-msk")) as plane:
+    # Started in the background by a shell, a process inherits SIGINT ignored; Ctrl-C
+    # must stop the cluster all the same.
+    signal.signal(signal.SIGINT, _interrupt)
+    # The guard is entered before the address is printed: a signal that follows the
+    # line at once still stops the cluster cleanly.
+    with (
+        contextlib.suppress(KeyboardInterrupt),
+        running(workdir, ("e2e", "prod-msk", "dev-msk")) as plane,
+    ):
         print(f"export KUBECONFIG={plane.kubeconfig}  # Ctrl-C stops the cluster", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            while True:
-                time.sleep(3600)
+        while True:
+            time.sleep(3600)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -75,8 +76,14 @@ def test_a_signal_stops_every_process_and_frees_every_port(
         assert {name for name, pid in started.items() if _alive(pid)} == set()
         assert not _listening(port)
     finally:
+        # Leave nothing behind even when the test fails: the control plane's processes
+        # run in sessions of their own, so they are killed by their recorded PIDs
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        pids = workdir / "pids"
+        for entry in pids.read_text().splitlines() if pids.is_file() else []:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(entry.split()[1]), signal.SIGKILL)
         if proc.stdout is not None:
             proc.stdout.close()

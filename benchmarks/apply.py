@@ -29,13 +29,13 @@ from pathlib import Path
 
 from benchmarks.blocks import BEGIN, END, splice
 from platform_cli.evaluate.rendering import render_tree
+from tests.conftest import git
 from tests.e2e.conftest import (
     REPO,
     Landscape,
     cluster_settings,
     copy_landscape,
     engine_env,
-    git,
 )
 from tests.e2e.controlplane import ControlPlane, Tools
 

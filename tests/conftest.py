@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,13 @@ GIT_ENV = {
     "GIT_COMMITTER_DATE": "2026-01-01T00:00:00+00:00",
     "GIT_CONFIG_NOSYSTEM": "1",
 }
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in `cwd` and return its output, stripped; fails the test on an error."""
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

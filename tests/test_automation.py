@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import stat
-import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,17 +18,11 @@ import pytest
 
 from platform_cli.apply import automation
 from platform_cli.cli.commands import main
-from tests.conftest import DATA, REPO
+from tests.conftest import DATA, REPO, git
 
 STACK = "prod.service-desk"
 BACKEND = "file:///var/lib/pulumi-state"
 URN = "urn:pulumi:prod.service-desk::platform::"
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 @dataclass

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from platform_cli.errors import UsageError
 from platform_cli.sources.git import GitRepository
-from tests.conftest import DATA
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout.strip()
+from tests.conftest import DATA, git
 
 
 @pytest.fixture

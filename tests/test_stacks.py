@@ -13,15 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GIT_ENV, REPO, Run
+from tests.conftest import GIT_ENV, REPO, Run, git
 
 _branches = itertools.count()
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 @pytest.fixture(scope="module")

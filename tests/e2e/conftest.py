@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import git
 from tests.e2e.controlplane import ControlPlane, ControlPlaneError, Tools
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,12 +63,6 @@ def plane(tools: Tools, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Co
             yield running
     except ControlPlaneError as exc:
         pytest.fail(f"the control plane did not start: {exc}", pytrace=False)
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 @dataclass

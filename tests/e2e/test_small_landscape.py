@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from platform_cli.cli.commands import main
-from tests.conftest import DATA, REPO
-from tests.e2e.conftest import engine_env, git
+from tests.conftest import DATA, REPO, git
+from tests.e2e.conftest import engine_env
 from tests.e2e.controlplane import ControlPlane, Tools
 
 

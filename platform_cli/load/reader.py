@@ -29,6 +29,7 @@ to share that order and the file's text between modules. The walk over the value
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -36,7 +37,8 @@ from typing import Any, Protocol
 import yaml
 
 from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
-from platform_cli.load import values
+from platform_cli.load import lexical, values
+from platform_cli.load.lexical import YAML_SYNTAX, Lines
 from platform_cli.load.values import (
     MAP,
     MAX_DEPTH,
@@ -92,13 +94,8 @@ ENCODING = BuiltinRule(
     "encoding",
     Level.ERROR,
     RuleScope.FILE,
-    "The file is not UTF-8, has a UTF-16/32 byte-order mark, or holds NUL or control characters.",
-)
-YAML_SYNTAX = BuiltinRule(
-    "yaml-syntax",
-    Level.ERROR,
-    RuleScope.FILE,
-    "The file is not valid YAML (tabs used for indentation included).",
+    "The file is not UTF-8, has a UTF-16/32 byte-order mark, or holds NUL, control, "
+    "invisible or bidirectional-control characters.",
 )
 YAML_EMPTY = BuiltinRule(
     "yaml-empty",
@@ -149,6 +146,11 @@ class Document:
     data: dict[str, Any]
     text: str
     _root: yaml.Node | None = field(default=None, repr=False)
+    # The keys of each mapping node met while locating, by the node's id: built once per
+    # mapping, so that locating every field of a mapping costs its size, not its square
+    _keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = field(
+        default_factory=dict, repr=False
+    )
     # Holds a number no field can hold (`values.OutOfRange`), which the schema check reports
     out_of_range: bool = False
 
@@ -165,12 +167,10 @@ class Document:
         key_node: yaml.Node | None = None
         for key in keys:
             if isinstance(current, yaml.MappingNode) and isinstance(key, str):
-                for k, v in current.value:
-                    if isinstance(k, yaml.ScalarNode) and k.value == key:
-                        key_node, current = k, v
-                        break
-                else:
+                found = self._mapping_keys(current).get(key)
+                if found is None:
                     break
+                key_node, current = found
             elif isinstance(current, yaml.SequenceNode) and isinstance(key, int):
                 if not 0 <= key < len(current.value):
                     break
@@ -178,6 +178,15 @@ class Document:
             else:
                 break
         return current, key_node
+
+    def _mapping_keys(self, node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        index = self._keys.get(id(node))
+        if index is None:
+            index = self._keys[id(node)] = {}
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode):
+                    index.setdefault(k.value, (k, v))
+        return index
 
     def locate(self, keys: Sequence[str | int], *, at_key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the value at `keys`, or of its key with `at_key`."""
@@ -192,6 +201,7 @@ class Document:
     def release(self) -> None:
         """Drop the cached node tree (it is rebuilt on demand)."""
         self._root = None
+        self._keys = {}
 
 
 class Stored(Protocol):
@@ -211,6 +221,7 @@ class StoredDocument(Document):
     def __init__(self, path: str, source: Stored) -> None:
         self.path = path
         self._root = None
+        self._keys = {}
         self._source = source
 
     @property  # read-only here: the value comes from the state
@@ -247,18 +258,71 @@ def parse(path: str, data: bytes) -> ParseResult:
     text = _decode(path, data, findings)
     if text is None:
         return ParseResult(None, findings)
+    for line, column, name in lexical.invisible(text):
+        findings.append(
+            ENCODING.finding(
+                path,
+                line,
+                column,
+                f"invisible character {name} in the file",
+                "remove it; invisible and bidirectional-control characters make the text "
+                "read differently than it is",
+            )
+        )
     if _MAYBE_ANCHOR.search(text) and not _no_anchors(path, text, findings):
-        return ParseResult(None, findings)
+        return ParseResult(None, cap(findings))
     root = _compose_single(path, text, findings)
     if root is None:
-        return ParseResult(None, findings)
-    value, out_of_range = values.build(path, root, findings)
+        return ParseResult(None, cap(findings))
+    for line, column, what in lexical.glued_comments(text, _Loader):
+        findings.append(
+            YAML_SYNTAX.finding(
+                path,
+                line,
+                column,
+                f"a comment right after {what}; YAML requires a space before '#'",
+                "put a space before the '#'",
+            )
+        )
+    value, out_of_range = values.build(path, root, findings, text)
     if not isinstance(value, dict):
         # The walk refused the root itself (a tag on it, say) and said why
-        return ParseResult(None, findings)
+        return ParseResult(None, cap(findings))
     # With findings the document is returned too, so that its name still counts as
     # declared, but it is never built into the model.
-    return ParseResult(Document(path, value, text, out_of_range=out_of_range), findings)
+    return ParseResult(Document(path, value, text, out_of_range=out_of_range), cap(findings))
+
+
+MAX_FINDINGS = 50
+
+
+def cap(findings: list[Finding], more: int = 0) -> list[Finding]:
+    """The first `MAX_FINDINGS` findings of one file in the order of the file, then one
+    that counts the rest (and `more` not built at all): a hostile file cannot flood the
+    report, and the author fixes the first ones and checks again."""
+    if len(findings) + more <= MAX_FINDINGS:
+        return findings
+    findings = sorted(findings)
+    kept, hidden = findings[:MAX_FINDINGS], findings[MAX_FINDINGS:]
+    first = hidden[0] if hidden else kept[-1]
+    by_rule = Counter(f.rule for f in hidden)
+    rule = by_rule.most_common(1)[0][0] if by_rule else first.rule
+    rules = ", ".join(f"{r}: {n:,}" for r, n in sorted(by_rule.items()))
+    count = len(hidden) + more
+    return [
+        *kept,
+        Finding(
+            first.path,
+            first.line,
+            first.column,
+            rule,
+            Level.ERROR,
+            f"and {count:,} more findings in this file, not shown"
+            + (f" ({rules}{', ...' if more else ''})" if rules else ""),
+            f"the report shows the first {MAX_FINDINGS} findings of a file; fix those and "
+            "check again",
+        ),
+    ]
 
 
 def cached_document(path: str, data: bytes, value: dict[str, Any]) -> Document:
@@ -320,9 +384,8 @@ def _decode(path: str, data: bytes, findings: list[Finding]) -> str | None:
 
 
 def _position(prefix: str) -> tuple[int, int]:
-    """1-based line and column just after `prefix`."""
-    line = prefix.count("\n") + 1
-    return line, len(prefix) - (prefix.rfind("\n") + 1) + 1
+    """1-based line and column just after `prefix`, lines counted as libyaml counts them."""
+    return Lines(prefix).position(len(prefix))
 
 
 def _no_anchors(path: str, text: str, findings: list[Finding]) -> bool:
@@ -405,12 +468,16 @@ def _empty(path: str, node: yaml.Node | None = None) -> Finding:
 
 def _syntax_finding(path: str, text: str, exc: yaml.YAMLError) -> Finding:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    lines = Lines(text)
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    # libyaml puts an error at the end of the stream on the line after the last line
+    # break, or after the last line when there is none: one line past the end
+    line, column = min((line, column), lines.last())
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"{context}: {problem}" if context else str(problem)
     hint = "check the indentation and the quoting around this place"
-    if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
+    if mark is not None and lines.line(mark.line)[mark.column : mark.column + 1] == "\t":
         message = "a tab character where YAML expects spaces"
         hint = "indent with spaces; YAML does not allow tabs for indentation"
     if "maximum nesting depth" in message:
@@ -422,10 +489,3 @@ def _syntax_finding(path: str, text: str, exc: yaml.YAMLError) -> Finding:
             f"the model never needs more than {MAX_DEPTH} levels",
         )
     return YAML_SYNTAX.finding(path, line, column, message, hint)
-
-
-def _char_at(text: str, line: int, column: int) -> str:
-    lines = text.split("\n", line + 1)
-    if line < len(lines) and column < len(lines[line]):
-        return lines[line][column]
-    return ""

@@ -52,7 +52,9 @@ INVISIBLE = re.compile(
 # quote, a block scalar header. Only files with one are scanned for tokens.
 _MAYBE_GLUED = re.compile(r"""[\]\[{},"'|>+\-0-9]#""")
 _BLOCK_HEADER_COMMENT = re.compile(r"[|>][0-9+-]*#")
-_BREAK = re.compile(r"\r\n|\r|\n")
+# Line breaks as libyaml counts them, so that every location agrees with its marks:
+# CRLF, CR, LF, and NEL, LS, PS (breaks in YAML 1.1; the reader refuses all three)
+_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 def character_name(char: str) -> str:
@@ -111,8 +113,7 @@ def _what(char: str) -> str:
 
 
 class Lines:
-    """The lines of a text, split once, counted as libyaml counts them (LF, CRLF, CR;
-    the reader refuses every other character that libyaml takes for a line break)."""
+    """The lines of a text, split once, counted as libyaml counts them (`_BREAK`)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -145,7 +146,7 @@ class Lines:
 
     def last(self) -> tuple[int, int]:
         """1-based (line, column) just after the last character that is not a line break."""
-        stripped = self.text.rstrip("\r\n")
+        stripped = self.text.rstrip("\r\n\x85\u2028\u2029")
         if not stripped:
             return 1, 1
         line, column = self.position(len(stripped) - 1)

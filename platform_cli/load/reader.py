@@ -28,6 +28,7 @@ to share that order and the file's text between modules. The walk over the value
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -48,6 +49,7 @@ from platform_cli.load.values import (
     YAML_ANCHOR,
     YAML_DEPTH,
     position,
+    shorten,
 )
 
 try:
@@ -151,6 +153,8 @@ class Document:
     _keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = field(
         default_factory=dict, repr=False
     )
+    # Where the file's text ends (line, column), found on first use
+    _end_at: tuple[int, int] | None = field(default=None, repr=False)
     # Holds a number no field can hold (`values.OutOfRange`), which the schema check reports
     out_of_range: bool = False
 
@@ -191,7 +195,10 @@ class Document:
     def locate(self, keys: Sequence[str | int], *, at_key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the value at `keys`, or of its key with `at_key`."""
         value, key = self.node(keys)
-        return position(key if (at_key and key is not None) else value)
+        if self._end_at is None:
+            self._end_at = _end(self.text)
+        # An empty value at the end of the file starts past its last line
+        return min(position(key if (at_key and key is not None) else value), self._end_at)
 
     def source_of(self, keys: Sequence[str | int]) -> str:
         """The text of the value at `keys` exactly as written in the file."""
@@ -222,6 +229,7 @@ class StoredDocument(Document):
         self.path = path
         self._root = None
         self._keys = {}
+        self._end_at = None
         self._source = source
 
     @property  # read-only here: the value comes from the state
@@ -270,10 +278,10 @@ def parse(path: str, data: bytes) -> ParseResult:
             )
         )
     if _MAYBE_ANCHOR.search(text) and not _no_anchors(path, text, findings):
-        return ParseResult(None, cap(findings))
+        return ParseResult(None, _within(text, findings))
     root = _compose_single(path, text, findings)
     if root is None:
-        return ParseResult(None, cap(findings))
+        return ParseResult(None, _within(text, findings))
     for line, column, what in lexical.glued_comments(text, _Loader):
         findings.append(
             YAML_SYNTAX.finding(
@@ -287,10 +295,30 @@ def parse(path: str, data: bytes) -> ParseResult:
     value, out_of_range = values.build(path, root, findings, text)
     if not isinstance(value, dict):
         # The walk refused the root itself (a tag on it, say) and said why
-        return ParseResult(None, cap(findings))
+        return ParseResult(None, _within(text, findings))
     # With findings the document is returned too, so that its name still counts as
     # declared, but it is never built into the model.
-    return ParseResult(Document(path, value, text, out_of_range=out_of_range), cap(findings))
+    return ParseResult(
+        Document(path, value, text, out_of_range=out_of_range), _within(text, findings)
+    )
+
+
+def _within(text: str, findings: list[Finding]) -> list[Finding]:
+    """The findings capped, each located inside the file: libyaml puts an empty node
+    or the end of the stream on the line after the last line break."""
+    if not findings:
+        return findings
+    end = _end(text)
+    return cap(
+        [
+            f if (f.line, f.column) <= end else dataclasses.replace(f, line=end[0], column=end[1])
+            for f in findings
+        ]
+    )
+
+
+def _end(text: str) -> tuple[int, int]:
+    return Lines(text).last()
 
 
 MAX_FINDINGS = 50
@@ -398,9 +426,9 @@ def _no_anchors(path: str, text: str, findings: list[Finding]) -> bool:
     try:
         for event in yaml.parse(text, Loader=_Loader):
             if isinstance(event, yaml.AliasEvent):
-                what = f"alias '*{event.anchor}'"
+                what = f"alias '*{shorten(str(event.anchor))}'"
             elif anchor := getattr(event, "anchor", None):
-                what = f"anchor '&{anchor}'"
+                what = f"anchor '&{shorten(anchor)}'"
             else:
                 continue
             findings.append(
@@ -470,9 +498,6 @@ def _syntax_finding(path: str, text: str, exc: yaml.YAMLError) -> Finding:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     lines = Lines(text)
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-    # libyaml puts an error at the end of the stream on the line after the last line
-    # break, or after the last line when there is none: one line past the end
-    line, column = min((line, column), lines.last())
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"{context}: {problem}" if context else str(problem)

@@ -48,9 +48,9 @@ INVISIBLE = re.compile(
     "\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f]"
 )
 
-# A '#' right after a character that can end a token: a flow indicator, a closing
-# quote, a block scalar header. Only files with one are scanned for tokens.
-_MAYBE_GLUED = re.compile(r"""[\]\[{},"'|>+\-0-9]#""")
+# What can end a token right before a '#': a flow indicator, a closing quote, a block
+# scalar header. Only files with such a '#' are scanned for tokens.
+_BEFORE_GLUED = frozenset("][{},\"'|>+-0123456789")
 _BLOCK_HEADER_COMMENT = re.compile(r"[|>][0-9+-]*#")
 # Line breaks as libyaml counts them, so that every location agrees with its marks:
 # CRLF, CR, LF, and NEL, LS, PS (breaks in YAML 1.1; the reader refuses all three)
@@ -65,6 +65,8 @@ def character_name(char: str) -> str:
 
 def invisible(text: str) -> Iterator[tuple[int, int, str]]:
     """(line, column, name) of every invisible or bidirectional-control character."""
+    if text.isascii():  # known to the string itself, without reading it
+        return
     lines = Lines(text)
     for match in INVISIBLE.finditer(text):
         line, column = lines.position(match.start())
@@ -74,7 +76,7 @@ def invisible(text: str) -> Iterator[tuple[int, int, str]]:
 def glued_comments(text: str, loader: type[yaml.BaseLoader]) -> Iterator[tuple[int, int, str]]:
     """(line, column, what precedes it) of every comment that does not follow white
     space or start its line. Run only on text that composed without error."""
-    if not _MAYBE_GLUED.search(text):
+    if not _maybe_glued(text):
         return
     lines = Lines(text)
     end = 0
@@ -89,6 +91,17 @@ def glued_comments(text: str, loader: type[yaml.BaseLoader]) -> Iterator[tuple[i
         end = max(end, token.end_mark.index)
     if end < len(text):
         yield from _gap_comments(text, end, len(text), lines)
+
+
+def _maybe_glued(text: str) -> bool:
+    """Whether some '#' follows a character in `_BEFORE_GLUED`. A loop over the few
+    '#' of a file is ten times faster than a regular expression over all its text."""
+    at = text.find("#", 1)
+    while at != -1:
+        if text[at - 1] in _BEFORE_GLUED:
+            return True
+        at = text.find("#", at + 1)
+    return False
 
 
 def _gap_comments(text: str, start: int, stop: int, lines: Lines) -> Iterator[tuple[int, int, str]]:

@@ -4,8 +4,11 @@ Every file of the landscape passes through `parse`. It never raises on bad input
 never silently accepts it: each hazard below becomes a `Finding` with a location.
 
 - files over `MAX_FILE_BYTES`, bytes that are not UTF-8, BOMs other than UTF-8,
-  NUL and other control characters;
-- YAML syntax errors (tabs used for indentation get their own hint);
+  NUL and other control characters; invisible and bidirectional-control characters
+  anywhere in the text (`lexical.invisible`);
+- YAML syntax errors (tabs used for indentation get their own hint), and what libyaml
+  accepts but the spec does not (`lexical.py`): comments glued to a token, and, found
+  by the walk, under-indented or tabbed continuation lines;
 - empty files, `null` documents, several documents in one file, a top level that is
   not a mapping;
 - anchors, aliases and merge keys (`<<`): rejected outright, before anything walks the
@@ -18,12 +21,13 @@ never silently accepts it: each hazard below becomes a `Finding` with a location
 Parsing uses libyaml (`CSafeLoader`) for the composer, where it is available, and one
 walk of our own over the node tree that builds plain Python values and looks for the
 hazards at the same time. Locations of fields are found only when a finding needs
-one, by composing the file again (`Document.locate`).
+one, by composing the file again (`Document.locate`), through one index of keys per
+mapping. Every location lies inside the file, lines counted as libyaml counts them,
+and one file gives at most `MAX_FINDINGS` findings, then one that counts the rest.
 
-It stays one module of just over 400 lines: every hazard is decided in the order above,
-on one pass over the bytes and then the nodes, and a reader that split them would have
-to share that order and the file's text between modules. The walk over the values is
-`values.py`.
+Every hazard is decided here in the order above, on one pass over the bytes and then
+the nodes. The walk over the values is `values.py`; the spec rules libyaml does not
+enforce and the invisible characters are `lexical.py`.
 """
 
 from __future__ import annotations

@@ -256,10 +256,13 @@ def test_the_lock_check_can_fail(tmp_path: Path) -> None:
 def test_the_pulumi_cli_is_pinned_and_checked_against_its_sha256(name: str) -> None:
     workflow = _load(REPO / ".github/workflows" / name)
     assert workflow["env"]["PULUMI_VERSION"] == "3.259.0"  # = pyproject's pulumi pin
-    assert "PULUMI_SHA256" in workflow["env"]
+    # published for 3.259.0 by Pulumi (pulumi/homebrew-tap, Formula/pulumi.rb, linux x64)
+    assert workflow["env"]["PULUMI_SHA256"] == (
+        "94ba357acac23d01474084c4b00098dc0f7bc70ce13f34c777459254a5f718e5"
+    )
     text = (REPO / ".github/workflows" / name).read_text()
     assert not re.search(r"\|\s*(sh|bash)\b", text)  # no script piped into a shell
-    installs = [s["run"] for s in _steps(workflow) if "get.pulumi.com" in s.get("run", "")]
+    installs = [s["run"] for s in _steps(workflow) if "pulumi-v$PULUMI_VERSION" in s.get("run", "")]
     assert len(installs) == 1
     script = installs[0]
     assert "releases/sdk/pulumi-v$PULUMI_VERSION-linux-x64.tar.gz" in script

@@ -265,7 +265,7 @@ def test_the_pulumi_cli_is_pinned_and_checked_against_its_sha256(name: str) -> N
     installs = [s["run"] for s in _steps(workflow) if "pulumi-v$PULUMI_VERSION" in s.get("run", "")]
     assert len(installs) == 1
     script = installs[0]
-    assert "releases/sdk/pulumi-v$PULUMI_VERSION-linux-x64.tar.gz" in script
+    assert "releases/download/v$PULUMI_VERSION/pulumi-v$PULUMI_VERSION-linux-x64.tar.gz" in script
     assert "sha256sum --check --strict" in script
     assert script.index("sha256sum --check") < script.index("tar -xzf")
     assert "^[0-9a-f]{64}$" in script  # an empty or malformed pin refuses to install

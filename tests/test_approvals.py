@@ -280,3 +280,80 @@ def test_names_that_are_not_names_never_reach_a_url() -> None:
     assert github.is_active_member("org/../../repos", "bob") is False
     with pytest.raises(GitHubError, match="not a repository name"):
         GitHub("dom-komfort/landscape/../x", "t")
+
+
+# The whole chain on a real repository: the plan of a branch, then the gate
+
+
+def test_a_raised_quota_waits_for_the_architects_until_one_approves(
+    env: None, monkeypatch: pytest.MonkeyPatch, run: Any, tmp_path: Path
+) -> None:
+    """The billing team raises its own quota: its lead's approval satisfies CODEOWNERS
+    (the team file lists the team, its lead and the architects), but the gate waits for
+    the architects, whom the plan names for the `quota-raised` risk."""
+    from tests.test_plan import TODAY, apply_change, copy_repository, git
+
+    root = copy_repository(tmp_path / "repo")
+    git(root, "switch", "-q", "-c", "billing/more-cpu")
+    apply_change(root, DATA / "plan" / "raise-quota")
+    git(root, "commit", "-q", "-am", "More CPU for billing")
+    head = git(root, "rev-parse", "HEAD")
+    planned = run(
+        [
+            "plan",
+            "--root",
+            str(root),
+            "--base",
+            "main",
+            "--head",
+            head,
+            "--format",
+            "json",
+            "--today",
+            TODAY,
+        ]
+    )
+    assert planned.exit_code == 0
+    assert "quota-raised" in [r["code"] for r in json.loads(planned.stdout)["risks"]]
+    plan = tmp_path / "plan.json"
+    plan.write_text(planned.stdout)
+
+    recorded_case = tmp_path / "recorded"
+    recorded_case.mkdir()
+    pull = json.loads((DATA / "approvals" / "architects-required" / "pull.json").read_text())
+    pull["head"]["sha"] = head
+    (recorded_case / "pull.json").write_text(json.dumps(pull))
+    review = json.loads((DATA / "approvals" / "architects-required" / "reviews.json").read_text())
+    review[0]["commit_id"] = head  # o-volkova, the team's lead
+    (recorded_case / "reviews.json").write_text(json.dumps(review))
+    monkeypatch.setattr(urllib.request, "urlopen", recorded(recorded_case, []))
+    args = [
+        "approvals",
+        "--pr",
+        "42",
+        "--plan",
+        str(plan),
+        "--codeowners",
+        str(root / ".github" / "CODEOWNERS"),
+    ]
+
+    waiting = run(args)
+    assert waiting.exit_code == 1
+    assert waiting.stdout.splitlines()[0].endswith("waiting for @dom-komfort/architects")
+
+    architect = dict(review[0], id=1899, user=dict(review[0]["user"], login="a-volkov", id=5001))
+    (recorded_case / "reviews.json").write_text(json.dumps([*review, architect]))
+    member = recorded_case / "memberships" / "architects" / "a-volkov.json"
+    member.parent.mkdir(parents=True)
+    member.write_text(
+        json.dumps(
+            {
+                "url": "https://api.github.com/organizations/140001/team/9061200/memberships/a-volkov",
+                "role": "member",
+                "state": "active",
+            }
+        )
+    )
+    approved = run(args)
+    assert approved.exit_code == 0, approved.stdout
+    assert "@dom-komfort/architects: approved by a-volkov" in approved.stdout

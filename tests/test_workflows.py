@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import DATA, REPO
 
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 NAMES = [p.name for p in WORKFLOWS]
@@ -390,3 +391,97 @@ def test_a_pull_request_that_edits_the_toolkit_runs_its_lint_and_tests() -> None
         assert toolkit.search(path), path
     for path in ("stacks/prod/billing/billing-api.yaml", "policies/waivers.yaml", "docs/model.md"):
         assert not toolkit.search(path), path
+
+
+# The scripts themselves, run on recorded data
+
+
+def _step(path: Path, job: str, name: str) -> dict[str, Any]:
+    return next(s for s in _load(path)["jobs"][job]["steps"] if s.get("name") == name)
+
+
+def test_the_comment_filter_finds_only_our_bots_comment() -> None:
+    """The workflow's own jq filter on recorded comments: a member's comment and another
+    bot's both start with the marker, and come first."""
+    script = _step(PR, "report", "Post the plan as one sticky comment")["run"]
+    found = re.search(r"--jq '([^']+)'", script)
+    assert found is not None
+    comments = DATA / "workflows" / "issue-comments.json"
+    result = subprocess.run(
+        ["jq", "-r", found.group(1), str(comments)], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["2501000004"]
+    marker_only = subprocess.run(
+        [
+            "jq",
+            "-r",
+            '.[] | select(.body | startswith("<!-- platform-plan -->")) | .id',
+            str(comments),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert marker_only.stdout.split()[0] == "2501000001"  # what matching by marker alone took
+
+
+def _validate(tmp_path: Path, make: Callable[[Path], None]) -> subprocess.CompletedProcess[str]:
+    script = _step(PR, "report", "Validate the SARIF (untrusted data)")["run"]
+    runner = tmp_path / "runner"
+    (runner / "untrusted").mkdir(parents=True)
+    make(runner / "untrusted")
+    output = tmp_path / "output"
+    output.touch()
+    env = {"PATH": "/usr/bin:/bin", "RUNNER_TEMP": str(runner), "GITHUB_OUTPUT": str(output)}
+    return subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def test_the_sarif_check_accepts_what_platform_check_writes(tmp_path: Path, run: Any) -> None:
+    sarif = run(["check", "--root", str(REPO), "--format", "sarif"]).stdout
+
+    def make(folder: Path) -> None:
+        (folder / "platform-check.sarif").write_text(sarif)
+
+    result = _validate(tmp_path, make)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "output").read_text() == (
+        f"file={tmp_path / 'runner' / 'untrusted' / 'platform-check.sarif'}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "attempt",
+    ["symlink", "not-sarif", "two-runs", "another-tool", "extra-file", "too-large"],
+)
+def test_the_sarif_check_refuses_crafted_artifacts(tmp_path: Path, attempt: str) -> None:
+    good = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "platform"}}}]}
+
+    def make(folder: Path) -> None:
+        target = folder / "platform-check.sarif"
+        document: Any = good
+        if attempt == "symlink":
+            target.symlink_to("/etc/passwd")
+            return
+        if attempt == "not-sarif":
+            target.write_text("$(touch /tmp/pwned)")
+            return
+        if attempt == "two-runs":
+            document = {**good, "runs": good["runs"] * 2}
+        if attempt == "another-tool":
+            document = {**good, "runs": [{"tool": {"driver": {"name": "evil"}}}]}
+        if attempt == "extra-file":
+            (folder / "run.sh").write_text("echo hi\n")
+        target.write_text(json.dumps(document))
+        if attempt == "too-large":
+            with target.open("a") as handle:
+                handle.write(" " * 10_000_001)
+
+    result = _validate(tmp_path, make)
+    assert result.returncode != 0
+    assert (tmp_path / "output").read_text() == ""

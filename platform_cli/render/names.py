@@ -32,8 +32,11 @@ from platform_cli.load.model import Service
 NAMESPACE_OBJECTS = ("default-deny", "team-quota", "team-limits", "team-edit")
 
 # Suffixes CloudNativePG gives to the objects of a cluster
-DATABASE_SUFFIXES = ("rw", "ro", "r", "any", "app", "superuser", "ca", "replication", "server")
-DATABASE_SUFFIXES += ("primary", "pooler")
+DATABASE_SUFFIXES = (
+    *("rw", "ro", "r", "any"),
+    *("app", "superuser", "ca", "replication", "server"),
+    *("primary", "pooler"),
+)
 # `<cluster>-<n>` pods and PVCs, their WAL volumes and jobs
 _DATABASE_INSTANCE = re.compile(r"(.+)-[0-9]+(-(wal|initdb|join|snapshot-recovery))?")
 # `<vm>-root` and CDI's scratch volume of it

@@ -124,7 +124,29 @@ class JsonReporter:
                 }
                 for q in plan.quotas
             ],
-            "reviewers": [{"owner": r.owner, "paths": list(r.paths)} for r in plan.reviewers],
+            "reviewers": [
+                {"owner": r.owner, "paths": list(r.paths), "reasons": list(r.reasons)}
+                for r in plan.reviewers
+            ],
+            # Beyond CODEOWNERS: each entry needs one approval from any of its owners
+            "requiredApprovals": [
+                {"team": a.team, "owners": list(a.owners), "reasons": list(a.reasons)}
+                for a in plan.approvals
+            ],
+            "openings": [
+                {
+                    "stack": o.stack,
+                    "namespace": o.namespace,
+                    "team": o.team,
+                    "networkPolicy": o.policy,
+                    "peer": o.peer,
+                    "peerNamespace": o.peer_namespace,
+                    "ports": list(o.ports),
+                    "source": o.source,
+                }
+                for k in plan.kubernetes
+                for o in k.openings
+            ],
             "affectedStacks": [
                 {
                     "name": a.shard.name,

@@ -131,6 +131,7 @@ class MarkdownReporter:
             self._cost(plan),
             self._quotas(plan),
             self._reviewers(plan),
+            self._approvals(plan),
             self._affected(plan),
         ]
 
@@ -281,6 +282,25 @@ class MarkdownReporter:
             for r in plan.reviewers
         ]
         return Block("### Required reviewers", [], ("reviewer", "for"), rows)
+
+    def _approvals(self, plan: Plan) -> Block:
+        """The approvals CODEOWNERS cannot require; the approvals gate enforces them."""
+        if not plan.approvals:
+            return Block("### Required approvals", ["None beyond the owners of the files."])
+        rows = [
+            _row(
+                _code(a.team),
+                _cell(", ".join(a.owners) or "(no owners)"),
+                _cell("; ".join(a.reasons)),
+            )
+            for a in plan.approvals
+        ]
+        return Block(
+            "### Required approvals",
+            ["Each needs one approval from its owners before the merge."],
+            ("team", "owners", "because"),
+            rows,
+        )
 
     def _affected(self, plan: Plan) -> Block:
         largest = (

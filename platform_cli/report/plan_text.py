@@ -86,6 +86,12 @@ class TextReporter:
             lines.append(f"  {stack_name}.{team}: {shown}")
         lines += ["", "Required reviewers:"]
         lines += [f"  {r.owner}: {', '.join(r.paths)}" for r in plan.reviewers] or ["  none"]
+        lines += ["", "Required approvals (one from each team's owners):"]
+        for a in plan.approvals:
+            lines.append(f"  {a.team} ({', '.join(a.owners) or 'no owners'}):")
+            lines += [f"    {reason}" for reason in a.reasons]
+        if not plan.approvals:
+            lines.append("  none beyond the owners of the files")
         lines += ["", "Affected stacks:"]
         lines += [f"  {a.shard.name}: {', '.join(a.reasons)}" for a in plan.affected] or ["  none"]
         if plan.largest:

@@ -34,6 +34,7 @@ from platform_cli.gcpause import paused
 from platform_cli.load.cache import DocumentCache
 from platform_cli.load.model import Landscape
 from platform_cli.plan import money
+from platform_cli.plan.hosts import HostChange, host_changes
 from platform_cli.plan.landscape_diff import Change, diff_landscapes
 from platform_cli.plan.money import CostLine, QuotaLine
 from platform_cli.plan.objects import KubernetesStack, kubernetes_stack
@@ -81,6 +82,8 @@ class Plan:
     evaluated: tuple[Mode, Mode] = (Mode.FULL, Mode.FULL)
     # The teams (and the architects) that must approve beyond the files' owners
     approvals: tuple[Approval, ...] = ()
+    # Services whose host, path or exposure the change creates, moves or removes
+    hosts: tuple[HostChange, ...] = ()
 
     @property
     def errors(self) -> list[Finding]:
@@ -179,6 +182,7 @@ def build_plan(
         base_errors=len(base_errors),
         evaluated=(base_run.how, head_run.how),
         approvals=tuple(required),
+        hosts=tuple(host_changes(old, new, changes)),
     )
 
 

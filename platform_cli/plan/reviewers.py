@@ -18,7 +18,7 @@ from platform_cli.checks import owners
 from platform_cli.load.model import Landscape
 from platform_cli.plan.landscape_diff import Change
 from platform_cli.plan.objects import KubernetesStack
-from platform_cli.plan.risks import ARCHITECTS, Risk, raised_quotas
+from platform_cli.plan.risks import ARCHITECTS, Risk, RiskCode, raised_quotas
 
 # Changes under these paths need the architects, whatever CODEOWNERS says
 ARCHITECT_PREFIXES = ("policies/", "schemas/", "landscape/systems/")
@@ -63,7 +63,8 @@ def approvals(
                     f"opens access into {opening.namespace}: {opening.describe()}"
                 )
     for risk in risks:
-        if risk.approver:
+        # An opened path is given as the opening itself, above
+        if risk.approver and risk.code is not RiskCode.ACCESS_OPENED:
             reasons.setdefault(risk.approver, set()).add(
                 f"[{risk.code}] {risk.subject}: {risk.message}"
             )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from platform_cli.load.model import Database, Entity, Landscape, Resource, Server, System, Team
+from platform_cli.plan.hosts import host_changes
 from platform_cli.plan.landscape_diff import Change, ChangeAction, field_changes
 from platform_cli.plan.objects import KubernetesStack, ObjectAction
 from platform_cli.render.usage import QUOTA_KEYS, parse_quota
@@ -98,6 +99,31 @@ def risks(
             found += _move_risks(change.old, change.new, subject, old, new)
     for change in changes:
         found += _definition_risks(change)
+    for host in host_changes(old, new, changes):
+        subject = f"{host.stack} Service {host.service}"
+        if host.exposure_changed:
+            assert host.before is not None and host.after is not None
+            found.append(
+                Risk(
+                    RiskCode.EXPOSURE_CHANGED,
+                    subject,
+                    f"exposure {host.before.exposure} -> {host.after.exposure} "
+                    f"({host.after.host}{host.after.path}); the architects decide what the "
+                    "internet reaches",
+                    ARCHITECTS,
+                )
+            )
+        elif host.new_public:
+            assert host.after is not None
+            found.append(
+                Risk(
+                    RiskCode.PUBLIC_HOST,
+                    subject,
+                    f"serves {host.after.host}{host.after.path} to the internet; the "
+                    "architects decide what the internet reaches",
+                    ARCHITECTS,
+                )
+            )
     for stack in kubernetes:
         for opening in stack.openings:
             if opening.cross_namespace and opening.team:

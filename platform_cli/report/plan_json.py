@@ -10,6 +10,7 @@ from typing import Any
 from platform_cli.plan.build import Plan
 from platform_cli.plan.landscape_diff import MISSING, Change, FieldChange
 from platform_cli.plan.objects import ObjectChange
+from platform_cli.render.hosts import Host
 from platform_cli.report.check import finding_dict
 from platform_cli.report.plan_wording import describe_change, headline, summary
 
@@ -51,6 +52,12 @@ def _object_dict(obj: ObjectChange) -> dict[str, Any]:
         "immutableFields": list(obj.immutable),
         "fields": _fields(obj.fields),
     }
+
+
+def _host(host: Host | None) -> dict[str, Any] | None:
+    if host is None:
+        return None
+    return {"host": host.host, "path": host.path, "exposure": host.exposure}
 
 
 class JsonReporter:
@@ -132,6 +139,18 @@ class JsonReporter:
             "requiredApprovals": [
                 {"team": a.team, "owners": list(a.owners), "reasons": list(a.reasons)}
                 for a in plan.approvals
+            ],
+            "hosts": [
+                {
+                    "action": h.action,
+                    "stack": h.stack,
+                    "service": h.service,
+                    "team": h.team,
+                    "path": h.path,
+                    "before": _host(h.before),
+                    "after": _host(h.after),
+                }
+                for h in plan.hosts
             ],
             "openings": [
                 {

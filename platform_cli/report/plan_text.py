@@ -10,6 +10,7 @@ from platform_cli.report.plan_wording import (
     describe_change,
     describe_object,
     headline,
+    host_text,
     kube_counts,
     money_delta,
     quota_groups,
@@ -84,6 +85,12 @@ class TextReporter:
         for stack_name, team, cells in groups:
             shown = ", ".join(f"{k} {quota_text(cells[k])}" for k in QUOTA_KEYS)
             lines.append(f"  {stack_name}.{team}: {shown}")
+        if plan.hosts:
+            lines += ["", "Hosts:"]
+            lines += [
+                f"  {ACTION_SIGNS[h.action]} {h.stack} {h.service}: {host_text(h.before, h.after)}"
+                for h in plan.hosts
+            ]
         lines += ["", "Required reviewers:"]
         lines += [f"  {r.owner}: {', '.join(r.paths)}" for r in plan.reviewers] or ["  none"]
         lines += ["", "Required approvals (one from each team's owners):"]

@@ -9,8 +9,8 @@ import pytest
 
 from platform_cli.load.landscape import load
 from platform_cli.load.model import Landscape
-from platform_cli.plan.landscape_diff import diff_landscapes
 from platform_cli.plan.access import Opening
+from platform_cli.plan.landscape_diff import diff_landscapes
 from platform_cli.plan.objects import KubernetesStack, ObjectAction, ObjectChange
 from platform_cli.plan.risks import ARCHITECTS, WAIVERS_PATH, Risk, RiskCode, risks
 from platform_cli.sources.tree import SourceFile, read_tree

@@ -54,6 +54,15 @@ ATTACKS: dict[str, dict[str, list[tuple[str, str]] | str]] = {
     "operator-name": {
         "stacks/prod/call-center/crm-db-rw.yaml": "crm-db-rw",
     },
+    # A token in an argument, and one split by a zero-width space in another
+    "secret-in-args": {
+        CRM_WEB: [("  resources:\n",
+                   '  args: [serve, "--token", "ghp_' + "0123456789abcdefghijklmnopqrstuvwxyzAB"
+                   + '"]\n  resources:\n')],
+    },
+    "image-by-tag-only": {
+        CRM_WEB: [("@sha256:f1a2dfdd2b18db5fd63afaf6d2fb6414fded7f21cc6db98d2ee81f43422e6f15", "")],
+    },
     "move-to-weaker-system": {
         "stacks/prod/billing/receipts-renderer.yaml": [("  system: billing\n", "  system: payments\n")],
     },
@@ -159,6 +168,20 @@ def test_a_name_an_operator_derives_is_refused_before_rendering(attack_repo: Pat
     assert "database 'crm-db'" in message
 
 
+def test_a_token_in_an_argument_is_refused(attack_repo: Path) -> None:
+    ((path, rule, message),) = errors(plan_of(attack_repo, "secret-in-args"))
+    assert (path, rule) == (CRM_WEB, "LND010")
+    assert message == (
+        "args[2] of service 'crm-web' looks like a plaintext secret: the value holds a GitHub token"
+    )
+
+
+def test_production_images_are_pinned_by_digest(attack_repo: Path) -> None:
+    ((path, rule, message),) = errors(plan_of(attack_repo, "image-by-tag-only"))
+    assert (path, rule) == (CRM_WEB, "LND009")
+    assert "is not pinned by digest, which stack 'prod' (production) requires" in message
+
+
 def test_a_move_to_a_weaker_system_is_a_risk_for_the_architects(attack_repo: Path) -> None:
     """The head is judged as a whole (here LND002 refuses it as well), and whatever
     the policies say, the move is flagged for the architects."""
@@ -168,3 +191,22 @@ def test_a_move_to_a_weaker_system_is_a_risk_for_the_architects(attack_repo: Pat
     assert "does not hold personal data" in risk.message
     assert risk.approver == ARCHITECTS
     assert [a.team for a in plan.approvals] == [ARCHITECTS]
+
+
+def test_exposure_picks_the_controller_and_each_host_gets_its_certificate() -> None:
+    """`public: false` is technically internal: another ingress class, whose controller
+    only the company network reaches. Each Ingress asks cert-manager for a certificate
+    of its one host from the stack's ClusterIssuer."""
+    from tests.render_support import rendered
+
+    ingresses = {
+        o["metadata"]["name"]: o for o in rendered("prod").objects if o["kind"] == "Ingress"
+    }
+    classes = {name: o["spec"]["ingressClassName"] for name, o in ingresses.items()}
+    assert classes["payments-webhook"] == classes["resident-app-api"] == "nginx-public"
+    assert classes["crm-web"] == classes["keycloak"] == "nginx"
+    for name, ingress in ingresses.items():
+        ((rule,),) = [ingress["spec"]["rules"]]
+        assert ingress["spec"]["tls"] == [{"hosts": [rule["host"]], "secretName": f"{name}-tls"}]
+        annotations = ingress["metadata"]["annotations"]
+        assert annotations["cert-manager.io/cluster-issuer"] == "dom-komfort-ca"

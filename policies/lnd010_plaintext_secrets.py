@@ -146,9 +146,9 @@ def _flag_reason(item: str, previous: str, patterns: list[str]) -> str:
             return _by_flag(flag.group(1), patterns)
         return ""
     before = _FLAG.match(previous)
-    if flag is None and before is not None and not before.group(2):  # --name value
-        if item and not _REFERENCE.match(item):
-            return _by_flag(before.group(1), patterns)
+    value_of_flag = flag is None and before is not None and not before.group(2)  # --name value
+    if value_of_flag and before is not None and item and not _REFERENCE.match(item):
+        return _by_flag(before.group(1), patterns)
     return ""
 
 

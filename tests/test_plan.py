@@ -234,8 +234,8 @@ def test_change_image(plans: Callable[[str], Plan]) -> None:
     assert change["fields"] == [
         {
             "path": "spec.image",
-            "old": "registry.dom-komfort.example/call-center/crm-api:3.15.2",
-            "new": "registry.dom-komfort.example/call-center/crm-api:3.16.0",
+            "old": "registry.dom-komfort.example/call-center/crm-api:3.15.2@sha256:8e9e565630398b22583cf095a9c6187294f72dd60f26758b2fae324b4d5b3a83",
+            "new": "registry.dom-komfort.example/call-center/crm-api:3.16.0@sha256:7d11e7d88ce85da0ca979f4832d6405b4f10096b75f86500e021c8c6a32f679d",
         }
     ]
     assert kube(plan) == {"Deployment prod-call-center/crm-api": "update"}

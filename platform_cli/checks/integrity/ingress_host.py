@@ -18,7 +18,14 @@ from platform_cli.checks.integrity.reporting import at
 from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
 from platform_cli.load.landscape import Loaded
 from platform_cli.load.model import Service, Stack
-from platform_cli.render.hosts import Host, allowed_domains, apexes, host_of, owning_stack
+from platform_cli.render.hosts import (
+    Host,
+    allowed_domains,
+    apexes,
+    host_of,
+    ingress_class,
+    owning_stack,
+)
 
 RULE = BuiltinRule(
     "ingress-host",
@@ -44,6 +51,7 @@ def check(loaded: Loaded) -> Iterator[Finding]:
         stack = land.stacks.get(name)
         if stack is None:
             continue
+        yield from _classes(stack)
         services = [
             (r, h)
             for r in land.resources[name].values()
@@ -53,6 +61,24 @@ def check(loaded: Loaded) -> Iterator[Finding]:
             yield from _placement(service, host, name, allowed_domains(stack), domains, stacks)
             yield from _reserved(service, host, reserved)
         yield from _clashes(services)
+
+
+def _classes(stack: Stack) -> Iterator[Finding]:
+    """Internal must be technically internal: another class, so another controller."""
+    public = ingress_class(stack, public=True)
+    if public == ingress_class(stack, public=False):
+        keys: tuple[str, ...] = ("spec", "cluster")
+        if "publicIngressClassName" in stack.spec["cluster"]:
+            keys = ("spec", "cluster", "publicIngressClassName")
+        yield at(
+            stack,
+            RULE,
+            f"stack '{stack.name}' serves public and internal ingresses with one class "
+            f"'{public}': an internal service would be reachable from the internet",
+            "give publicIngressClassName the class of the internet-facing controller and "
+            "ingressClassName the internal one",
+            *keys,
+        )
 
 
 def _placement(

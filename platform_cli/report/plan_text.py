@@ -92,7 +92,10 @@ class TextReporter:
                 for h in plan.hosts
             ]
         lines += ["", "Required reviewers:"]
-        lines += [f"  {r.owner}: {', '.join(r.paths)}" for r in plan.reviewers] or ["  none"]
+        lines += [
+            f"  {r.owner}: {', '.join(r.paths) or 'a required approval (below)'}"
+            for r in plan.reviewers
+        ] or ["  none"]
         lines += ["", "Required approvals (one from each team's owners):"]
         for a in plan.approvals:
             lines.append(f"  {a.team} ({', '.join(a.owners) or 'no owners'}):")

@@ -146,6 +146,56 @@ def test_a_plan_of_another_commit_is_refused(
         )
 
 
+def test_a_plan_without_required_approvals_is_refused(
+    env: None, monkeypatch: pytest.MonkeyPatch, run: Any, tmp_path: Path
+) -> None:
+    """A gate that read no required approvals would pass a change that opens another
+    team's namespace with only the requesting team's approval."""
+    case = DATA / "approvals" / "other-team-waits"
+    monkeypatch.setattr(urllib.request, "urlopen", recorded(case, []))
+    document = json.loads((case / "plan.json").read_text())
+    del document["requiredApprovals"]
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(document))
+    with pytest.raises(core.PlanError, match="no `requiredApprovals`"):
+        run(
+            [
+                "approvals",
+                "--pr",
+                "42",
+                "--plan",
+                str(plan),
+                "--codeowners",
+                str(case / "CODEOWNERS"),
+            ]
+        )
+
+
+def test_a_team_required_beyond_its_files_must_approve_itself() -> None:
+    """The team whose namespace a change opens owns none of the changed files: only
+    its own approval meets its requirement, not the requesting team's."""
+    needed = core.requirements(
+        [("@org/a", ["stacks/prod/a/x.yaml"])],
+        TABLE,
+        "@org/architects",
+        [(("@org/b",), ("opens access into prod-b",))],
+    )
+    assert needed[-1] == core.Requirement(("@org/b",), (), ("opens access into prod-b",))
+    members = {("org/a", "alice"), ("org/b", "bob")}
+    waiting = core.judge(
+        _pull(), needed, [_review("alice", "APPROVED")], lambda t, u: (t, u) in members
+    )
+    assert not waiting.passed
+    assert waiting.waiting == (needed[-1],)
+    passed = core.judge(
+        _pull(),
+        needed,
+        [_review("alice", "APPROVED"), _review("bob", "APPROVED")],
+        lambda t, u: (t, u) in members,
+    )
+    assert passed.passed
+
+
 def test_json_format(env: None, monkeypatch: pytest.MonkeyPatch, run: Any) -> None:
     case = DATA / "approvals" / "architects-required"
     monkeypatch.setattr(urllib.request, "urlopen", recorded(case, []))
@@ -169,11 +219,13 @@ def test_json_format(env: None, monkeypatch: pytest.MonkeyPatch, run: Any) -> No
         {
             "anyOf": ["@dom-komfort/architects"],
             "paths": ["landscape/teams/billing.yaml"],
+            "reasons": [],
             "approvedBy": [],
         },
         {
             "anyOf": ["@dom-komfort/billing", "@o-volkova"],
             "paths": ["landscape/teams/billing.yaml"],
+            "reasons": [],
             "approvedBy": ["o-volkova"],
         },
     ]

@@ -87,7 +87,10 @@ def approvals(number: int, plan_path: Path, codeowners: Path, repo: str, fmt: st
     table = core.parse_codeowners(_read(codeowners, "--codeowners", 1024 * 1024))
     pull = github.pull_request(number)
     needed = core.requirements(
-        core.plan_reviewers(document, pull.head_sha), table, core.architects_of(table)
+        core.plan_reviewers(document, pull.head_sha),
+        table,
+        core.architects_of(table),
+        core.plan_required(document),
     )
     result = core.judge(pull, needed, github.reviews(number), github.is_active_member)
     emit(APPROVALS_REPORTERS[fmt]().render(result))

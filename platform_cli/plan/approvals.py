@@ -41,10 +41,12 @@ class PlanError(PlatformError):
 
 @dataclass(frozen=True)
 class Requirement:
-    """An approval by any one of `owners`, for `paths`."""
+    """An approval by any one of `owners`, for `paths` (the changed files they own) or
+    for `reasons` (what the plan says they must approve beyond their files)."""
 
     owners: tuple[str, ...]
     paths: tuple[str, ...]
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,43 @@ def plan_reviewers(document: Mapping[str, Any], head_sha: str) -> list[tuple[str
     return out
 
 
+def plan_required(document: Mapping[str, Any]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The plan's approvals beyond CODEOWNERS (`requiredApprovals`): per entry, the
+    owners any one of whom approves, and the reasons. A plan without the key is refused:
+    a gate that silently read nothing would pass a change that opens another team's
+    namespace."""
+    entries = document.get("requiredApprovals")
+    if not isinstance(entries, list):
+        raise PlanError(
+            "the plan has no `requiredApprovals`",
+            hint="plan with a toolkit that lists required approvals (platform plan --format json)",
+        )
+    out = []
+    for entry in entries:
+        owners = entry.get("owners") if isinstance(entry, dict) else None
+        reasons = entry.get("reasons", []) if isinstance(entry, dict) else None
+        if (
+            not isinstance(owners, list)
+            or not owners
+            or not all(isinstance(o, str) for o in owners)
+            or not isinstance(reasons, list)
+        ):
+            raise PlanError(
+                f"a required approval of the plan has no owners: {entry}",
+                hint="a team with no owners cannot approve; give the team owners in its file",
+            )
+        out.append((tuple(owners), tuple(str(r) for r in reasons)))
+    return out
+
+
 def requirements(
     reviewers: Iterable[tuple[str, list[str]]],
     table: list[CodeownersEntry],
     architects: str,
+    required: Iterable[tuple[tuple[str, ...], tuple[str, ...]]] = (),
 ) -> list[Requirement]:
-    """One requirement per set of interchangeable owners, with the paths it covers."""
+    """One requirement per set of interchangeable owners, with the paths it covers, and
+    one per approval the plan requires beyond the files' owners (`plan_required`)."""
     paths_of: dict[tuple[str, ...], set[str]] = {}
     for owner, paths in reviewers:
         for path, line in owners_for(table, paths):
@@ -128,7 +161,17 @@ def requirements(
             else:
                 group = (owner,)
             paths_of.setdefault(group, set()).add(path)
-    return [Requirement(group, tuple(sorted(paths_of[group]))) for group in sorted(paths_of)]
+    # A requirement the plan states for owners who already own changed files (the
+    # architects for a raised quota in a team file) is one requirement, with its reasons
+    reasons_of: dict[tuple[str, ...], set[str]] = {}
+    for owners, reasons in required:
+        group = tuple(sorted(owners))
+        paths_of.setdefault(group, set())
+        reasons_of.setdefault(group, set()).update(reasons)
+    return [
+        Requirement(group, tuple(sorted(paths_of[group])), tuple(sorted(reasons_of.get(group, ()))))
+        for group in sorted(paths_of)
+    ]
 
 
 def latest_decisions(reviews: Iterable[Review]) -> dict[str, Review]:

@@ -34,7 +34,10 @@ class TextReporter:
                 lines.append(f"  ok       {owners}: approved by {', '.join(judged.approved_by)}")
             else:
                 lines.append(f"  waiting  {owners}")
-            lines.append(f"           for {paths}")
+            if paths:
+                lines.append(f"           for {paths}")
+            for reason in judged.requirement.reasons:
+                lines.append(f"           why: {reason}")
         if result.stale:
             lines.append(
                 f"  not counted: approvals of an earlier commit by {', '.join(result.stale)}"
@@ -56,6 +59,7 @@ class JsonReporter:
                 {
                     "anyOf": list(j.requirement.owners),
                     "paths": list(j.requirement.paths),
+                    "reasons": list(j.requirement.reasons),
                     "approvedBy": list(j.approved_by),
                 }
                 for j in result.judged

@@ -11,13 +11,25 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-apply docs clean e2e e2e-tools fuzz
+.PHONY: demo test lint lock bench bench-apply docs clean e2e e2e-tools fuzz
 
-$(STAMP): pyproject.toml
+# Every dependency comes from the hash-pinned lock (requirements/dev.txt, which `make lock`
+# writes from pyproject.toml); the project itself is installed without resolving anything.
+$(STAMP): pyproject.toml requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# The locks CI installs from: requirements/run.txt (what apply and drift need) and
+# requirements/dev.txt (with the dev extra), every file of every version by its sha256,
+# the build backend included. Run it after changing a dependency in pyproject.toml;
+# `make lock UPGRADE=--upgrade` moves every pin to the newest version allowed.
+LOCK_FLAGS := --quiet --generate-hashes --strip-extras --all-build-deps --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links --no-header
+lock: $(STAMP)
+	$(BIN)/python -m piptools compile $(LOCK_FLAGS) $(UPGRADE) -o requirements/run.txt pyproject.toml
+	$(BIN)/python -m piptools compile $(LOCK_FLAGS) $(UPGRADE) --extra dev -o requirements/dev.txt pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/platform check
@@ -48,6 +60,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/zizmor --offline --persona auditor --min-severity medium .github/workflows
 
 # Benchmarks at 1,000, 10,000 and 50,000 resources; rewrites docs/performance.md.
 # Takes a while (tens of minutes on two cores); SIZES=1000,10000 for a shorter run.

@@ -16,6 +16,7 @@ shape of a typical pull request. The same N and seed always give the same bytes.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import shutil
 import subprocess
@@ -127,7 +128,7 @@ metadata:
   system: {system}
   description: Synthetic service {i} of {system}.
 spec:
-  image: registry.dom-komfort.example/{team.name}/{base}:{rng.randint(1, 9)}.{rng.randint(0, 30)}.{rng.randint(0, 9)}
+  image: registry.dom-komfort.example/{team.name}/{base}:{rng.randint(1, 9)}.{rng.randint(0, 30)}.{rng.randint(0, 9)}@sha256:{_digest(base)}
   replicas: {replicas}
   resources:
     requests: {{cpu: {cpu_m // 2}m, memory: {mem_mi // 2}Mi}}
@@ -289,6 +290,11 @@ def make_history(out: Path) -> str:
     _git(out, "commit", "-q", "-am", "Resize one database")
     _git(out, "switch", "-q", "main")
     return database.relative_to(out).as_posix()
+
+
+def _digest(name: str) -> str:
+    """A well-formed example digest (production requires one, LND009)."""
+    return hashlib.sha256(name.encode()).hexdigest()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -42,7 +42,9 @@ DOORS = {
         "platform_cli.cli.review",
         "platform_cli.cli.apply",
         "platform_cli.cli.self_service",
+        "platform_cli.cli.approvals",
     },
+    "urllib": {"platform_cli.sources.github"},
 }
 
 

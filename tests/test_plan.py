@@ -30,9 +30,12 @@ TODAY = "2026-06-01"
 CASE_NAMES = sorted(p.name for p in CASES.iterdir() if (p / "change.yaml").is_file())
 # The cases that change resource files only, which a plan evaluates incrementally
 RESOURCE_ONLY = {
+    "access-other-team-server",
+    "access-other-team-service",
     "add-vm",
     "change-image",
     "delete-protected-database",
+    "expose-publicly",
     "rename-file",
     "resize-database",
 }
@@ -231,8 +234,8 @@ def test_change_image(plans: Callable[[str], Plan]) -> None:
     assert change["fields"] == [
         {
             "path": "spec.image",
-            "old": "registry.dom-komfort.example/call-center/crm-api:3.15.2",
-            "new": "registry.dom-komfort.example/call-center/crm-api:3.16.0",
+            "old": "registry.dom-komfort.example/call-center/crm-api:3.15.2@sha256:8e9e565630398b22583cf095a9c6187294f72dd60f26758b2fae324b4d5b3a83",
+            "new": "registry.dom-komfort.example/call-center/crm-api:3.16.0@sha256:7d11e7d88ce85da0ca979f4832d6405b4f10096b75f86500e021c8c6a32f679d",
         }
     ]
     assert kube(plan) == {"Deployment prod-call-center/crm-api": "update"}
@@ -261,6 +264,90 @@ def test_raise_quota_needs_the_architects(plans: Callable[[str], Plan]) -> None:
     assert "@dom-komfort/billing" in reviewers(plan)
     assert kube(plan)["ResourceQuota prod-billing/team-quota"] == "update"
     assert shards(plan) == ["dev.billing", "prod.billing"]
+
+
+# --- Approval by whoever is affected ----------------------------------------------------
+
+
+def approvals(plan: dict[str, Any]) -> dict[str, list[str]]:
+    return {a["team"]: a["owners"] for a in plan["requiredApprovals"]}
+
+
+def test_depending_on_another_teams_server_needs_that_team(plans: Callable[[str], Plan]) -> None:
+    """service-desk's file alone changes, but the rendered NetworkPolicy of legacy-ops'
+    PostgreSQL VM admits a new consumer: legacy-ops must approve."""
+    plan = as_json(plans("access-other-team-server"))
+    assert plan["passed"] is True
+    assert plan["changedPaths"] == ["stacks/prod/service-desk/tickets-api.yaml"]
+    assert codes(plan) == ["access-opened"]
+    (risk,) = plan["risks"]
+    assert risk["subject"] == "prod prod-legacy-ops"
+    assert approvals(plan) == {"legacy-ops": ["@dom-komfort/legacy-ops", "@v-popov"]}
+    (opening,) = plan["openings"]
+    assert opening == {
+        "stack": "prod",
+        "namespace": "prod-legacy-ops",
+        "team": "legacy-ops",
+        "networkPolicy": "erp-db-1",
+        "peer": "service tickets-api in namespace prod-service-desk",
+        "peerNamespace": "prod-service-desk",
+        "ports": ["TCP 5432"],
+        "source": "stacks/prod/legacy-ops/erp-db-1.yaml",
+    }
+    # The owners of the changed file, and legacy-ops for the approval CODEOWNERS cannot ask
+    assert reviewers(plan) == [
+        "@dom-komfort/legacy-ops",
+        "@dom-komfort/service-desk",
+        "@v-popov",
+    ]
+    (legacy,) = [r for r in plan["reviewers"] if r["owner"] == "@dom-komfort/legacy-ops"]
+    assert legacy["paths"] == [] and "opens access into prod-legacy-ops" in legacy["reasons"][0]
+
+
+def test_depending_on_another_teams_service_needs_that_team(plans: Callable[[str], Plan]) -> None:
+    """Between declared integrations too: crm integrates with tickets, and still the
+    owner of the namespace decides who is let in."""
+    plan = as_json(plans("access-other-team-service"))
+    assert plan["passed"] is True
+    assert codes(plan) == ["access-opened"]
+    assert approvals(plan) == {"service-desk": ["@dom-komfort/service-desk"]}
+    (opening,) = plan["openings"]
+    assert (opening["namespace"], opening["networkPolicy"], opening["peer"]) == (
+        "prod-service-desk",
+        "tickets-api",
+        "service crm-web in namespace prod-call-center",
+    )
+    assert "@dom-komfort/service-desk" in reviewers(plan)
+
+
+def test_an_exposure_change_needs_the_architects(plans: Callable[[str], Plan]) -> None:
+    plan = as_json(plans("expose-publicly"))
+    assert codes(plan) == ["exposure-changed"]
+    assert approvals(plan) == {"architects": ["@dom-komfort/architects"]}
+    (host,) = plan["hosts"]
+    assert (host["action"], host["before"]["exposure"], host["after"]["exposure"]) == (
+        "change",
+        "internal",
+        "public",
+    )
+    (ingress,) = [c for c in next(iter(plan["kubernetes"]))["changes"] if c["kind"] == "Ingress"]
+    assert [(f["path"], f["old"], f["new"]) for f in ingress["fields"]] == [
+        ("metadata.labels.platform.dom-komfort.example/exposure", "internal", "public"),
+        ("spec.ingressClassName", "nginx", "nginx-public"),
+    ]
+
+
+def test_a_teams_group_change_needs_the_architects(plans: Callable[[str], Plan]) -> None:
+    plan = as_json(plans("team-group"))
+    assert codes(plan) == ["team-access-changed"]
+    assert approvals(plan) == {"architects": ["@dom-komfort/architects"]}
+    assert "@dom-komfort/architects" in reviewers(plan)
+
+
+def test_a_reclassified_system_needs_the_architects(plans: Callable[[str], Plan]) -> None:
+    plan = as_json(plans("reclassify-system"))
+    assert codes(plan) == ["system-classification-changed"]
+    assert approvals(plan) == {"architects": ["@dom-komfort/architects"]}
 
 
 def test_touch_waivers(plans: Callable[[str], Plan]) -> None:
@@ -317,11 +404,14 @@ def test_json_money_is_a_string(plan_repo: Path, run: Callable[[list[str]], Run]
         "cost",
         "findings",
         "head",
+        "hosts",
         "kubernetes",
         "landscapeChanges",
         "largestStack",
+        "openings",
         "passed",
         "quotas",
+        "requiredApprovals",
         "reviewers",
         "risks",
         "verdict",

@@ -63,7 +63,8 @@ MUTATIONS = [
     (
         "LND009",
         "stacks/prod/service-desk/tickets-api.yaml",
-        "tickets-api:5.21.0",
+        # a moving tag, and no digest: what runs is not what was reviewed
+        "tickets-api:5.21.0@sha256:ecadae7c8cd6fe63b3c9859f60b8c0e12e2e390922873f6e5c3b0e947b8bb8ad",
         "tickets-api:latest",
         set(),
     ),

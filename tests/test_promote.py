@@ -81,8 +81,13 @@ def test_dry_run_shows_the_diff_and_writes_nothing(
     result, _ = _run_case("existing-service-dry-run", repo_copy, run)
     assert result.exit_code == 0
     assert target.read_bytes() == before
-    assert "-  image: registry.dom-komfort.example/call-center/crm-web:3.15.2\n" in result.stdout
-    assert "+  image: registry.dom-komfort.example/call-center/crm-web:3.16.0\n" in result.stdout
+    # The digest tested in dev is the one production runs
+    assert (
+        "-  image: registry.dom-komfort.example/call-center/crm-web:3.15.2@sha256:" in result.stdout
+    )
+    assert (
+        "+  image: registry.dom-komfort.example/call-center/crm-web:3.16.0@sha256:" in result.stdout
+    )
     # The host, replicas and sizes of prod are kept, so the image is the only change
     changed = [line for line in result.stdout.splitlines() if line.startswith(("-  ", "+  "))]
     assert len(changed) == 2

@@ -9,9 +9,10 @@ import pytest
 
 from platform_cli.load.landscape import load
 from platform_cli.load.model import Landscape
+from platform_cli.plan.access import Opening
 from platform_cli.plan.landscape_diff import diff_landscapes
 from platform_cli.plan.objects import KubernetesStack, ObjectAction, ObjectChange
-from platform_cli.plan.risks import WAIVERS_PATH, Risk, RiskCode, risks
+from platform_cli.plan.risks import ARCHITECTS, WAIVERS_PATH, Risk, RiskCode, risks
 from platform_cli.sources.tree import SourceFile, read_tree
 from tests.conftest import REPO
 
@@ -68,7 +69,22 @@ REPLACED = ObjectChange(
     immutable=("spec.storage.storageClass",),
 )
 
+OPENED = Opening(
+    "prod",
+    "prod-legacy-ops",
+    "legacy-ops",
+    "erp-db-1",
+    "service tickets-api in namespace prod-service-desk",
+    "prod-service-desk",
+    ("TCP 5432",),
+    "stacks/prod/legacy-ops/erp-db-1.yaml",
+)
+WEBHOOK = "stacks/prod/billing/payments-webhook.yaml"
+BI = "stacks/prod/analytics/analytics-bi.yaml"
+RECEIPTS = "stacks/prod/billing/receipts-renderer.yaml"
+
 CASES: dict[RiskCode, Case] = {
+    RiskCode.ACCESS_OPENED: Case(kubernetes=(KubernetesStack("prod", openings=(OPENED,)),)),
     RiskCode.DELETE_DATABASE: Case({NOTIFICATIONS_DB: None}),
     RiskCode.DELETE_SERVER: Case({PBX: None}),
     RiskCode.DELETE_DEPENDED_ON: Case({IVR: None}),
@@ -79,6 +95,32 @@ CASES: dict[RiskCode, Case] = {
     RiskCode.MAJOR_VERSION: Case({NOTIFICATIONS_DB: (("version: 16", "version: 15"),)}),
     RiskCode.REPLACEMENT: Case(kubernetes=(KubernetesStack("prod", (REPLACED,)),)),
     RiskCode.QUOTA_RAISED: Case({"landscape/teams/billing.yaml": (('cpu: "', 'cpu: "1'),)}),
+    RiskCode.PUBLIC_HOST: Case(
+        {WEBHOOK: (("host: pay-callback.dom-komfort.example", "host: pay.dom-komfort.example"),)}
+    ),
+    RiskCode.EXPOSURE_CHANGED: Case(
+        {
+            BI: (
+                (
+                    "    host: bi.apps.dom-komfort.example\n",
+                    "    host: x.apps.dom-komfort.example\n    public: true\n",
+                ),
+            )
+        }
+    ),
+    RiskCode.TEAM_ACCESS_CHANGED: Case(
+        {"landscape/teams/iot.yaml": (("  name: iot\n", "  name: iot\n  labels: {tier: gold}\n"),)}
+    ),
+    RiskCode.SYSTEM_CLASSIFICATION_CHANGED: Case(
+        {
+            "landscape/systems/dispatch.yaml": (
+                ("dataClasses: [operational]", "dataClasses: [public]"),
+            )
+        }
+    ),
+    RiskCode.SYSTEM_MOVE_WEAKER: Case(
+        {RECEIPTS: (("  system: billing\n", "  system: payments\n"),)}
+    ),
     RiskCode.WAIVERS_CHANGED: Case(paths=(WAIVERS_PATH,)),
     RiskCode.POLICIES_CHANGED: Case(paths=("policies/config.yaml",)),
     RiskCode.SCHEMAS_CHANGED: Case(paths=("schemas/server.schema.json",)),
@@ -124,6 +166,7 @@ def test_risks_are_listed_in_the_order_of_the_codes() -> None:
 def test_the_codes_and_actions_print_as_they_always_have() -> None:
     """The plan's JSON and reports print these values; tools read them."""
     assert [c.value for c in RiskCode] == [
+        "access-opened",
         "delete-database",
         "delete-server",
         "delete-depended-on",
@@ -132,9 +175,63 @@ def test_the_codes_and_actions_print_as_they_always_have() -> None:
         "major-version",
         "replacement",
         "quota-raised",
+        "public-host",
+        "exposure-changed",
+        "team-access-changed",
+        "system-classification-changed",
+        "system-move-weaker",
         "waivers-changed",
         "policies-changed",
         "schemas-changed",
     ]
     assert [str(a) for a in ObjectAction] == ["create", "update", "replace", "delete"]
     assert f"{RiskCode.SHRINK_STORAGE}" == "shrink-storage"
+
+
+ARCHITECT_RISKS = (
+    RiskCode.PUBLIC_HOST,
+    RiskCode.EXPOSURE_CHANGED,
+    RiskCode.TEAM_ACCESS_CHANGED,
+    RiskCode.SYSTEM_CLASSIFICATION_CHANGED,
+    RiskCode.SYSTEM_MOVE_WEAKER,
+    RiskCode.QUOTA_RAISED,
+)
+
+
+@pytest.mark.parametrize("code", ARCHITECT_RISKS, ids=str)
+def test_these_risks_are_for_the_architects(code: RiskCode) -> None:
+    (risk,) = [r for r in CASES[code].risks() if r.code is code]
+    assert risk.approver == ARCHITECTS
+
+
+def test_an_opening_into_another_namespace_is_for_its_team() -> None:
+    (risk,) = CASES[RiskCode.ACCESS_OPENED].risks()
+    assert risk.approver == "legacy-ops"
+    assert "team legacy-ops owns the namespace" in risk.message
+
+
+def test_an_opening_within_a_namespace_is_no_risk() -> None:
+    inside = Opening(
+        "prod",
+        "prod-billing",
+        "billing",
+        "billing-api",
+        "service x in namespace prod-billing",
+        "prod-billing",
+        ("TCP 8080",),
+        "",
+    )
+    assert Case(kubernetes=(KubernetesStack("prod", openings=(inside,)),)).risks() == []
+
+
+def test_a_move_between_systems_of_one_classification_is_no_risk() -> None:
+    """dispatch and technician-app both hold operational data, but technician-app
+    also personal: only the direction that loses a class is a risk."""
+    moved = Case(
+        {
+            "stacks/prod/field-service/dispatch-api.yaml": (
+                ("  system: dispatch\n", "  system: technician-app\n"),
+            )
+        }
+    ).risks()
+    assert RiskCode.SYSTEM_MOVE_WEAKER not in {r.code for r in moved}

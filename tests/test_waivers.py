@@ -104,7 +104,7 @@ def test_an_unknown_policy_is_an_error(repo_copy: Path) -> None:
 
 def test_a_waiver_silences_only_its_policy_on_its_target(repo_copy: Path) -> None:
     # Another policy on the waived service is still reported
-    _edit(repo_copy, API, "resident-app-api:6.4.0", "resident-app-api:latest")
+    _edit(repo_copy, API, "registry.dom-komfort.example/resident-app", "docker.io/resident-app")
     # The same policy on another service of the same system is still reported
     other = "stacks/prod/resident-app/resident-auth.yaml"
     _edit(repo_copy, other, "  ports:\n", "  ingress: {port: http, public: true}\n  ports:\n")

@@ -1,12 +1,19 @@
 """The GitHub Actions workflows: valid against the workflow schema that
-check-jsonschema vendors (read from the installed package, offline), and hardened:
-pinned actions, minimal permissions, timeouts, no untrusted text in scripts."""
+check-jsonschema vendors (read from the installed package, offline), and hardened to
+zizmor's and GitHub Security Lab's standard: pinned actions, minimal permissions,
+timeouts, no untrusted text in scripts, the pull request's code apart from every write
+token, apply and drift from main only, dependencies from hash-pinned locks, a Pulumi CLI
+checked against its pinned sha256 (docs/security.md)."""
 
 from __future__ import annotations
 
 import importlib.resources
 import json
 import re
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +21,18 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import DATA, REPO
 
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 NAMES = [p.name for p in WORKFLOWS]
 PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+(\S+)@([0-9a-f]{40})\s+#\s+v\d+\.\d+\.\d+\s*$")
 UNTRUSTED = re.compile(r"\$\{\{\s*github\.(event\.|head_ref)")
+# Commit IDs GitHub fills in: forty hex digits, never text an attacker chooses
+A_COMMIT = re.compile(r"^\$\{\{ github\.event\.pull_request\.(head|base)\.sha \}\}$")
 # What each workflow's jobs may ask for, and nothing else
 ALLOWED_PERMISSIONS: dict[str, dict[str, str]] = {
     "pr.yml": {"contents": "read", "pull-requests": "write", "security-events": "write"},
+    "approvals.yml": {"contents": "read", "pull-requests": "read"},
     "apply.yml": {"contents": "read"},
     "drift.yml": {"contents": "read", "issues": "write"},
 }
@@ -49,7 +59,7 @@ def _steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_the_expected_workflows_exist() -> None:
-    assert NAMES == ["apply.yml", "drift.yml", "pr.yml"]
+    assert NAMES == ["apply.yml", "approvals.yml", "drift.yml", "pr.yml"]
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=NAMES)
@@ -82,7 +92,7 @@ def test_minimal_permissions_and_timeouts(path: Path) -> None:
         assert job["timeout-minutes"] <= 60, name
         granted = job.get("permissions")
         assert isinstance(granted, dict), f"{name}: permissions must be listed"
-        allowed = ALLOWED_PERMISSIONS[path.name]
+        allowed = ALLOWED_PERMISSIONS.get(f"{path.name}:{name}", ALLOWED_PERMISSIONS[path.name])
         assert {k: v for k, v in granted.items() if allowed.get(k) != v} == {}, name
 
 
@@ -95,24 +105,237 @@ def test_no_untrusted_text_in_scripts(path: Path) -> None:
     assert [s for s in scripts if UNTRUSTED.search(s)] == []
     for step in _steps(workflow):
         for value in step.get("with", {}).values():
-            assert not UNTRUSTED.search(str(value)), step
+            assert A_COMMIT.match(str(value)) or not UNTRUSTED.search(str(value)), step
 
 
-def test_pull_requests_get_no_secrets_or_environments() -> None:
-    text = (REPO / ".github/workflows/pr.yml").read_text()
-    workflow = _load(REPO / ".github/workflows/pr.yml")
-    assert list(workflow["on"]) == ["pull_request"]
-    assert "secrets." not in text
+PR = REPO / ".github" / "workflows" / "pr.yml"
+GATE = REPO / ".github" / "workflows" / "approvals.yml"
+
+
+def test_pull_request_code_runs_only_with_a_read_only_token() -> None:
+    workflow = _load(PR)
+    assert workflow["on"] == {"pull_request": {"types": ["opened", "synchronize", "reopened"]}}
+    assert "secrets." not in PR.read_text()
     assert all("environment" not in job for job in workflow["jobs"].values())
-    scripts = "\n".join(s["run"] for s in _steps(workflow) if "run" in s)
+    for name in ("toolkit", "check"):
+        job = workflow["jobs"][name]
+        assert job["permissions"] == {"contents": "read"}, name
+    scripts = "\n".join(s["run"] for s in workflow["jobs"]["check"]["steps"] if "run" in s)
     assert "platform check --format github" in scripts
-    assert 'platform plan --base "origin/$BASE_REF" --format markdown' in scripts
-    assert "<!-- platform-plan -->" in scripts
     assert "platform preview --offline" in scripts
-    assert any("upload-sarif" in s.get("uses", "") for s in _steps(workflow))
+    uploads = [
+        s for s in workflow["jobs"]["check"]["steps"] if "upload-artifact" in s.get("uses", "")
+    ]
+    assert [u["with"]["path"] for u in uploads] == ["results/platform-check.sarif"]
+
+
+@pytest.mark.parametrize("path, name", [(PR, "report"), (GATE, "approvals")])
+def test_jobs_with_write_or_gate_rights_run_the_base_branchs_code(path: Path, name: str) -> None:
+    """The pull request's commit is fetched for its git objects; the working tree, the
+    lock and the installed toolkit are the base branch's before anything runs."""
+    steps = _load(path)["jobs"][name]["steps"]
+    assert steps[0]["with"]["ref"] == "${{ github.event.pull_request.head.sha }}"
+    assert steps[0]["with"]["persist-credentials"] is False
+    switch = steps[1]
+    assert switch["run"] == 'git checkout --quiet --detach "$BASE_SHA"'
+    assert switch["env"] == {"BASE_SHA": "${{ github.event.pull_request.base.sha }}"}
+    later = "\n".join(s.get("run", "") for s in steps[2:])
+    assert "pip install" in later and "-r requirements/run.txt" in later
+    assert 'plan --base "$fork_point" --head "$HEAD_SHA"' in later
+    assert ".venv/bin" not in later  # nothing the pull request's job may have left
+
+
+def test_the_sticky_comment_is_matched_by_marker_and_author() -> None:
+    steps = _load(PR)["jobs"]["report"]["steps"]
+    script = next(s["run"] for s in steps if "issues/comments" in s.get("run", ""))
+    assert '.user.login == "github-actions[bot]"' in script
+    assert '.user.type == "Bot"' in script
+    assert 'startswith("<!-- platform-plan -->")' in script
+    assert "--format markdown" in "\n".join(s.get("run", "") for s in steps)
+
+
+def test_the_sarif_artifact_is_validated_as_untrusted_data() -> None:
+    steps = _load(PR)["jobs"]["report"]["steps"]
+    names = [s.get("name", s.get("uses", "")) for s in steps]
+    download = next(i for i, s in enumerate(steps) if "download-artifact" in s.get("uses", ""))
+    validate = names.index("Validate the SARIF (untrusted data)")
+    upload = next(i for i, s in enumerate(steps) if "upload-sarif" in s.get("uses", ""))
+    assert download < validate < upload
+    assert steps[download]["with"]["path"] == "${{ runner.temp }}/untrusted"
+    check = steps[validate]["run"]
+    assert "10000000" in check and "jq -e" in check and "test ! -L" in check
+    assert steps[upload]["if"] == "steps.valid.outcome == 'success'"
+    assert steps[upload]["with"]["sarif_file"] == "${{ steps.valid.outputs.file }}"
+
+
+def test_the_approvals_gate_runs_on_every_push_and_review() -> None:
+    """In a workflow of its own: a review must not re-run pr.yml, whose skipped jobs
+    GitHub would count as passed required checks."""
+    workflow = _load(GATE)
+    assert workflow["on"] == {
+        "pull_request": {"types": ["opened", "synchronize", "reopened"]},
+        "pull_request_review": {"types": ["submitted", "edited", "dismissed"]},
+    }
+    assert list(workflow["jobs"]) == ["approvals"]
+    job = workflow["jobs"]["approvals"]
+    assert "if" not in job and job["name"] == "approvals"
+    # its one environment holds the organisation members: read token and nothing else
+    assert job["environment"] == "pr-approvals"
+    assert "pull_request_review" not in json.dumps(_load(PR)["on"])
+    gate = job["steps"][-1]
+    assert 'platform" approvals --pr "$PR_NUMBER"' in gate["run"]
+    assert gate["env"]["PLATFORM_MEMBERS_TOKEN"] == "${{ secrets.PLATFORM_MEMBERS_TOKEN }}"
+
+
+@pytest.mark.parametrize("name", ["apply.yml", "drift.yml"])
+def test_apply_and_drift_run_only_from_main(name: str) -> None:
+    for job_name, job in _load(REPO / ".github/workflows" / name)["jobs"].items():
+        assert job["if"].startswith("github.ref == 'refs/heads/main'"), job_name
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=NAMES)
+def test_python_dependencies_come_from_the_hash_pinned_lock(path: Path) -> None:
+    workflow = _load(path)
+    installs = [
+        line.strip()
+        for step in _steps(workflow)
+        for line in step.get("run", "").splitlines()
+        if "pip install" in line
+    ]
+    makes = [s["run"] for s in _steps(workflow) if s.get("run", "").startswith("make ")]
+    assert installs or makes
+    for line in installs:
+        assert ("--require-hashes --no-deps -r requirements/" in line) or (
+            "--no-deps --no-build-isolation -e ." in line
+        ), line
+
+
+def test_make_installs_from_the_lock() -> None:
+    makefile = (REPO / "Makefile").read_text()
+    assert "pip install --quiet --require-hashes --no-deps -r requirements/dev.txt" in makefile
+    assert "pip install --quiet --no-deps --no-build-isolation -e ." in makefile
+    assert "\nlock: " in makefile
+
+
+def _locked(path: Path) -> dict[str, tuple[str, int]]:
+    """name -> (version, number of hashes) of a pip-compile lock."""
+    out: dict[str, tuple[str, int]] = {}
+    name = ""
+    for line in path.read_text().splitlines():
+        if match := re.match(r"^([A-Za-z0-9._-]+)==(\S+)", line):
+            name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+            out[name] = (match.group(2).rstrip(" \\"), 0)
+        elif "--hash=sha256:" in line and name:
+            version, count = out[name]
+            out[name] = (version, count + 1)
+    return out
+
+
+@pytest.mark.parametrize("lock", ["run.txt", "dev.txt"])
+def test_the_lock_covers_pyprojects_pins(lock: str) -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = list(project["dependencies"])
+    if lock == "dev.txt":
+        wanted += project["optional-dependencies"]["dev"]
+    locked = _locked(REPO / "requirements" / lock)
+    for requirement in wanted:
+        match = re.match(r"^([A-Za-z0-9._-]+)\s*(==|>=)?\s*([^;,\s]*)", requirement)
+        assert match, requirement
+        name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+        assert name in locked, f"{requirement} is not in requirements/{lock}: run `make lock`"
+        version, hashes = locked[name]
+        assert hashes >= 1, name
+        if match.group(2) == "==":
+            assert version == match.group(3), f"{name}: {version} locked, {requirement} pinned"
+    assert all(hashes >= 1 for _, hashes in locked.values())
+    # the build backend, so that `pip install --no-build-isolation -e .` resolves nothing
+    assert "hatchling" in locked
+
+
+def test_the_lock_check_can_fail(tmp_path: Path) -> None:
+    lock = tmp_path / "run.txt"
+    lock.write_text("pulumi==3.1.0 \\\n    --hash=sha256:" + "0" * 64 + "\n")
+    assert _locked(lock) == {"pulumi": ("3.1.0", 1)}
+
+
+@pytest.mark.parametrize("name", ["apply.yml", "drift.yml"])
+def test_the_pulumi_cli_is_pinned_and_checked_against_its_sha256(name: str) -> None:
+    workflow = _load(REPO / ".github/workflows" / name)
+    assert workflow["env"]["PULUMI_VERSION"] == "3.259.0"  # = pyproject's pulumi pin
+    # published for 3.259.0 by Pulumi (pulumi/homebrew-tap, Formula/pulumi.rb, linux x64)
+    assert workflow["env"]["PULUMI_SHA256"] == (
+        "94ba357acac23d01474084c4b00098dc0f7bc70ce13f34c777459254a5f718e5"
+    )
+    text = (REPO / ".github/workflows" / name).read_text()
+    assert not re.search(r"\|\s*(sh|bash)\b", text)  # no script piped into a shell
+    installs = [s["run"] for s in _steps(workflow) if "pulumi-v$PULUMI_VERSION" in s.get("run", "")]
+    assert len(installs) == 1
+    script = installs[0]
+    assert "releases/download/v$PULUMI_VERSION/pulumi-v$PULUMI_VERSION-linux-x64.tar.gz" in script
+    assert "sha256sum --check --strict" in script
+    assert script.index("sha256sum --check") < script.index("tar -xzf")
+    assert "^[0-9a-f]{64}$" in script  # an empty or malformed pin refuses to install
+
+
+def test_zizmor_finds_nothing_of_medium_severity_or_more() -> None:
+    """The same audit as `make lint`, offline, with the auditor persona."""
+    zizmor = Path(sys.executable).parent / "zizmor"
+    result = subprocess.run(
+        [
+            str(zizmor),
+            "--offline",
+            "--persona",
+            "auditor",
+            "--min-severity",
+            "medium",
+            "--format",
+            "json",
+            str(REPO / ".github" / "workflows"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout) == []
+    assert (
+        "zizmor --offline --persona auditor --min-severity medium"
+        in (REPO / "Makefile").read_text()
+    )
+
+
+def test_zizmor_can_fail(tmp_path: Path) -> None:
+    bad = tmp_path / ".github" / "workflows" / "bad.yml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(
+        "on: pull_request_target\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: actions/checkout@v4\n      - run: echo ${{ github.event.pull_request.title }}\n"
+    )
+    zizmor = Path(sys.executable).parent / "zizmor"
+    result = subprocess.run(
+        [
+            str(zizmor),
+            "--offline",
+            "--persona",
+            "auditor",
+            "--min-severity",
+            "medium",
+            "--format",
+            "json",
+            str(bad.parent),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    audits = {finding["ident"] for finding in json.loads(result.stdout)}
+    assert {"dangerous-triggers", "template-injection"} <= audits
 
 
 def test_secrets_only_in_jobs_with_an_environment() -> None:
+    """Including the one pull-request job that holds a secret (the gate's read-only
+    organisation-members token)."""
     for path in WORKFLOWS:
         for name, job in _load(path)["jobs"].items():
             if "secrets." in json.dumps(job):
@@ -136,15 +359,6 @@ def test_apply_runs_one_queued_job_per_stack_with_its_environment() -> None:
     apply_step = up["steps"][-1]
     assert apply_step["run"] == '.venv/bin/platform up --stack "$STACK" --commit "$SHA"'
     assert apply_step["env"] == {"STACK": "${{ matrix.stack }}", "SHA": "${{ github.sha }}"}
-
-
-@pytest.mark.parametrize("name", ["apply.yml", "drift.yml"])
-def test_a_pinned_pulumi_cli_is_installed(name: str) -> None:
-    workflow = _load(REPO / ".github/workflows" / name)
-    assert re.fullmatch(r"\d+\.\d+\.\d+", workflow["env"]["PULUMI_VERSION"])
-    installs = [s["run"] for s in _steps(workflow) if "get.pulumi.com" in s.get("run", "")]
-    assert installs
-    assert all('--version "$PULUMI_VERSION"' in script for script in installs)
 
 
 def test_drift_runs_nightly_and_keeps_one_issue_per_stack() -> None:
@@ -177,3 +391,97 @@ def test_a_pull_request_that_edits_the_toolkit_runs_its_lint_and_tests() -> None
         assert toolkit.search(path), path
     for path in ("stacks/prod/billing/billing-api.yaml", "policies/waivers.yaml", "docs/model.md"):
         assert not toolkit.search(path), path
+
+
+# The scripts themselves, run on recorded data
+
+
+def _step(path: Path, job: str, name: str) -> dict[str, Any]:
+    return next(s for s in _load(path)["jobs"][job]["steps"] if s.get("name") == name)
+
+
+def test_the_comment_filter_finds_only_our_bots_comment() -> None:
+    """The workflow's own jq filter on recorded comments: a member's comment and another
+    bot's both start with the marker, and come first."""
+    script = _step(PR, "report", "Post the plan as one sticky comment")["run"]
+    found = re.search(r"--jq '([^']+)'", script)
+    assert found is not None
+    comments = DATA / "workflows" / "issue-comments.json"
+    result = subprocess.run(
+        ["jq", "-r", found.group(1), str(comments)], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["2501000004"]
+    marker_only = subprocess.run(
+        [
+            "jq",
+            "-r",
+            '.[] | select(.body | startswith("<!-- platform-plan -->")) | .id',
+            str(comments),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert marker_only.stdout.split()[0] == "2501000001"  # what matching by marker alone took
+
+
+def _validate(tmp_path: Path, make: Callable[[Path], None]) -> subprocess.CompletedProcess[str]:
+    script = _step(PR, "report", "Validate the SARIF (untrusted data)")["run"]
+    runner = tmp_path / "runner"
+    (runner / "untrusted").mkdir(parents=True)
+    make(runner / "untrusted")
+    output = tmp_path / "output"
+    output.touch()
+    env = {"PATH": "/usr/bin:/bin", "RUNNER_TEMP": str(runner), "GITHUB_OUTPUT": str(output)}
+    return subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def test_the_sarif_check_accepts_what_platform_check_writes(tmp_path: Path, run: Any) -> None:
+    sarif = run(["check", "--root", str(REPO), "--format", "sarif"]).stdout
+
+    def make(folder: Path) -> None:
+        (folder / "platform-check.sarif").write_text(sarif)
+
+    result = _validate(tmp_path, make)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "output").read_text() == (
+        f"file={tmp_path / 'runner' / 'untrusted' / 'platform-check.sarif'}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "attempt",
+    ["symlink", "not-sarif", "two-runs", "another-tool", "extra-file", "too-large"],
+)
+def test_the_sarif_check_refuses_crafted_artifacts(tmp_path: Path, attempt: str) -> None:
+    good = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "platform"}}}]}
+
+    def make(folder: Path) -> None:
+        target = folder / "platform-check.sarif"
+        document: Any = good
+        if attempt == "symlink":
+            target.symlink_to("/etc/passwd")
+            return
+        if attempt == "not-sarif":
+            target.write_text("$(touch /tmp/pwned)")
+            return
+        if attempt == "two-runs":
+            document = {**good, "runs": good["runs"] * 2}
+        if attempt == "another-tool":
+            document = {**good, "runs": [{"tool": {"driver": {"name": "evil"}}}]}
+        if attempt == "extra-file":
+            (folder / "run.sh").write_text("echo hi\n")
+        target.write_text(json.dumps(document))
+        if attempt == "too-large":
+            with target.open("a") as handle:
+                handle.write(" " * 10_000_001)
+
+    result = _validate(tmp_path, make)
+    assert result.returncode != 0
+    assert (tmp_path / "output").read_text() == ""

@@ -384,8 +384,8 @@ def _translated(
             raise
         raise PulumiNotInstalled(
             "the `pulumi` CLI is not installed or not on PATH",
-            hint="install a pinned version: curl -fsSL https://get.pulumi.com | sh -s -- "
-            "--version <version> (CI installs the version in .github/workflows/apply.yml)",
+            hint="install the release archive of PULUMI_VERSION and check it against "
+            "PULUMI_SHA256, both pinned in .github/workflows/apply.yml (docs/operations.md)",
         ) from None
     except auto_errors.InvalidVersionError as exc:
         raise PulumiNotInstalled(

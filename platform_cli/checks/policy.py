@@ -89,8 +89,15 @@ def violation(
 # documents the same defaults.
 DEFAULT_PARAMETERS: Mapping[str, Any] = {
     "imageTagPattern": r"^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$",
+    # Off unless the architects name environments: a landscape without the setting
+    # keeps working; the bundled policies/config.yaml turns it on for production
+    "imageDigest": {"environments": []},
     "serverLimits": {"cpu": 16, "memory": "64Gi"},
-    "secretNamePatterns": ["*PASSWORD*", "*PASSWD*", "*TOKEN*", "*SECRET*", "*KEY*"],
+    "secretNamePatterns": [
+        *("*PASSWORD*", "*PASSWD*", "*PASS", "*_PASS_*", "PGPASS*"),
+        *("*TOKEN*", "*SECRET*", "*KEY", "*KEY_*", "*CREDENTIAL*"),
+        *("*AUTH_HEADER*", "*AUTHORIZATION*", "*BEARER*", "*DSN*"),
+    ],
     "masterDataClasses": ["building-registry", "resident-registry"],
     "personalData": {
         "environments": ["production"],

@@ -42,6 +42,8 @@ class Requirement:
     small: bool = False
     max_service_replicas: int = 0
     max_database_storage: int = 0  # bytes
+    # A service's image must name its digest (`tag@sha256:...`)
+    image_digest: bool = False
 
 
 RequirementOf: TypeAlias = Callable[[Parameters, Stack, System | None], Requirement | None]

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from platform_cli import __version__
-from platform_cli.cli import apply, review, self_service
+from platform_cli.cli import apply, approvals, review, self_service
 from platform_cli.errors import PlatformError
 
 EXIT_BUG = 70
@@ -34,6 +34,7 @@ for command in (
     review.plan,
     review.policies,
     review.owners_command,
+    approvals.approvals,
     apply.render,
     apply.stacks,
     apply.preview,

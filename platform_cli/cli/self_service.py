@@ -179,7 +179,12 @@ def new_database(
 
 @new.command(name="service")
 @_request_options
-@click.option("--image", required=True, metavar="REF", help="registry/path:version")
+@click.option(
+    "--image",
+    required=True,
+    metavar="REF",
+    help="registry/path:version, with @sha256:<digest> where the stack requires it (LND009).",
+)
 @port_option
 @click.option("--replicas", type=click.IntRange(0), help="Pods (default: by stack and tier).")
 @click.option("--cpu-request", type=CPU, metavar="QUANTITY", help="e.g. 250m")

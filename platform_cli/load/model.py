@@ -228,11 +228,16 @@ class PolicyConfig(Entity):
         return list(self.spec["registries"])
 
     @property
+    def reserved_hosts(self) -> Mapping[str, str]:
+        """Host -> the one team that may serve it ('' for none), as the architects
+        reserve them."""
+        return {str(e["host"]): str(e.get("team", "")) for e in self.spec.get("reservedHosts", [])}
+
+    @property
     def parameters(self) -> Mapping[str, Any]:
         """The policies' parameters (everything in spec besides the catalogs above)."""
-        return {
-            k: v for k, v in self.spec.items() if k not in ("architects", "registries", "vmImages")
-        }
+        catalogs = ("architects", "registries", "vmImages", "reservedHosts")
+        return {k: v for k, v in self.spec.items() if k not in catalogs}
 
 
 @dataclass(frozen=True, eq=False)

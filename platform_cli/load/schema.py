@@ -258,6 +258,11 @@ def _message(doc: Document, keys: list[str | int], err: ValidationError) -> str:
         return f"{shown} must be {json.dumps(err.validator_value)}"
     if err.validator == "pattern":
         return f"{shown} is not a valid {_schema(err).get('title', 'value').lower()}"
+    if err.validator == "not" and isinstance(err.validator_value, Mapping):
+        # A refused value (a reserved prefix, a system group): the subschema says what
+        # (under propertyNames the value is a key, which has no source of its own)
+        written = shorten(json.dumps(value)) if isinstance(value, str) else str(shown)
+        return f"{written} is refused ({err.validator_value.get('title', 'reserved')})"
     return _brief(err.message)
 
 
@@ -269,6 +274,8 @@ def _hint(doc: Document, keys: list[str | int], err: ValidationError) -> str:
         suggestion = did_you_mean(value, [str(v) for v in _values(err)])
         if suggestion:
             return suggestion
+    if err.validator == "not" and isinstance(err.validator_value, Mapping):
+        return _describe(err.validator_value)
     return _describe(_schema(err))
 
 

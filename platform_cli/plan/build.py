@@ -34,10 +34,11 @@ from platform_cli.gcpause import paused
 from platform_cli.load.cache import DocumentCache
 from platform_cli.load.model import Landscape
 from platform_cli.plan import money
+from platform_cli.plan.hosts import HostChange, host_changes
 from platform_cli.plan.landscape_diff import Change, diff_landscapes
 from platform_cli.plan.money import CostLine, QuotaLine
 from platform_cli.plan.objects import KubernetesStack, kubernetes_stack
-from platform_cli.plan.reviewers import Reviewer, reviewers
+from platform_cli.plan.reviewers import Approval, Reviewer, approvals, reviewers
 from platform_cli.plan.risks import Risk, risks
 from platform_cli.plan.shards import Affected, Shard, affected_shards
 from platform_cli.progress import SILENT, Progress
@@ -79,6 +80,10 @@ class Plan:
     largest: tuple[str, int] | None = None
     # How each side was evaluated (evaluate/incremental.py)
     evaluated: tuple[Mode, Mode] = (Mode.FULL, Mode.FULL)
+    # The teams (and the architects) that must approve beyond the files' owners
+    approvals: tuple[Approval, ...] = ()
+    # Services whose host, path or exposure the change creates, moves or removes
+    hosts: tuple[HostChange, ...] = ()
 
     @property
     def errors(self) -> list[Finding]:
@@ -155,25 +160,29 @@ def build_plan(
     stack_costs = money.stack_costs(
         old, new, sorted({s.stack for s in cost_scope}), base_run, cache
     )
+    found_risks = risks(old, new, changes, paths, kubernetes)
+    required = approvals(old, new, paths, found_risks, kubernetes)
     return Plan(
         base=base,
         head=head,
         changed_paths=paths,
         changes=tuple(changes),
         kubernetes=kubernetes,
-        risks=tuple(risks(old, new, changes, paths, kubernetes)),
+        risks=tuple(found_risks),
         costs=costs,
         stack_costs=stack_costs,
         unpriced=unpriced,
         price_sheet_changed=price_sheet_changed,
         quotas=tuple(money.quotas(old, new, quota_scope)),
-        reviewers=tuple(reviewers(old, new, paths, changes)),
+        reviewers=tuple(reviewers(old, new, paths, changes, required)),
         affected=tuple(affected),
         largest=_largest_shard(new),
         findings=tuple(head_findings),
         waived=len(head_eval.waived),
         base_errors=len(base_errors),
         evaluated=(base_run.how, head_run.how),
+        approvals=tuple(required),
+        hosts=tuple(host_changes(old, new, changes)),
     )
 
 

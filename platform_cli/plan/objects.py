@@ -15,6 +15,7 @@ from typing import Any
 
 from platform_cli.findings import Level, format_finding
 from platform_cli.load.model import Landscape
+from platform_cli.plan.access import Opening, openings
 from platform_cli.plan.landscape_diff import FieldChange, field_changes
 from platform_cli.render import Manifest, object_id, render_stack
 from platform_cli.render.meta import SOURCE_ANNOTATION
@@ -124,11 +125,13 @@ class ObjectChange:
 
 @dataclass(frozen=True)
 class KubernetesStack:
-    """The object changes of one stack, or why they cannot be computed."""
+    """The object changes of one stack and the network paths they open (`access.py`),
+    or why they cannot be computed."""
 
     stack: str
     changes: tuple[ObjectChange, ...] = ()
     unavailable: str = ""
+    openings: tuple[Opening, ...] = ()
 
     def count(self, action: ObjectAction) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -192,4 +195,22 @@ def kubernetes_stack(
                 + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
             )
         sides.append(rendered.objects)
-    return KubernetesStack(stack, tuple(diff_objects(sides[0], sides[1])))
+    namespaces = teams_by_namespace(stack, old, new)
+    return KubernetesStack(
+        stack,
+        tuple(diff_objects(sides[0], sides[1])),
+        openings=tuple(openings(stack, sides[0], sides[1], namespaces)),
+    )
+
+
+def teams_by_namespace(stack: str, old: Landscape, new: Landscape) -> dict[str, str]:
+    """The team of each namespace of a stack; the base's word first, since a change
+    cannot make a namespace another team's by renaming things."""
+    found: dict[str, str] = {}
+    for landscape in (new, old):
+        definition = landscape.stacks.get(stack)
+        if definition is None:
+            continue
+        for team in landscape.teams:
+            found[definition.namespace(team)] = team
+    return found

@@ -1,9 +1,16 @@
 """The risks of a change: what a reviewer must not miss, each under a stable code.
 
 Risks are derived from the landscape diff (deleted or shrunk data, a major upgrade,
-a dependency left dangling, a raised quota), from the object diff (a replacement) and
-from the changed paths (waivers, policies, schemas). They are listed in the order of
-`RiskCode`, which is the order a reviewer should read them in.
+a dependency left dangling, a raised quota, a team's access or a system's
+classification changed, a resource moved to a system of weaker classification, a new
+public host or a changed exposure), from the object diff (a replacement, a network path
+opened into another team's namespace) and from the changed paths (waivers, policies,
+schemas). They are listed in the order of `RiskCode`, which is the order a reviewer
+should read them in.
+
+A risk that someone besides the changed files' owners must approve names them in
+`approver`: the architects (`ARCHITECTS`), or the team whose namespace a change
+opens. `reviewers.py` turns these into required approvals.
 """
 
 from __future__ import annotations
@@ -13,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from platform_cli.load.model import Database, Entity, Landscape, Resource, Server
+from platform_cli.load.model import Database, Entity, Landscape, Resource, Server, System, Team
+from platform_cli.plan.hosts import host_changes
 from platform_cli.plan.landscape_diff import Change, ChangeAction, field_changes
 from platform_cli.plan.objects import KubernetesStack, ObjectAction
 from platform_cli.render.usage import QUOTA_KEYS, parse_quota
@@ -25,6 +33,7 @@ WAIVERS_PATH = "policies/waivers.yaml"
 class RiskCode(enum.StrEnum):
     """The code of a risk, stable for tools; in the order a reviewer should read them."""
 
+    ACCESS_OPENED = "access-opened"
     DELETE_DATABASE = "delete-database"
     DELETE_SERVER = "delete-server"
     DELETE_DEPENDED_ON = "delete-depended-on"
@@ -33,6 +42,11 @@ class RiskCode(enum.StrEnum):
     MAJOR_VERSION = "major-version"
     REPLACEMENT = "replacement"
     QUOTA_RAISED = "quota-raised"
+    PUBLIC_HOST = "public-host"
+    EXPOSURE_CHANGED = "exposure-changed"
+    TEAM_ACCESS_CHANGED = "team-access-changed"
+    SYSTEM_CLASSIFICATION_CHANGED = "system-classification-changed"
+    SYSTEM_MOVE_WEAKER = "system-move-weaker"
     WAIVERS_CHANGED = "waivers-changed"
     POLICIES_CHANGED = "policies-changed"
     SCHEMAS_CHANGED = "schemas-changed"
@@ -40,14 +54,24 @@ class RiskCode(enum.StrEnum):
 
 _ORDER = {code: i for i, code in enumerate(RiskCode)}
 
+# The `approver` of a risk only the architects may accept
+ARCHITECTS = "architects"
+
+# Data classes whose loss from a resource's system weakens how it is protected: the
+# policies for personal data (LND004, LND005) and master data (LND003) key on them
+SENSITIVE_CLASSES = ("personal", "payment", "resident-registry", "building-registry")
+
 
 @dataclass(frozen=True)
 class Risk:
-    """Something a reviewer must not miss. `code` is stable, for tools."""
+    """Something a reviewer must not miss. `code` is stable, for tools; `approver`
+    is who must approve beyond the changed files' owners (`ARCHITECTS` or a team),
+    or ''."""
 
     code: RiskCode
     subject: str
     message: str
+    approver: str = ""
 
 
 def risks(
@@ -72,7 +96,46 @@ def risks(
         elif change.action == ChangeAction.CHANGE:
             assert change.old is not None and change.new is not None
             found += _change_risks(change.old, change.new, subject)
+            found += _move_risks(change.old, change.new, subject, old, new)
+    for change in changes:
+        found += _definition_risks(change)
+    for host in host_changes(old, new, changes):
+        subject = f"{host.stack} Service {host.service}"
+        if host.exposure_changed:
+            assert host.before is not None and host.after is not None
+            found.append(
+                Risk(
+                    RiskCode.EXPOSURE_CHANGED,
+                    subject,
+                    f"exposure {host.before.exposure} -> {host.after.exposure} "
+                    f"({host.after.host}{host.after.path}); the architects decide what the "
+                    "internet reaches",
+                    ARCHITECTS,
+                )
+            )
+        elif host.new_public:
+            assert host.after is not None
+            found.append(
+                Risk(
+                    RiskCode.PUBLIC_HOST,
+                    subject,
+                    f"serves {host.after.host}{host.after.path} to the internet; the "
+                    "architects decide what the internet reaches",
+                    ARCHITECTS,
+                )
+            )
     for stack in kubernetes:
+        for opening in stack.openings:
+            if opening.cross_namespace and opening.team:
+                found.append(
+                    Risk(
+                        RiskCode.ACCESS_OPENED,
+                        f"{stack.stack} {opening.namespace}",
+                        f"{opening.describe()}; team {opening.team} owns the namespace "
+                        "and must approve",
+                        opening.team,
+                    )
+                )
         for obj in stack.changes:
             if obj.action == ObjectAction.REPLACE:
                 found.append(
@@ -92,6 +155,7 @@ def risks(
                     RiskCode.QUOTA_RAISED,
                     f"Team {change.name}",
                     "raises its quota: " + ", ".join(raised) + "; the architects must approve",
+                    ARCHITECTS,
                 )
             )
     found += _architecture_risks(old, new, paths)
@@ -203,6 +267,77 @@ def _change_risks(old: Entity, new: Entity, subject: str) -> list[Risk]:
             )
         )
     return found
+
+
+def _definition_risks(change: Change) -> list[Risk]:
+    """A team's access (its Kubernetes group, its namespace labels) or a system's
+    classification or tier changed: the architects decide those, not the team."""
+    if change.action != ChangeAction.CHANGE:
+        return []
+    before, after = change.old, change.new
+    if isinstance(before, Team) and isinstance(after, Team):
+        moved = []
+        if before.kubernetes_group != after.kubernetes_group:
+            moved.append(f"kubernetesGroup {before.kubernetes_group} -> {after.kubernetes_group}")
+        if dict(before.metadata.get("labels", {})) != dict(after.metadata.get("labels", {})):
+            moved.append("the labels of its namespaces")
+        if moved:
+            return [
+                Risk(
+                    RiskCode.TEAM_ACCESS_CHANGED,
+                    f"Team {change.name}",
+                    "changes who gets access: " + "; ".join(moved),
+                    ARCHITECTS,
+                )
+            ]
+    if isinstance(before, System) and isinstance(after, System):
+        moved = []
+        if before.tier != after.tier:
+            moved.append(f"tier {before.tier} -> {after.tier}")
+        if sorted(before.data_classes) != sorted(after.data_classes):
+            moved.append(
+                f"dataClasses [{', '.join(before.data_classes)}] -> "
+                f"[{', '.join(after.data_classes)}]"
+            )
+        if before.master_data != after.master_data:
+            moved.append(f"masterData {before.master_data} -> {after.master_data}")
+        if moved:
+            return [
+                Risk(
+                    RiskCode.SYSTEM_CLASSIFICATION_CHANGED,
+                    f"System {change.name}",
+                    "changes how the policies judge its resources: " + "; ".join(moved),
+                    ARCHITECTS,
+                )
+            ]
+    return []
+
+
+def _move_risks(
+    before: Entity, after: Entity, subject: str, old: Landscape, new: Landscape
+) -> list[Risk]:
+    """A resource moved to a system whose classification is weaker: the policies judge
+    the head as a whole, so a move that drops `personal` also drops what LND004 and
+    LND005 demand (backups, replicas, internal exposure) in the same pull request."""
+    if not (isinstance(before, Resource) and isinstance(after, Resource)):
+        return []
+    if before.system == after.system:
+        return []
+    was, now = old.systems.get(before.system), new.systems.get(after.system)
+    if was is None or now is None:
+        return []
+    lost = [c for c in SENSITIVE_CLASSES if c in was.data_classes and c not in now.data_classes]
+    if not lost:
+        return []
+    return [
+        Risk(
+            RiskCode.SYSTEM_MOVE_WEAKER,
+            subject,
+            f"moves from system {was.name} to {now.name}, which does not hold "
+            f"{', '.join(lost)} data: the policies for that data no longer apply to it",
+            ARCHITECTS,
+        )
+    ]
 
 
 def _architecture_risks(old: Landscape, new: Landscape, paths: tuple[str, ...]) -> list[Risk]:

@@ -13,7 +13,14 @@ from typing import Any
 from platform_cli.findings import BuiltinRule, Level, RuleScope
 from platform_cli.load.model import Database, Service
 from platform_cli.render.context import Context
+from platform_cli.render.hosts import (
+    CLUSTER_ISSUER_ANNOTATION,
+    cluster_issuer,
+    host_of,
+    ingress_class,
+)
 from platform_cli.render.meta import Manifest, manifest, metadata, resource_labels, selector
+from platform_cli.render.names import tls_secret_name
 from platform_cli.render.network import consumer_rule, namespace_peer, policy, ports
 
 RENDER_DATABASE_SECRET = BuiltinRule(
@@ -250,8 +257,9 @@ def _service(svc: Service, namespace: str, labels: Mapping[str, str]) -> Manifes
 
 
 def ingress_host(svc: Service, ctx: Context) -> str:
-    ingress = svc.spec["ingress"]
-    return str(ingress.get("host") or f"{svc.name}.{ctx.cluster['ingressDomain']}")
+    host = host_of(svc, ctx.stack)
+    assert host is not None, "only a service with an ingress has a host"
+    return host.host
 
 
 def _ingress(
@@ -261,20 +269,24 @@ def _ingress(
     labels: Mapping[str, str],
     ingress: Mapping[str, Any],
 ) -> Manifest:
-    host = ingress_host(svc, ctx)
+    """The service's one host (render/hosts.py) on the controller of its exposure,
+    with a certificate of its own from the stack's cert-manager ClusterIssuer."""
+    host = host_of(svc, ctx.stack)
+    assert host is not None
     backend = {"service": {"name": svc.name, "port": {"name": str(ingress["port"])}}}
-    path = {"path": str(ingress.get("path", "/")), "pathType": "Prefix", "backend": backend}
-    exposure = "public" if ingress.get("public", False) else "internal"
+    path = {"path": host.path, "pathType": "Prefix", "backend": backend}
     spec = {
-        "ingressClassName": ctx.ingress_class,
-        # No secretName: the controller serves its default certificate (the wildcard
-        # for the stack's ingress domain) until a certificate is declared per host.
-        "tls": [{"hosts": [host]}],
-        "rules": [{"host": host, "http": {"paths": [path]}}],
+        "ingressClassName": ingress_class(ctx.stack, host.public),
+        "tls": [{"hosts": [host.host], "secretName": tls_secret_name(svc)}],
+        "rules": [{"host": host.host, "http": {"paths": [path]}}],
     }
     meta = metadata(
-        svc.name, namespace, {**labels, "platform.dom-komfort.example/exposure": exposure}, svc.path
+        svc.name,
+        namespace,
+        {**labels, "platform.dom-komfort.example/exposure": host.exposure},
+        svc.path,
     )
+    meta["annotations"][CLUSTER_ISSUER_ANNOTATION] = cluster_issuer(ctx.stack)
     return manifest("networking.k8s.io/v1", "Ingress", meta, spec=spec)
 
 

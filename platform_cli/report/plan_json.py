@@ -10,6 +10,7 @@ from typing import Any
 from platform_cli.plan.build import Plan
 from platform_cli.plan.landscape_diff import MISSING, Change, FieldChange
 from platform_cli.plan.objects import ObjectChange
+from platform_cli.render.hosts import Host
 from platform_cli.report.check import finding_dict
 from platform_cli.report.plan_wording import describe_change, headline, summary
 
@@ -51,6 +52,12 @@ def _object_dict(obj: ObjectChange) -> dict[str, Any]:
         "immutableFields": list(obj.immutable),
         "fields": _fields(obj.fields),
     }
+
+
+def _host(host: Host | None) -> dict[str, Any] | None:
+    if host is None:
+        return None
+    return {"host": host.host, "path": host.path, "exposure": host.exposure}
 
 
 class JsonReporter:
@@ -124,7 +131,41 @@ class JsonReporter:
                 }
                 for q in plan.quotas
             ],
-            "reviewers": [{"owner": r.owner, "paths": list(r.paths)} for r in plan.reviewers],
+            "reviewers": [
+                {"owner": r.owner, "paths": list(r.paths), "reasons": list(r.reasons)}
+                for r in plan.reviewers
+            ],
+            # Beyond CODEOWNERS: each entry needs one approval from any of its owners
+            "requiredApprovals": [
+                {"team": a.team, "owners": list(a.owners), "reasons": list(a.reasons)}
+                for a in plan.approvals
+            ],
+            "hosts": [
+                {
+                    "action": h.action,
+                    "stack": h.stack,
+                    "service": h.service,
+                    "team": h.team,
+                    "path": h.path,
+                    "before": _host(h.before),
+                    "after": _host(h.after),
+                }
+                for h in plan.hosts
+            ],
+            "openings": [
+                {
+                    "stack": o.stack,
+                    "namespace": o.namespace,
+                    "team": o.team,
+                    "networkPolicy": o.policy,
+                    "peer": o.peer,
+                    "peerNamespace": o.peer_namespace,
+                    "ports": list(o.ports),
+                    "source": o.source,
+                }
+                for k in plan.kubernetes
+                for o in k.openings
+            ],
             "affectedStacks": [
                 {
                     "name": a.shard.name,

@@ -20,6 +20,7 @@ from platform_cli.report.plan_wording import (
     describe_change,
     describe_object,
     headline,
+    host_text,
     kube_counts,
     money_delta,
     quota_groups,
@@ -128,9 +129,11 @@ class MarkdownReporter:
             self._findings(plan),
             *self._landscape(plan),
             *self._kubernetes(plan),
+            *self._hosts(plan),
             self._cost(plan),
             self._quotas(plan),
             self._reviewers(plan),
+            self._approvals(plan),
             self._affected(plan),
         ]
 
@@ -276,11 +279,45 @@ class MarkdownReporter:
                 _cell(
                     ", ".join(r.paths[:5])
                     + (f" (+{len(r.paths) - 5} more)" if len(r.paths) > 5 else "")
+                    or "a required approval (below)"
                 ),
             )
             for r in plan.reviewers
         ]
         return Block("### Required reviewers", [], ("reviewer", "for"), rows)
+
+    def _hosts(self, plan: Plan) -> list[Block]:
+        """Where services become reachable, and from where; absent when none moves."""
+        if not plan.hosts:
+            return []
+        rows = [
+            _row(
+                ACTION_SIGNS[h.action],
+                _cell(f"{h.stack} {h.service}"),
+                _cell(host_text(h.before, h.after)),
+            )
+            for h in plan.hosts
+        ]
+        return [Block("### Hosts", [], ("", "service", "host and exposure"), rows)]
+
+    def _approvals(self, plan: Plan) -> Block:
+        """The approvals CODEOWNERS cannot require; the approvals gate enforces them."""
+        if not plan.approvals:
+            return Block("### Required approvals", ["None beyond the owners of the files."])
+        rows = [
+            _row(
+                _code(a.team),
+                _cell(", ".join(a.owners) or "(no owners)"),
+                _cell("; ".join(a.reasons)),
+            )
+            for a in plan.approvals
+        ]
+        return Block(
+            "### Required approvals",
+            ["Each needs one approval from its owners before the merge."],
+            ("team", "owners", "because"),
+            rows,
+        )
 
     def _affected(self, plan: Plan) -> Block:
         largest = (

@@ -10,6 +10,7 @@ from platform_cli.report.plan_wording import (
     describe_change,
     describe_object,
     headline,
+    host_text,
     kube_counts,
     money_delta,
     quota_groups,
@@ -84,8 +85,23 @@ class TextReporter:
         for stack_name, team, cells in groups:
             shown = ", ".join(f"{k} {quota_text(cells[k])}" for k in QUOTA_KEYS)
             lines.append(f"  {stack_name}.{team}: {shown}")
+        if plan.hosts:
+            lines += ["", "Hosts:"]
+            lines += [
+                f"  {ACTION_SIGNS[h.action]} {h.stack} {h.service}: {host_text(h.before, h.after)}"
+                for h in plan.hosts
+            ]
         lines += ["", "Required reviewers:"]
-        lines += [f"  {r.owner}: {', '.join(r.paths)}" for r in plan.reviewers] or ["  none"]
+        lines += [
+            f"  {r.owner}: {', '.join(r.paths) or 'a required approval (below)'}"
+            for r in plan.reviewers
+        ] or ["  none"]
+        lines += ["", "Required approvals (one from each team's owners):"]
+        for a in plan.approvals:
+            lines.append(f"  {a.team} ({', '.join(a.owners) or 'no owners'}):")
+            lines += [f"    {reason}" for reason in a.reasons]
+        if not plan.approvals:
+            lines.append("  none beyond the owners of the files")
         lines += ["", "Affected stacks:"]
         lines += [f"  {a.shard.name}: {', '.join(a.reasons)}" for a in plan.affected] or ["  none"]
         if plan.largest:

@@ -16,6 +16,7 @@ from platform_cli.plan.build import Plan
 from platform_cli.plan.landscape_diff import MISSING, Change, FieldChange, render_value
 from platform_cli.plan.money import QuotaLine
 from platform_cli.plan.objects import KubernetesStack, ObjectAction, ObjectChange
+from platform_cli.render.hosts import Host
 from platform_cli.render.usage import format_amount, format_money
 from platform_cli.words import plural
 
@@ -114,6 +115,11 @@ def describe_entity(change: Change) -> str:
             text += f" x {spec['instances']}"
         return text
     if isinstance(entity, Service):
+        ingress = spec.get("ingress")
+        if ingress:
+            exposure = "public" if ingress.get("public", False) else "internal"
+            host = ingress.get("host") or "default host"
+            return f"image {spec['image']}, {exposure} ingress on {host}{ingress.get('path', '/')}"
         return f"image {spec['image']}"
     return entity.path
 
@@ -138,6 +144,15 @@ def kube_counts(stack: KubernetesStack) -> str:
     """How many objects of a stack each action touches: `2 to create, 1 to update`."""
     parts = [f"{stack.count(action)} to {action}" for action in ObjectAction if stack.count(action)]
     return ", ".join(parts) or "no changes"
+
+
+def host_text(before: Host | None, after: Host | None) -> str:
+    """`crm.apps.example/ (internal) -> crm.apps.example/ (public)`, or one side."""
+    if before is None:
+        return str(after)
+    if after is None:
+        return f"{before} removed"
+    return f"{before} -> {after}"
 
 
 # --- Money and quotas --------------------------------------------------------------

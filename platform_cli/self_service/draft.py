@@ -220,6 +220,10 @@ def _service_spec(
 ) -> dict[str, Any]:
     ports = options.ports or (DEFAULT_PORT,)
     spec: dict[str, Any] = {"image": options.image}
+    if needs.digest is not None:
+        comments[("spec", "image")] = (
+            f"pinned by digest: {needs.digest.reason} ({needs.digest.policy})"
+        )
     if options.replicas is not None:
         spec["replicas"] = options.replicas
     else:

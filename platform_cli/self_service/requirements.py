@@ -18,6 +18,7 @@ from platform_cli.load.model import Landscape, Stack, System
 from policies import (
     lnd004_personal_data_storage,
     lnd006_critical_tier,
+    lnd009_image_supply_chain,
     lnd011_deletion_protection,
     lnd012_dev_limits,
 )
@@ -27,6 +28,7 @@ from policies import (
 REQUIRING: tuple[RequirementOf, ...] = (
     lnd004_personal_data_storage.requirement,
     lnd006_critical_tier.requirement,
+    lnd009_image_supply_chain.requirement,
     lnd011_deletion_protection.requirement,
     lnd012_dev_limits.requirement,
 )
@@ -54,6 +56,7 @@ class Requirements:
     encryption: Requirement | None  # an encrypted storage class required
     limits: Requirement | None  # a small stack (development): sizes are capped
     encrypted_class: str | None  # the class to use when encryption is required
+    digest: Requirement | None = None  # images pinned by digest required
 
     @property
     def small(self) -> bool:
@@ -128,6 +131,7 @@ def requirements(landscape: Landscape, stack: Stack, system: System | None) -> R
         encryption=next((r for r in found if r.encrypted_storage), None),
         limits=limits,
         encrypted_class=_encrypted_class(stack),
+        digest=next((r for r in found if r.image_digest), None),
     )
 
 

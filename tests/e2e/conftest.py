@@ -58,7 +58,13 @@ def plane(tools: Tools, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Co
     workdir = tmp_path_factory.mktemp("cluster")
     try:
         contexts = ["e2e", *cluster_settings(REPO, "kubeContext")]
-        classes = cluster_settings(REPO, "ingressClassName")
+        # Internal and public exposure use different classes (render/hosts.py)
+        classes = sorted(
+            {
+                *cluster_settings(REPO, "ingressClassName"),
+                *cluster_settings(REPO, "publicIngressClassName"),
+            }
+        )
         with ControlPlane(tools, workdir, contexts, classes) as running:
             yield running
     except ControlPlaneError as exc:

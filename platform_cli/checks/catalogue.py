@@ -15,7 +15,9 @@ from __future__ import annotations
 from platform_cli.checks import owners, waivers
 from platform_cli.checks.integrity import (
     autoscaling_range,
+    backup_schedule,
     backup_store,
+    database_image,
     dependency_cycle,
     duplicate_env,
     duplicate_name,
@@ -31,13 +33,14 @@ from platform_cli.checks.integrity import (
     ref_team,
     ref_vm_image,
     resources_range,
+    server_external,
     stack_file,
     stack_limit,
 )
 from platform_cli.findings import BuiltinRule
 from platform_cli.load import landscape, reader, schema, values
 from platform_cli.render import RENDER_NAME_CLASH
-from platform_cli.render.database import RENDER_BACKUP_STORE
+from platform_cli.render.database import RENDER_BACKUP_STORE, RENDER_DATABASE_IMAGE
 from platform_cli.render.workload import RENDER_DATABASE_SECRET
 from platform_cli.sources.tree import LAYOUT
 
@@ -81,8 +84,12 @@ RULES: tuple[BuiltinRule, ...] = (
     waivers.WAIVER_POLICY,
     waivers.WAIVER_UNUSED,
     backup_store.RULE,
+    backup_schedule.RULE,
+    database_image.RULE,
+    server_external.RULE,
     name_clash.RULE,
     RENDER_BACKUP_STORE,
+    RENDER_DATABASE_IMAGE,
     RENDER_NAME_CLASH,
     RENDER_DATABASE_SECRET,
     owners.CODEOWNERS,

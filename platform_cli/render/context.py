@@ -13,6 +13,15 @@ from platform_cli.load.model import Landscape, Resource, Stack
 DEFAULT_INGRESS_CLASS = "nginx"
 DEFAULT_INGRESS_NAMESPACE = "ingress-nginx"
 DEFAULT_DATABASE_OPERATOR_NAMESPACE = "cnpg-system"
+DEFAULT_EXTERNAL_SERVICE_TYPE = "LoadBalancer"
+# CloudNativePG's postgres-containers: immutable tags (<minor>-<build>-<flavour>-<Debian>)
+# of the "standard" images, which carry no in-tree Barman (backups go through the Barman
+# Cloud plugin). The stack's spec.databases.images replaces the whole map.
+DEFAULT_POSTGRES_IMAGES = {
+    "15": "ghcr.io/cloudnative-pg/postgresql:15.17-202605110912-standard-trixie",
+    "16": "ghcr.io/cloudnative-pg/postgresql:16.13-202605110912-standard-trixie",
+    "17": "ghcr.io/cloudnative-pg/postgresql:17.9-202605110912-standard-trixie",
+}
 
 
 @dataclass
@@ -50,6 +59,30 @@ class Context:
     @property
     def database_operator_namespace(self) -> str:
         return str(self.databases.get("operatorNamespace", DEFAULT_DATABASE_OPERATOR_NAMESPACE))
+
+    @property
+    def monitoring_namespace(self) -> str | None:
+        namespace = self.cluster.get("monitoringNamespace")
+        return None if namespace is None else str(namespace)
+
+    @property
+    def external(self) -> Mapping[str, Any] | None:
+        external: Mapping[str, Any] | None = self.cluster.get("external")
+        return external
+
+    @property
+    def external_service_type(self) -> str:
+        return str((self.external or {}).get("serviceType", DEFAULT_EXTERNAL_SERVICE_TYPE))
+
+    @property
+    def postgres_images(self) -> Mapping[str, str]:
+        return postgres_images(self.stack)
+
+
+def postgres_images(stack: Stack) -> Mapping[str, str]:
+    """The operand image of each PostgreSQL major version ("16" -> image) in a stack."""
+    images: Mapping[str, str] | None = stack.spec.get("databases", {}).get("images")
+    return DEFAULT_POSTGRES_IMAGES if images is None else images
 
 
 def consumers_of(landscape: Landscape, stack: Stack) -> Mapping[tuple[str, str], list[Resource]]:

@@ -172,13 +172,15 @@ build_kwok() {
 }
 
 build_crds() {
-    # CloudNativePG publishes its CRDs as YAML in its module; KubeVirt's and CDI's are
-    # generated from their API modules by crdgen.
+    # CloudNativePG and its Barman Cloud plugin publish their CRDs as YAML in their modules;
+    # KubeVirt's and CDI's are generated from their API modules by crdgen.
     cd "$src"
     local dir
     dir="$(module_dir "github.com/cloudnative-pg/cloudnative-pg@$CLOUDNATIVE_PG_VERSION")"
     rm -f "$root"/crds/*.yaml
     cp "$dir"/config/crd/bases/postgresql.cnpg.io_*.yaml "$root/crds/"
+    dir="$(module_dir "github.com/cloudnative-pg/plugin-barman-cloud@$PLUGIN_BARMAN_CLOUD_VERSION")"
+    cp "$dir"/config/crd/bases/barmancloud.cnpg.io_objectstores.yaml "$root/crds/"
     rm -rf crdgen && mkdir crdgen && cd crdgen
     cp "$here/crdgen/main.go" .
     sed -e "s/@KUBEVIRT_VERSION@/$KUBEVIRT_VERSION/" -e "s/@CDI_API_VERSION@/$CDI_API_VERSION/" \

@@ -19,7 +19,9 @@ from typing import Protocol
 
 from platform_cli.checks.integrity import (
     autoscaling_range,
+    backup_schedule,
     backup_store,
+    database_image,
     dependency_cycle,
     duplicate_env,
     duplicate_name,
@@ -36,6 +38,7 @@ from platform_cli.checks.integrity import (
     ref_team,
     ref_vm_image,
     resources_range,
+    server_external,
     stack_file,
     stack_limit,
 )
@@ -69,6 +72,9 @@ CHECKS: tuple[Check, ...] = (
     duplicate_env,
     stack_limit,
     backup_store,
+    backup_schedule,
+    database_image,
+    server_external,
     name_clash,
     ref_price,
     dependency_cycle,

@@ -15,7 +15,7 @@ from typing import Any
 from platform_cli.findings import BuiltinRule, Level, RuleScope
 from platform_cli.load.model import Database, Stack
 from platform_cli.load.quantities import format_bytes, parse_bytes
-from platform_cli.render.context import Context, postgres_images
+from platform_cli.render.context import Context
 from platform_cli.render.meta import Manifest, manifest, metadata, resource_labels
 from platform_cli.render.network import consumer_rule, namespace_peer, policy
 
@@ -199,7 +199,9 @@ def _object_store(
             "resources": {k: dict(v) for k, v in BACKUP_SIDECAR_RESOURCES.items()}
         },
     }
-    return manifest(BARMAN_API, "ObjectStore", metadata(db.name, namespace, labels, db.path), spec=spec)
+    return manifest(
+        BARMAN_API, "ObjectStore", metadata(db.name, namespace, labels, db.path), spec=spec
+    )
 
 
 def wal_storage(db: Database, stack: Stack) -> tuple[int, str] | None:
@@ -248,17 +250,22 @@ def _network_policy(
     (replication) and status (failsafe pinger) ports; the operator on both; the
     metrics collector on the exporter port."""
     pods = {CLUSTER_LABEL: db.name}
-    tcp = [{"protocol": "TCP", "port": PORT}]
-    both = [{"protocol": "TCP", "port": STATUS_PORT}, *tcp]
+
+    # Fresh lists for each rule: a shared one would come out as YAML anchors
+    def tcp(*numbers: int) -> list[dict[str, Any]]:
+        return [{"protocol": "TCP", "port": n} for n in numbers]
+
     rules = []
-    consumers = consumer_rule(db, ctx, tcp)
+    consumers = consumer_rule(db, ctx, tcp(PORT))
     if consumers is not None:
         rules.append(consumers)
-    rules.append({"from": [{"podSelector": {"matchLabels": dict(pods)}}], "ports": both})
+    rules.append(
+        {"from": [{"podSelector": {"matchLabels": dict(pods)}}], "ports": tcp(STATUS_PORT, PORT)}
+    )
     rules.append(
         {
             "from": [namespace_peer(ctx.database_operator_namespace, OPERATOR_POD_LABELS)],
-            "ports": both,
+            "ports": tcp(STATUS_PORT, PORT),
         }
     )
     monitoring = ctx.monitoring_namespace
@@ -266,7 +273,7 @@ def _network_policy(
         rules.append(
             {
                 "from": [namespace_peer(monitoring)],
-                "ports": [{"protocol": "TCP", "port": METRICS_PORT}],
+                "ports": tcp(METRICS_PORT),
             }
         )
     return policy(db.name, namespace, labels, db.path, pods, rules)

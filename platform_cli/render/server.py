@@ -125,11 +125,11 @@ def render_server(server: Server, ctx: Context) -> list[Manifest]:
     if rule is not None:
         rules.append(rule)
     if exposed and ranges:
-        rules.append({"from": [{"ipBlock": {"cidr": cidr}} for cidr in ranges], "ports": ports(exposed)})
-    if rules:
-        objects.append(
-            policy(server.name, namespace, labels, server.path, selector(server), rules)
+        rules.append(
+            {"from": [{"ipBlock": {"cidr": cidr}} for cidr in ranges], "ports": ports(exposed)}
         )
+    if rules:
+        objects.append(policy(server.name, namespace, labels, server.path, selector(server), rules))
     return objects
 
 

@@ -42,8 +42,13 @@ class Bounds:
     names: Mapping[str, int]
 
 
-_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
-_DAYS = {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
+_DAYS = {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}
 FIELDS = (
     Bounds("minute", 0, 59, {}),
     Bounds("hour", 0, 23, {}),
@@ -76,8 +81,10 @@ def field_error(text: str, bounds: Bounds) -> str | None:
                 allowed = f"{bounds.low}-{bounds.high}"
                 if bounds.names:
                     allowed += " or " + "-".join(
-                        (min(bounds.names, key=bounds.names.__getitem__).upper(),
-                         max(bounds.names, key=bounds.names.__getitem__).upper())
+                        (
+                            min(bounds.names, key=bounds.names.__getitem__).upper(),
+                            max(bounds.names, key=bounds.names.__getitem__).upper(),
+                        )
                     )
                 return f"'{end or item}' is not a {bounds.name} ({allowed})"
             if not bounds.low <= value <= bounds.high:
@@ -126,7 +133,7 @@ def check(loaded: Loaded) -> Iterator[Finding]:
                 column + shift + offset if shift >= 0 else column,
                 f"backup schedule {schedule!r}: {message}",
                 "minute 0-59, hour 0-23, day 1-31, month 1-12 or JAN-DEC, weekday 0-6 or "
-                "SUN-SAT (Sunday is 0); for example \"0 2 * * *\"",
+                'SUN-SAT (Sunday is 0); for example "0 2 * * *"',
             )
 
 

@@ -46,16 +46,16 @@ def check(loaded: Loaded) -> Iterator[Finding]:
     for resource in loaded.resources():
         if not isinstance(resource, Database):
             continue
-        stack = land.stacks.get(resource.stack)
-        if stack is None:
+        home = land.stacks.get(resource.stack)
+        if home is None:
             continue
-        images = postgres_images(stack)
+        images = postgres_images(home)
         major = str(resource.spec["version"])
         if major not in images:
             yield at(
                 resource,
                 RULE,
-                f"stack '{stack.name}' has no image for PostgreSQL {major}",
+                f"stack '{home.name}' has no image for PostgreSQL {major}",
                 f"versions with an image: {', '.join(sorted(images))}; upgrade the "
                 "database, or add an image to spec.databases.images of the stack",
                 "spec",

@@ -38,7 +38,9 @@ def check(loaded: Loaded) -> Iterator[Finding]:
                     resource,
                     RULE,
                     f"external port '{name}' is not a declared port",
-                    f"declared ports: {', '.join(declared)}" if declared else "declare it in spec.ports",
+                    f"declared ports: {', '.join(declared)}"
+                    if declared
+                    else "declare it in spec.ports",
                     "spec",
                     "external",
                     "ports",

@@ -428,9 +428,11 @@ def test_postgres_images_are_pinned_standard_images_of_the_stack(stack: str) -> 
         database = bundled().find(stack, "Database", cluster["metadata"]["name"])
         assert database is not None
         assert image == images[str(database.spec["version"])]
-        tag = image.rsplit(":", 1)[1]
+        reference, digest = image.split("@")
+        tag = reference.rsplit(":", 1)[1]
         assert tag.startswith(f"{database.spec['version']}.")
-        assert "-standard-" in tag and tag.endswith(("-bookworm", "-trixie"))
+        assert "-minimal-" in tag and tag.endswith("-trixie")
+        assert digest.startswith("sha256:") and len(digest) == 71
 
 
 def test_a_version_without_an_image_is_a_finding_at_the_version() -> None:
@@ -438,7 +440,8 @@ def test_a_version_without_an_image_is_a_finding_at_the_version() -> None:
         {
             "stacks/prod/stack.yaml": (
                 '      "15": registry.dom-komfort.example/cloudnative-pg/postgresql:'
-                "15.17-202605110912-standard-trixie\n",
+                "15.19-202608170814-minimal-trixie@sha256:"
+                "67b23fdf6dbf3d5bc5dc42cdbc5d292375582b1fe378c1dc69eb51c6fbc57730\n",
                 "",
             )
         }

@@ -15,12 +15,13 @@ DEFAULT_INGRESS_NAMESPACE = "ingress-nginx"
 DEFAULT_DATABASE_OPERATOR_NAMESPACE = "cnpg-system"
 DEFAULT_EXTERNAL_SERVICE_TYPE = "LoadBalancer"
 # CloudNativePG's postgres-containers: immutable tags (<minor>-<build>-<flavour>-<Debian>)
-# of the "standard" images, which carry no in-tree Barman (backups go through the Barman
-# Cloud plugin). The stack's spec.databases.images replaces the whole map.
+# of one weekly build of the "minimal" images on Debian trixie, pinned by digest; they
+# carry no in-tree Barman (backups go through the Barman Cloud plugin). The stack's
+# spec.databases.images replaces the whole map.
 DEFAULT_POSTGRES_IMAGES = {
-    "15": "ghcr.io/cloudnative-pg/postgresql:15.17-202605110912-standard-trixie",
-    "16": "ghcr.io/cloudnative-pg/postgresql:16.13-202605110912-standard-trixie",
-    "17": "ghcr.io/cloudnative-pg/postgresql:17.9-202605110912-standard-trixie",
+    "15": "ghcr.io/cloudnative-pg/postgresql:15.19-202608170814-minimal-trixie@sha256:67b23fdf6dbf3d5bc5dc42cdbc5d292375582b1fe378c1dc69eb51c6fbc57730",
+    "16": "ghcr.io/cloudnative-pg/postgresql:16.15-202608170814-minimal-trixie@sha256:e3041d59a94c072fa2fd4436b82ecdf34afc9d38c8cf2b836b009b09a1744c63",
+    "17": "ghcr.io/cloudnative-pg/postgresql:17.11-202608170816-minimal-trixie@sha256:445ead3fd811466950a002b682a97c2a4907078b46fae8796b6637a763266a07",
 }
 
 

@@ -1,5 +1,7 @@
 """A landscape Server: a KubeVirt VirtualMachine with a root disk imported by CDI from
-the image catalog, SSH keys from a Secret, and a Service and NetworkPolicy for its ports.
+the image catalog, SSH keys from a Secret, a Service for its ports while it runs, an
+external Service for the ports it exposes outside the cluster, and a NetworkPolicy that
+admits its consumers and the stack's allow-lists it names.
 
 Field names follow kubevirt.io/v1 and CDI's DataVolume (cdi.kubevirt.io/v1beta1); tests
 check the output against schemas written from the upstream CRDs (tests/data/crds/).

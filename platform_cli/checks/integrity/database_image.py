@@ -64,5 +64,5 @@ def check(loaded: Loaded) -> Iterator[Finding]:
 
 
 def image_major(image: str) -> str:
-    """'registry/postgresql:16.13-202605110912-standard-trixie@sha256:...' -> '16'."""
+    """'registry/postgresql:16.15-202608170814-minimal-trixie@sha256:...' -> '16'."""
     return image.split("@", 1)[0].rsplit(":", 1)[-1].split(".", 1)[0]

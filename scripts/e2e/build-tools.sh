@@ -168,6 +168,8 @@ build_kwok() {
         echo '---'; cat "$stages/pod/fast/pod-ready.yaml"
         echo '---'; cat "$stages/pod/fast/pod-complete.yaml"
         echo '---'; cat "$stages/pod/fast/pod-delete.yaml"
+        # Our own: an address for every LoadBalancer Service (the file says why)
+        echo '---'; cat "$here/kwok-load-balancer.yaml"
     } >"$root/kwok-stages.yaml"
 }
 
@@ -193,7 +195,7 @@ build_crds() {
 say "e2e tools: $root"
 step etcd build_etcd
 step kubernetes build_kubernetes "$here/staging_replaces.py"
-step kwok build_kwok
+step kwok build_kwok "$here/kwok-load-balancer.yaml"
 step pulumi build_pulumi
 step provider build_provider
 step crds build_crds "$here/crdgen/main.go" "$here/crdgen/go.mod.in"

@@ -690,3 +690,16 @@ def test_golden_manifests(stack: str, case: str, golden: Callable[[Path, str], N
     text = stream(objects, "yaml")
     assert list(yaml.safe_load_all(text)) == objects
     golden(DATA / "render" / stack / f"{case}.yaml", text)
+
+
+def test_the_renderers_defaults_are_the_ones_the_stack_schema_documents() -> None:
+    from platform_cli.render.context import (
+        DEFAULT_EXTERNAL_SERVICE_TYPE,
+        DEFAULT_POSTGRES_IMAGES,
+    )
+
+    schema = json.loads((DATA.parent.parent / "schemas" / "stack.schema.json").read_text())
+    spec = schema["properties"]["spec"]["properties"]
+    assert spec["databases"]["properties"]["images"]["default"] == DEFAULT_POSTGRES_IMAGES
+    external = spec["cluster"]["properties"]["external"]["properties"]
+    assert external["serviceType"]["default"] == DEFAULT_EXTERNAL_SERVICE_TYPE

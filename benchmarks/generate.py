@@ -242,7 +242,7 @@ spec:
   environment: {env}
   cluster: {{kubeContext: {name}-msk, ingressDomain: {name}.apps.dom-komfort.example}}
   databases:
-    backupStore: {{destinationPath: "s3://pg-backups-{name}", credentialsSecret: pg-backup-credentials}}
+    backupStore: {{destinationPath: "s3://pg-backups-{name}", credentialsSecret: "pg-backup-{{team}}"}}
   storageClasses:
     ssd-encrypted: {{encrypted: true}}
     ssd: {{encrypted: false}}

@@ -482,7 +482,7 @@ def test_head_with_errors_exits_1(work_repo: Path, run: Callable[[list[str]], Ru
     first = result.stdout.splitlines()[1]
     assert first.startswith("❌ **Plan failed: the head has 2 errors**")
     assert "**prod**: unavailable, the head has 2 errors." in result.stdout
-    assert "| `stacks/prod/billing/payments-api.yaml:44:17` | error | `ref-depends-on` |" in (
+    assert "| `stacks/prod/billing/payments-api.yaml:48:17` | error | `ref-depends-on` |" in (
         result.stdout
     )
     assert "still declared at head" in result.stdout

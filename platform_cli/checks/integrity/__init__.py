@@ -19,7 +19,10 @@ from typing import Protocol
 
 from platform_cli.checks.integrity import (
     autoscaling_range,
+    backup_schedule,
     backup_store,
+    database_image,
+    database_name,
     dependency_cycle,
     duplicate_env,
     duplicate_name,
@@ -38,6 +41,7 @@ from platform_cli.checks.integrity import (
     ref_vm_image,
     reserved_name,
     resources_range,
+    server_external,
     stack_file,
     stack_limit,
 )
@@ -71,6 +75,10 @@ CHECKS: tuple[Check, ...] = (
     duplicate_env,
     stack_limit,
     backup_store,
+    backup_schedule,
+    database_image,
+    database_name,
+    server_external,
     name_clash,
     reserved_name,
     ingress_host,

@@ -15,6 +15,7 @@ from platform_cli.load.model import Database
 from platform_cli.render.context import Context
 from platform_cli.render.meta import Manifest, manifest, metadata, resource_labels
 from platform_cli.render.network import consumer_rule, namespace_peer, policy
+from platform_cli.render.pods import database_resources
 
 RENDER_BACKUP_STORE = BuiltinRule(
     "render-backup-store",
@@ -52,10 +53,11 @@ def render_database(db: Database, ctx: Context) -> list[Manifest]:
         },
         "inheritedMetadata": {"labels": dict(labels)},
     }
-    resources = spec.get("resources")
-    if resources:
-        amounts = {"cpu": str(resources["cpu"]), "memory": str(resources["memory"])}
-        cluster["resources"] = {"requests": dict(amounts), "limits": dict(amounts)}
+    # Always explicit (the database's, else the stack's default): the model in
+    # render/pods.py counts these against the quota and the LimitRange
+    cpu, memory = database_resources(db, ctx.stack)
+    amounts = {"cpu": cpu, "memory": memory}
+    cluster["resources"] = {"requests": dict(amounts), "limits": dict(amounts)}
     objects: list[Manifest] = []
     backup = spec.get("backup")
     scheduled: Manifest | None = None

@@ -489,7 +489,7 @@ def rendered_demands(objects: Iterable[Mapping[str, Any]]) -> list[Demand]:
             for item in obj["spec"]["limits"]:
                 if item["type"] == "Container":
                     limit_ranges[meta["namespace"]] = Amounts(
-                        _cpu(item["default"]["cpu"]), _bytes(item["default"]["memory"])
+                        kube_cpu(item["default"]["cpu"]), kube_bytes(item["default"]["memory"])
                     )
     found = []
     for obj in objects:
@@ -513,12 +513,12 @@ def _rendered_container(spec: Mapping[str, Any], default: Amounts | None = None)
     limits, requests = resources.get("limits") or {}, resources.get("requests") or {}
     fallback = default or Amounts()
     limit = Amounts(
-        _cpu(limits["cpu"]) if "cpu" in limits else fallback.cpu,
-        _bytes(limits["memory"]) if "memory" in limits else fallback.memory,
+        kube_cpu(limits["cpu"]) if "cpu" in limits else fallback.cpu,
+        kube_bytes(limits["memory"]) if "memory" in limits else fallback.memory,
     )
     request = Amounts(
-        _cpu(requests["cpu"]) if "cpu" in requests else limit.cpu,
-        _bytes(requests["memory"]) if "memory" in requests else limit.memory,
+        kube_cpu(requests["cpu"]) if "cpu" in requests else limit.cpu,
+        kube_bytes(requests["memory"]) if "memory" in requests else limit.memory,
     )
     return Container(str(spec["name"]), request, limit)
 
@@ -553,9 +553,11 @@ def _rendered_cluster(obj: Mapping[str, Any], limit_ranges: Mapping[str, Amounts
         {"name": "postgres", "resources": spec.get("resources")}, limit_ranges.get(namespace)
     )
     instances = int(spec.get("instances", 1))
-    claims = [Claim(f"{name}-N", "data", _bytes(spec["storage"]["size"]), instances)]
+    claims = [Claim(f"{name}-N", "data", kube_bytes(spec["storage"]["size"]), instances)]
     if spec.get("walStorage"):
-        claims.append(Claim(f"{name}-N-wal", "wal", _bytes(spec["walStorage"]["size"]), instances))
+        claims.append(
+            Claim(f"{name}-N-wal", "wal", kube_bytes(spec["walStorage"]["size"]), instances)
+        )
     return cluster_demand(
         name,
         namespace,
@@ -586,14 +588,16 @@ def _rendered_vm(obj: Mapping[str, Any]) -> Demand:
     vcpus = (
         int(cpu.get("cores", 1)) * int(cpu.get("sockets", 1)) * int(cpu.get("threads", 1))
         if cpu
-        else math.ceil(_cpu(limits.get("cpu", requests.get("cpu", "1"))) / 1000)
+        else math.ceil(kube_cpu(limits.get("cpu", requests.get("cpu", "1"))) / 1000)
     )
     devices = domain.get("devices") or {}
     vmi = Guest(
         vcpus=vcpus,
-        guest=_bytes(str(guest)),
-        requests=Amounts(_cpu(requests.get("cpu", "0")), _bytes(requests.get("memory", "0"))),
-        limits=Amounts(_cpu(limits.get("cpu", "0")), _bytes(limits.get("memory", "0"))),
+        guest=kube_bytes(str(guest)),
+        requests=Amounts(
+            kube_cpu(requests.get("cpu", "0")), kube_bytes(requests.get("memory", "0"))
+        ),
+        limits=Amounts(kube_cpu(limits.get("cpu", "0")), kube_bytes(limits.get("memory", "0"))),
         graphics=devices.get("autoattachGraphicsDevice", True) is not False,
         console_log=devices.get("autoattachSerialConsole", True) is not False
         and devices.get("logSerialConsole", True) is not False,
@@ -606,7 +610,7 @@ def _rendered_vm(obj: Mapping[str, Any]) -> Demand:
         claim = dv["storage"] if inflate else dv["pvc"]
         storage_class = str(claim.get("storageClassName", storage_class))
         disks[template["metadata"]["name"]] = (
-            _bytes(claim["resources"]["requests"]["storage"]),
+            kube_bytes(claim["resources"]["requests"]["storage"]),
             inflate,
         )
     return vm_demand(name, namespace, source, None if halted else vmi, disks, storage_class)
@@ -639,11 +643,13 @@ def _quantity(text: object) -> Decimal:
     return Decimal(match.group(1)) * _SUFFIX[match.group(2)]
 
 
-def _cpu(text: object) -> int:
+def kube_cpu(text: object) -> int:
+    """Millicores of any Kubernetes CPU quantity."""
     return math.ceil(_quantity(text) * 1000)
 
 
-def _bytes(text: object) -> int:
+def kube_bytes(text: object) -> int:
+    """Bytes of any Kubernetes quantity (`60M`, `16Gi`)."""
     return math.ceil(_quantity(text))
 
 

@@ -61,7 +61,9 @@ def _limit_range(items: list[Mapping[str, Any]]) -> pods.LimitRange:
     claim = next((i for i in items if i["type"] == "PersistentVolumeClaim"), None)
 
     def amounts(key: str) -> Amounts:
-        return Amounts(pods.kube_cpu(container[key]["cpu"]), pods.kube_bytes(container[key]["memory"]))
+        return Amounts(
+            pods.kube_cpu(container[key]["cpu"]), pods.kube_bytes(container[key]["memory"])
+        )
 
     return pods.LimitRange(
         amounts("min"),

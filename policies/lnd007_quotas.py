@@ -160,7 +160,7 @@ def _term(found: Demand, key: str, unit: tuple[str, int]) -> str:
             return f"{found.name} {amount} during its first import (disk, prime, scratch)"
         return f"{found.name} {amount}"
     if found.kind == "Service":
-        pods = {p.role: p.count for p in moment.pods}
+        pods = {p.role: p.number for p in moment.pods}
         each = in_unit(getattr(moment.pods[0].each("limits"), key), unit, up=True)
         count = pods.get("replica", 0) + pods.get("surge", 0)
         surge = f" ({pods['replica']} + {pods['surge']} surge)" if pods.get("surge") else ""
@@ -168,7 +168,7 @@ def _term(found: Demand, key: str, unit: tuple[str, int]) -> str:
     if found.kind == "Database":
         pod = moment.pods[0]
         each = in_unit(getattr(pod.each("limits"), key), unit, up=True)
-        return f"{found.name} {each} x {pod.count}"
+        return f"{found.name} {each} x {pod.number}"
     role = moment.pods[0].role if moment.pods else "nothing"
     return f"{found.name} {amount} ({role})"
 

@@ -120,14 +120,14 @@ class Container(NamedTuple):
 
 
 class Pod(NamedTuple):
-    """`count` pods of one shape. `containers` run side by side (sidecars included);
+    """`number` pods of one shape. `containers` run side by side (sidecars included);
     `init` run one after the other before them."""
 
     name: str
     role: str  # replica, surge, instance, virt-launcher, importer
     containers: tuple[Container, ...]
     init: tuple[Container, ...] = ()
-    count: int = 1
+    number: int = 1
     # The Pod Security profile the operator's real pod meets
     profile: str = "restricted"
 
@@ -143,18 +143,18 @@ class Pod(NamedTuple):
 
     @property
     def limits(self) -> Amounts:
-        return self.each("limits").times(self.count)
+        return self.each("limits").times(self.number)
 
     @property
     def requests(self) -> Amounts:
-        return self.each("requests").times(self.count)
+        return self.each("requests").times(self.number)
 
 
 class Claim(NamedTuple):
     name: str
     role: str  # data, wal, disk, prime, scratch
     size: int
-    count: int = 1
+    number: int = 1
     storage_class: str = ""
 
 
@@ -181,7 +181,7 @@ class Moment(NamedTuple):
 
     @property
     def storage(self) -> int:
-        return sum(c.size * c.count for c in self.claims)
+        return sum(c.size * c.number for c in self.claims)
 
 
 class Peak(NamedTuple):
@@ -618,7 +618,7 @@ def _rendered_vm(obj: Mapping[str, Any]) -> Demand:
 
 # Kubernetes quantities as operators and manifests write them, in both unit systems
 _QUANTITY = re.compile(r"^([0-9.]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
-_SUFFIX = {
+_SUFFIX: dict[str | None, int | Decimal] = {
     None: 1,
     "m": Decimal("0.001"),
     "k": 1000,

@@ -95,7 +95,7 @@ def cost(resource: Resource, stack: Stack, prices: PriceSheet) -> Cost:
     by_class: dict[str, int] = {}
     for claim in rest.claims:
         by_class[claim.storage_class] = (
-            by_class.get(claim.storage_class, 0) + claim.size * claim.count
+            by_class.get(claim.storage_class, 0) + claim.size * claim.number
         )
     for storage_class, size in sorted(by_class.items()):
         total = total + _storage(size, storage_class, prices)

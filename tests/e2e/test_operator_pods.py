@@ -160,9 +160,9 @@ def _moments(
             (moment,) = d.moments
             running = live[d.namespace].get(d.name, 0)
             for pod in moment.pods:
-                extra = pod.count - running if pod.role == "replica" else pod.count
+                extra = pod.number - running if pod.role == "replica" else pod.number
                 if extra > 0:
-                    yield d.namespace, pod._replace(count=extra)
+                    yield d.namespace, pod._replace(number=extra)
             continue
         if d.kind == "Database":
             moment = d.moments[0]
@@ -198,10 +198,10 @@ def test_every_pod_and_claim_the_operators_would_create_is_admitted(
             by_namespace: dict[str, list[dict[str, Any]]] = defaultdict(list)
             for namespace, item in _moments(demands, live, vm_moment):
                 if isinstance(item, pods.Pod):
-                    for _ in range(item.count):
+                    for _ in range(item.number):
                         by_namespace[namespace].append(pod_manifest(namespace, item, vm_moment))
                 else:
-                    for _ in range(item.count):
+                    for _ in range(item.number):
                         by_namespace[namespace].append(claim_manifest(namespace, item, vm_moment))
             for namespace, objects in sorted(by_namespace.items()):
                 created += len(objects)

@@ -700,18 +700,19 @@ def limit_range(quota: Mapping[str, Any] | None) -> LimitRange:
 
 
 class Breach(NamedTuple):
-    """A container or claim the LimitRange refuses."""
+    """A container or claim (or several of one size) the LimitRange refuses."""
 
     key: str  # cpu, memory or storage
     what: str  # "container compute of pod virt-launcher-pbx-1"
     amount: int
     bound: int
     above: bool  # True: over the maximum; False: under the minimum
+    many: bool = False  # `what` names more than one
 
 
 def breaches(found: Demand, limits: LimitRange) -> list[Breach]:
     """What in `found` the namespace's LimitRange refuses at admission; containers of
-    one pod refused for the same amount are named together."""
+    one pod, or claims, refused for the same amount are named together."""
     refused: dict[tuple[str, str, int, int, bool], list[str]] = {}
     for _, pod, container in found.containers():
         for key in ("cpu", "memory"):
@@ -725,19 +726,23 @@ def breaches(found: Demand, limits: LimitRange) -> list[Breach]:
                     container.name
                 )
     out = [
-        Breach(key, f"{_containers(names)} of pod {pod}", amount, bound, above)
+        Breach(
+            key, f"{_named('container', names)} of pod {pod}", amount, bound, above, len(names) > 1
+        )
         for (pod, key, amount, bound, above), names in refused.items()
     ]
     if limits.claim_max is not None:
-        for claim in found.claims():
-            if claim.size > limits.claim_max:
-                what = f"volume claim {claim.name} ({claim.role})"
-                out.append(Breach("storage", what, claim.size, limits.claim_max, True))
+        over = [c for c in found.claims() if c.size > limits.claim_max]
+        if over:
+            what = _named("volume claim", [f"{c.name} ({c.role})" for c in over])
+            largest = max(c.size for c in over)
+            out.append(Breach("storage", what, largest, limits.claim_max, True, len(over) > 1))
     return out
 
 
-def _containers(names: list[str]) -> str:
-    return f"container{'s' if len(names) > 1 else ''} {' and '.join(names)}"
+def _named(noun: str, names: list[str]) -> str:
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{noun}{'s' if len(names) > 1 else ''} {listed}"
 
 
 # --- one unit per column ---
@@ -761,13 +766,14 @@ def unit_for(key: str, amounts: Iterable[int]) -> tuple[str, int]:
 
 
 def in_unit(amount: int, unit: tuple[str, int], *, up: bool = False) -> str:
-    """`amount` in `unit` with at most two decimals (rounded up with `up`, so that a
-    peak never prints smaller than it is)."""
+    """`amount` in `unit` with at most two decimals, three for CPU cores (rounded up
+    with `up`, so that a peak never prints smaller than it is)."""
     suffix, size = unit
     if size == 1:
         return f"{amount}{suffix}"
     rounding = ROUND_CEILING if up else ROUND_HALF_UP
-    value = (Decimal(amount) / size).quantize(Decimal("0.01"), rounding=rounding)
+    places = Decimal("0.001") if size == 1000 else Decimal("0.01")  # millicores are exact
+    value = (Decimal(amount) / size).quantize(places, rounding=rounding)
     return f"{value.normalize():f}{suffix}"
 
 

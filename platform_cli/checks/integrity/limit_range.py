@@ -51,11 +51,13 @@ def _message(breach: Breach, stack: str) -> str:
     amount, bound = column(breach.key, [breach.amount, breach.bound], up=True)
     if breach.above:
         return (
-            f"{breach.what} needs {breach.key} {amount}, over the largest its namespace in "
+            f"{breach.what} {'need' if breach.many else 'needs'} {breach.key} "
+            f"{'up to ' if breach.many else ''}{amount}, over the largest its namespace in "
             f"stack '{stack}' admits ({bound}, the team's whole quota)"
         )
     return (
-        f"{breach.what} requests {breach.key} {amount}, under the smallest its namespace "
+        f"{breach.what} {'request' if breach.many else 'requests'} {breach.key} "
+        f"{'as little as ' if breach.many else ''}{amount}, under the smallest its namespace "
         f"admits ({bound})"
     )
 

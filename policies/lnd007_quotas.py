@@ -38,7 +38,15 @@ from typing import Any
 from platform_cli.checks.policy import Context, Scope, Violation, violation
 from platform_cli.findings import Level
 from platform_cli.load.model import Database, Resource, Server, Service, Stack, Team
-from platform_cli.render.pods import QUOTA_KEYS, Demand, demand, in_unit, quota_amounts, unit_for
+from platform_cli.render.pods import (
+    QUOTA_KEYS,
+    Demand,
+    Peak,
+    demand,
+    in_unit,
+    quota_amounts,
+    unit_for,
+)
 
 ID = "LND007"
 LEVEL = Level.ERROR
@@ -88,25 +96,29 @@ def _over(
 ) -> Iterator[Violation]:
     allowed = quota_amounts(quota)
     assert allowed is not None
-    ordered = sorted(resources, key=lambda r: r.path)
-    demands = [(r, demand(r, stack)) for r in ordered]
-    for key in QUOTA_KEYS:
+    demands = [(r, demand(r, stack)) for r in resources]
+    peaks = [d.peak for _, d in demands]
+    total = Peak()
+    for peak in peaks:
+        total = total.plus(peak)
+    over = [key for key in QUOTA_KEYS if total.get(key) > allowed.get(key)]
+    if not over:
+        return
+    order = sorted(range(len(demands)), key=lambda i: demands[i][0].path)
+    for key in over:
         limit = allowed.get(key)
-        total = sum(d.peak.get(key) for _, d in demands)
-        if total <= limit:
-            continue
-        unit = unit_for(key, [total, limit])
-        running, tipping = 0, demands[-1]
-        for item in demands:
-            running += item[1].peak.get(key)
+        unit = unit_for(key, [total.get(key), limit])
+        running, tipping = 0, order[-1]
+        for i in order:
+            running += peaks[i].get(key)
             if running > limit:
-                tipping = item
+                tipping = i
                 break
-        resource, found = tipping
+        resource, found = demands[tipping]
         line, _ = resource.locate(*_field(resource, key))
         groups: dict[str, list[tuple[int, str]]] = {}
-        for r, d in demands:
-            amount = d.peak.get(key)
+        for (r, d), peak in zip(demands, peaks, strict=True):
+            amount = peak.get(key)
             if amount:
                 groups.setdefault(_GROUPS[r.kind], []).append((amount, _term(d, key, unit)))
         parts = [
@@ -120,7 +132,8 @@ def _over(
             "quotas",
             stack.name,
             key,
-            message=f"team '{team.name}' needs {label} {in_unit(total, unit, up=True)} at peak "
+            message=f"team '{team.name}' needs {label} {in_unit(total.get(key), unit, up=True)} "
+            "at peak "
             f"in stack '{stack.name}', over its quota of {in_unit(limit, unit)}; "
             f"{resource.path}:{line} tips it over (+{_term(found, key, unit)}): "
             + " + ".join(parts),

@@ -18,7 +18,7 @@ from platform_cli.checks.integrity.reporting import at
 from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
 from platform_cli.load.landscape import Loaded
 from platform_cli.load.model import Database, Resource, Server, Service
-from platform_cli.render.pods import Breach, breaches, column, demand, limit_range
+from platform_cli.render.pods import Breach, LimitRange, breaches, column, demand, limit_range
 
 RULE = BuiltinRule(
     "limit-range",
@@ -31,11 +31,14 @@ RULE = BuiltinRule(
 
 def check(loaded: Loaded) -> Iterator[Finding]:
     land = loaded.landscape
+    ranges: dict[tuple[str, str], LimitRange] = {}
     for resource in loaded.resources():
         stack, team = land.stacks.get(resource.stack), land.teams.get(resource.team)
         if stack is None or team is None:
             continue  # reported by stack-file / ref-team
-        limits = limit_range(team.quota(stack.name))
+        limits = ranges.get((team.name, stack.name))
+        if limits is None:
+            limits = ranges[(team.name, stack.name)] = limit_range(team.quota(stack.name))
         found = demand(resource, stack)
         for breach in breaches(found, limits):
             yield at(

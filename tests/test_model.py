@@ -179,3 +179,50 @@ def test_quantities_print_in_one_unit_per_column() -> None:
     assert pods.column("cpu", [13_550, 16_000]) == ["13.55", "16"]
     # A peak is rounded up, so it never prints as the quota it passes
     assert pods.column("memory", [80 * GI + 1, 80 * GI], up=True) == ["80.01Gi", "80Gi"]
+
+
+def test_a_cluster_counts_its_wal_volumes_and_the_barman_plugin_sidecar() -> None:
+    """CloudNativePG's Barman Cloud plugin adds a sidecar to every instance, sized by the
+    ObjectStore the Cluster names; a walStorage adds a claim per instance."""
+    meta = {"namespace": "prod-billing", "annotations": {pods.SOURCE_ANNOTATION: "db.yaml"}}
+    cluster = {
+        "apiVersion": "postgresql.cnpg.io/v1",
+        "kind": "Cluster",
+        "metadata": {"name": "billing-db", **meta},
+        "spec": {
+            "instances": 3,
+            "storage": {"size": "500Gi", "storageClass": "ssd-encrypted"},
+            "walStorage": {"size": "50Gi", "storageClass": "ssd"},
+            "resources": {
+                "requests": {"cpu": "8", "memory": "32Gi"},
+                "limits": {"cpu": "8", "memory": "32Gi"},
+            },
+            "plugins": [
+                {
+                    "name": "barman-cloud.cloudnative-pg.io",
+                    "isWALArchiver": True,
+                    "parameters": {"barmanObjectName": "billing-db"},
+                }
+            ],
+        },
+    }
+    store = {
+        "apiVersion": "barmancloud.cnpg.io/v1",
+        "kind": "ObjectStore",
+        "metadata": {"name": "billing-db", **meta},
+        "spec": {
+            "instanceSidecarConfiguration": {
+                "resources": {
+                    "requests": {"cpu": "100m", "memory": "128Mi"},
+                    "limits": {"cpu": "500m", "memory": "256Mi"},
+                }
+            }
+        },
+    }
+    (found,) = pods.rendered_demands([cluster, store])
+    assert found.peak == Peak(3 * 8500, 3 * (32 * GI + 256 * MI), 3 * 550 * GI, 0)
+    assert found.rest.requests == Amounts(3 * 8100, 3 * (32 * GI + 128 * MI))
+    assert {c.storage_class for c in found.rest.claims} == {"ssd-encrypted", "ssd"}
+    # Without the ObjectStore's sizes, the LimitRange's defaults apply to the sidecar
+    (bare,) = pods.rendered_demands([cluster])
+    assert bare.peak.cpu == 3 * 8000

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
@@ -246,14 +247,25 @@ class Demand(NamedTuple):
 # --- from a landscape resource ---
 
 
+# The quota policy and the limit-range check both ask for every resource's demand; a
+# document never changes, so the answer is kept for as long as the entity lives
+_DEMANDS: weakref.WeakKeyDictionary[Resource, tuple[Stack, Demand]] = weakref.WeakKeyDictionary()
+
+
 def demand(resource: Resource, stack: Stack) -> Demand:
     """What `resource` runs in `stack`, as the operators will run it."""
+    kept = _DEMANDS.get(resource)
+    if kept is not None and kept[0] is stack:
+        return kept[1]
     if isinstance(resource, Service):
-        return _service(resource, stack)
-    if isinstance(resource, Database):
-        return _database(resource, stack)
-    assert isinstance(resource, Server)
-    return _server(resource, stack)
+        found = _service(resource, stack)
+    elif isinstance(resource, Database):
+        found = _database(resource, stack)
+    else:
+        assert isinstance(resource, Server)
+        found = _server(resource, stack)
+    _DEMANDS[resource] = (stack, found)
+    return found
 
 
 def database_resources(db: Database | None, stack: Stack) -> tuple[str, str]:
@@ -405,7 +417,7 @@ def guaranteed(vmi: Guest) -> bool:
 
 def launcher_pod(name: str, vmi: Guest) -> Pod:
     overhead = memory_overhead(vmi)
-    why = f"{fmt_bytes(vmi.guest)} guest + {fmt_bytes(overhead)} KubeVirt overhead"
+    why = "the guest and KubeVirt's memory overhead"
     compute = Container(
         "compute",
         Amounts(vmi.requests.cpu, vmi.requests.memory + overhead),

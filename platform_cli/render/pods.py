@@ -795,17 +795,19 @@ def _named(noun: str, names: list[str]) -> str:
 _BINARY_UNITS = (("Ti", 1024**4), ("Gi", GI), ("Mi", MI), ("Ki", 1024))
 
 
-def unit_for(key: str, amounts: Iterable[int]) -> tuple[str, int]:
+def unit_for(key: str, amounts: list[int]) -> tuple[str, int]:
     """The unit a column of amounts of `key` prints in: cores for CPU, a count for
-    servers, and for bytes the largest binary unit the smallest non-zero amount
-    reaches (`1054.7Gi / 500Gi`, not `1.03Ti / 0.49Ti`)."""
+    servers, and for bytes the largest binary unit that the smallest non-zero amount
+    reaches and in which the last amount (the quota or limit it is compared with) is
+    exact to two decimals: `1054.7Gi / 500Gi`, `7700Gi / 8512Gi`, `2.69Ti / 3.25Ti`."""
     if key == "cpu":
         return "", 1000
     if key == "servers":
         return "", 1
     smallest = min((a for a in amounts if a), default=0)
+    reference = amounts[-1] if amounts else 0
     for unit, size in _BINARY_UNITS:
-        if smallest >= size:
+        if smallest >= size and (reference * 100) % size == 0:
             return unit, size
     return "Ki", 1024
 
@@ -823,10 +825,8 @@ def in_unit(amount: int, unit: tuple[str, int], *, up: bool = False) -> str:
 
 
 def column(key: str, amounts: list[int], *, up: bool = False) -> list[str]:
-    """Amounts of one quota key, all in one unit: `['56.5Gi', '80Gi']`."""
+    """Amounts of one quota key, all in one unit: `['56.5Gi', '80Gi']`. With `up`, every
+    amount but the last (the quota or limit, printed exactly) is rounded up."""
     unit = unit_for(key, amounts)
-    return [in_unit(a, unit, up=up) for a in amounts]
-
-
-def fmt_bytes(amount: int) -> str:
-    return column("memory", [amount], up=True)[0]
+    *used, reference = amounts
+    return [in_unit(a, unit, up=up) for a in used] + [in_unit(reference, unit)]

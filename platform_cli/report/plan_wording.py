@@ -152,8 +152,8 @@ def money_delta(value: Decimal) -> str:
 def quota_text(q: QuotaLine) -> str:
     """One team's peak of one quota key against its quota, every amount in one unit
     (render/pods.py `column`): `49.02 -> 48.02 / 57 (quota was 30)`, `56.5Gi / 80Gi`."""
-    amounts = [q.before, q.after, q.quota or 0, q.quota_before or 0]
-    unit = unit_for(q.key, [q.quota or 0] if q.quota else amounts)
+    # The quota last: the unit is one in which it prints exactly
+    unit = unit_for(q.key, [q.before, q.after, q.quota_before or 0, q.quota or 0])
     before, after = in_unit(q.before, unit, up=True), in_unit(q.after, unit, up=True)
     amount = after if q.before == q.after else f"{before} -> {after}"
     if q.quota is None:

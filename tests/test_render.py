@@ -487,7 +487,7 @@ def test_postgres_memory_parameters_follow_the_memory_limit() -> None:
 
 
 def test_large_databases_get_a_separate_wal_volume() -> None:
-    from platform_cli.render.database import wal_storage
+    from platform_cli.render.pods import wal_storage
 
     landscape = bundled()
     for stack in STACKS:

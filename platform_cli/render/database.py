@@ -18,6 +18,12 @@ from platform_cli.load.quantities import format_bytes, parse_bytes
 from platform_cli.render.context import Context
 from platform_cli.render.meta import Manifest, manifest, metadata, resource_labels
 from platform_cli.render.network import consumer_rule, namespace_peer, policy
+from platform_cli.render.pods import (
+    BACKUP_SIDECAR_RESOURCES,
+    BARMAN_PLUGIN,
+    database_resources,
+    wal_storage,
+)
 
 RENDER_BACKUP_STORE = BuiltinRule(
     "render-backup-store",
@@ -34,8 +40,6 @@ RENDER_DATABASE_IMAGE = BuiltinRule(
 
 API = "postgresql.cnpg.io/v1"
 BARMAN_API = "barmancloud.cnpg.io/v1"
-# The plugin's name as it registers with the operator
-BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io"
 PORT = 5432
 # The instance manager's status endpoint: polled by the operator, and by the other
 # instances (CloudNativePG 1.27's failsafe pinger, which keeps a primary that cannot
@@ -45,15 +49,6 @@ STATUS_PORT = 8000
 METRICS_PORT = 9187
 OPERATOR_POD_LABELS = {"app.kubernetes.io/name": "cloudnative-pg"}
 CLUSTER_LABEL = "cnpg.io/cluster"
-# The Barman Cloud sidecar that the plugin adds to every instance pod. Explicit requests
-# and limits: the namespace's ResourceQuota counts them, and the LimitRange default
-# would otherwise apply. The resource model counts this container in every instance.
-BACKUP_SIDECAR_RESOURCES = {
-    "requests": {"cpu": "100m", "memory": "128Mi"},
-    "limits": {"cpu": "500m", "memory": "256Mi"},
-}
-# A WAL volume derived from the stack's threshold: a tenth of the data, at least this
-MIN_WAL_BYTES = 10 * 1024**3
 # PostgreSQL's default max_connections, which the renderer does not change
 MAX_CONNECTIONS = 100
 _MB = 1024**2
@@ -85,10 +80,11 @@ def render_database(db: Database, ctx: Context) -> list[Manifest]:
         # CloudNativePG's PodDisruptionBudget for a lone primary forbids evicting it, so
         # it would block every node drain; a single instance has no replica to fail over to
         cluster["enablePDB"] = False
-    resources = spec.get("resources")
-    if resources:
-        amounts = {"cpu": str(resources["cpu"]), "memory": str(resources["memory"])}
-        cluster["resources"] = {"requests": dict(amounts), "limits": dict(amounts)}
+    # Always explicit (the database's, else the stack's default): the model in
+    # render/pods.py counts these against the quota and the LimitRange
+    cpu, memory = database_resources(db, ctx.stack)
+    amounts = {"cpu": cpu, "memory": memory}
+    cluster["resources"] = {"requests": dict(amounts), "limits": dict(amounts)}
     # Sized from whatever memory limit the instances got above
     memory = cluster.get("resources", {}).get("limits", {}).get("memory")
     if memory is not None:
@@ -202,23 +198,6 @@ def _object_store(
     return manifest(
         BARMAN_API, "ObjectStore", metadata(db.name, namespace, labels, db.path), spec=spec
     )
-
-
-def wal_storage(db: Database, stack: Stack) -> tuple[int, str] | None:
-    """(bytes, storage class) of each instance's separate WAL volume, or None: the
-    database's own spec.walStorage, else a tenth of its storage (at least 10Gi, in whole
-    Gi) when its storage reaches the stack's spec.databases.separateWalFrom."""
-    declared = db.spec.get("walStorage")
-    if declared:
-        return parse_bytes(str(declared["size"])), str(
-            declared.get("class", db.storage_class(stack))
-        )
-    threshold = stack.spec.get("databases", {}).get("separateWalFrom")
-    if threshold is None or db.storage_bytes < parse_bytes(str(threshold)):
-        return None
-    gib = 1024**3
-    size = max(MIN_WAL_BYTES, -(-db.storage_bytes // 10 // gib) * gib)
-    return size, db.storage_class(stack)
 
 
 def postgres_parameters(memory: int) -> dict[str, str]:

@@ -615,8 +615,6 @@ def _rendered_deployment(
     )
 
 
-
-
 def _rendered_cluster(
     obj: Mapping[str, Any],
     defaults: Mapping[str, tuple[Amounts, Amounts]],

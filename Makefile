@@ -11,7 +11,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint lock bench bench-apply docs clean e2e e2e-tools
+.PHONY: demo test lint lock bench bench-apply docs clean e2e e2e-tools fuzz
 
 # Every dependency comes from the hash-pinned lock (requirements/dev.txt, which `make lock`
 # writes from pyproject.toml); the project itself is installed without resolving anything.
@@ -39,6 +39,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Random and mutated documents through the reader and the whole `platform check` for
+# FUZZ_SECONDS (10 minutes by default); prints the inputs tried and the findings by rule.
+# `make test` runs the same targets briefly, with fixed inputs.
+FUZZ_SECONDS ?= 600
+fuzz: $(STAMP)
+	PLATFORM_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m pytest tests/test_fuzz.py -k campaign -s -q
 
 # The Pulumi CLI and language host, the Kubernetes provider, etcd, the Kubernetes control
 # plane, kwok and the operators' CRDs, at the versions in scripts/e2e/pins.env. Cold: about

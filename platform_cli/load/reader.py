@@ -4,8 +4,11 @@ Every file of the landscape passes through `parse`. It never raises on bad input
 never silently accepts it: each hazard below becomes a `Finding` with a location.
 
 - files over `MAX_FILE_BYTES`, bytes that are not UTF-8, BOMs other than UTF-8,
-  NUL and other control characters;
-- YAML syntax errors (tabs used for indentation get their own hint);
+  NUL and other control characters; invisible and bidirectional-control characters
+  anywhere in the text (`lexical.invisible`);
+- YAML syntax errors (tabs used for indentation get their own hint), and what libyaml
+  accepts but the spec does not (`lexical.py`): comments glued to a token, and, found
+  by the walk, under-indented or tabbed continuation lines;
 - empty files, `null` documents, several documents in one file, a top level that is
   not a mapping;
 - anchors, aliases and merge keys (`<<`): rejected outright, before anything walks the
@@ -18,17 +21,20 @@ never silently accepts it: each hazard below becomes a `Finding` with a location
 Parsing uses libyaml (`CSafeLoader`) for the composer, where it is available, and one
 walk of our own over the node tree that builds plain Python values and looks for the
 hazards at the same time. Locations of fields are found only when a finding needs
-one, by composing the file again (`Document.locate`).
+one, by composing the file again (`Document.locate`), through one index of keys per
+mapping. Every location lies inside the file, lines counted as libyaml counts them,
+and one file gives at most `MAX_FINDINGS` findings, then one that counts the rest.
 
-It stays one module of just over 400 lines: every hazard is decided in the order above,
-on one pass over the bytes and then the nodes, and a reader that split them would have
-to share that order and the file's text between modules. The walk over the values is
-`values.py`.
+Every hazard is decided here in the order above, on one pass over the bytes and then
+the nodes. The walk over the values is `values.py`; the spec rules libyaml does not
+enforce and the invisible characters are `lexical.py`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -36,7 +42,8 @@ from typing import Any, Protocol
 import yaml
 
 from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
-from platform_cli.load import values
+from platform_cli.load import lexical, values
+from platform_cli.load.lexical import YAML_SYNTAX, Lines
 from platform_cli.load.values import (
     MAP,
     MAX_DEPTH,
@@ -46,6 +53,7 @@ from platform_cli.load.values import (
     YAML_ANCHOR,
     YAML_DEPTH,
     position,
+    shorten,
 )
 
 try:
@@ -92,13 +100,8 @@ ENCODING = BuiltinRule(
     "encoding",
     Level.ERROR,
     RuleScope.FILE,
-    "The file is not UTF-8, has a UTF-16/32 byte-order mark, or holds NUL or control characters.",
-)
-YAML_SYNTAX = BuiltinRule(
-    "yaml-syntax",
-    Level.ERROR,
-    RuleScope.FILE,
-    "The file is not valid YAML (tabs used for indentation included).",
+    "The file is not UTF-8, has a UTF-16/32 byte-order mark, or holds NUL, control, "
+    "invisible or bidirectional-control characters.",
 )
 YAML_EMPTY = BuiltinRule(
     "yaml-empty",
@@ -149,6 +152,13 @@ class Document:
     data: dict[str, Any]
     text: str
     _root: yaml.Node | None = field(default=None, repr=False)
+    # The keys of each mapping node met while locating, by the node's id: built once per
+    # mapping, so that locating every field of a mapping costs its size, not its square
+    _keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = field(
+        default_factory=dict, repr=False
+    )
+    # Where the file's text ends (line, column), found on first use
+    _end_at: tuple[int, int] | None = field(default=None, repr=False)
     # Holds a number no field can hold (`values.OutOfRange`), which the schema check reports
     out_of_range: bool = False
 
@@ -165,12 +175,10 @@ class Document:
         key_node: yaml.Node | None = None
         for key in keys:
             if isinstance(current, yaml.MappingNode) and isinstance(key, str):
-                for k, v in current.value:
-                    if isinstance(k, yaml.ScalarNode) and k.value == key:
-                        key_node, current = k, v
-                        break
-                else:
+                found = self._mapping_keys(current).get(key)
+                if found is None:
                     break
+                key_node, current = found
             elif isinstance(current, yaml.SequenceNode) and isinstance(key, int):
                 if not 0 <= key < len(current.value):
                     break
@@ -179,10 +187,22 @@ class Document:
                 break
         return current, key_node
 
+    def _mapping_keys(self, node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        index = self._keys.get(id(node))
+        if index is None:
+            index = self._keys[id(node)] = {}
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode):
+                    index.setdefault(k.value, (k, v))
+        return index
+
     def locate(self, keys: Sequence[str | int], *, at_key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the value at `keys`, or of its key with `at_key`."""
         value, key = self.node(keys)
-        return position(key if (at_key and key is not None) else value)
+        if self._end_at is None:
+            self._end_at = _end(self.text)
+        # An empty value at the end of the file starts past its last line
+        return min(position(key if (at_key and key is not None) else value), self._end_at)
 
     def source_of(self, keys: Sequence[str | int]) -> str:
         """The text of the value at `keys` exactly as written in the file."""
@@ -192,6 +212,7 @@ class Document:
     def release(self) -> None:
         """Drop the cached node tree (it is rebuilt on demand)."""
         self._root = None
+        self._keys = {}
 
 
 class Stored(Protocol):
@@ -211,6 +232,8 @@ class StoredDocument(Document):
     def __init__(self, path: str, source: Stored) -> None:
         self.path = path
         self._root = None
+        self._keys = {}
+        self._end_at = None
         self._source = source
 
     @property  # read-only here: the value comes from the state
@@ -247,18 +270,91 @@ def parse(path: str, data: bytes) -> ParseResult:
     text = _decode(path, data, findings)
     if text is None:
         return ParseResult(None, findings)
+    for line, column, name in lexical.invisible(text):
+        findings.append(
+            ENCODING.finding(
+                path,
+                line,
+                column,
+                f"invisible character {name} in the file",
+                "remove it; invisible and bidirectional-control characters make the text "
+                "read differently than it is",
+            )
+        )
     if _MAYBE_ANCHOR.search(text) and not _no_anchors(path, text, findings):
-        return ParseResult(None, findings)
+        return ParseResult(None, _within(text, findings))
     root = _compose_single(path, text, findings)
     if root is None:
-        return ParseResult(None, findings)
-    value, out_of_range = values.build(path, root, findings)
+        return ParseResult(None, _within(text, findings))
+    for line, column, what in lexical.glued_comments(text, _Loader):
+        findings.append(
+            YAML_SYNTAX.finding(
+                path,
+                line,
+                column,
+                f"a comment right after {what}; YAML requires a space before '#'",
+                "put a space before the '#'",
+            )
+        )
+    value, out_of_range = values.build(path, root, findings, text)
     if not isinstance(value, dict):
         # The walk refused the root itself (a tag on it, say) and said why
-        return ParseResult(None, findings)
+        return ParseResult(None, _within(text, findings))
     # With findings the document is returned too, so that its name still counts as
     # declared, but it is never built into the model.
-    return ParseResult(Document(path, value, text, out_of_range=out_of_range), findings)
+    return ParseResult(
+        Document(path, value, text, out_of_range=out_of_range), _within(text, findings)
+    )
+
+
+def _within(text: str, findings: list[Finding]) -> list[Finding]:
+    """The findings capped, each located inside the file: libyaml puts an empty node
+    or the end of the stream on the line after the last line break."""
+    if not findings:
+        return findings
+    end = _end(text)
+    return cap(
+        [
+            f if (f.line, f.column) <= end else dataclasses.replace(f, line=end[0], column=end[1])
+            for f in findings
+        ]
+    )
+
+
+def _end(text: str) -> tuple[int, int]:
+    return Lines(text).last()
+
+
+MAX_FINDINGS = 50
+
+
+def cap(findings: list[Finding], more: int = 0) -> list[Finding]:
+    """The first `MAX_FINDINGS` findings of one file in the order of the file, then one
+    that counts the rest (and `more` not built at all): a hostile file cannot flood the
+    report, and the author fixes the first ones and checks again."""
+    if len(findings) + more <= MAX_FINDINGS:
+        return findings
+    findings = sorted(findings)
+    kept, hidden = findings[:MAX_FINDINGS], findings[MAX_FINDINGS:]
+    first = hidden[0] if hidden else kept[-1]
+    by_rule = Counter(f.rule for f in hidden)
+    rule = by_rule.most_common(1)[0][0] if by_rule else first.rule
+    rules = ", ".join(f"{r}: {n:,}" for r, n in sorted(by_rule.items()))
+    count = len(hidden) + more
+    return [
+        *kept,
+        Finding(
+            first.path,
+            first.line,
+            first.column,
+            rule,
+            Level.ERROR,
+            f"and {count:,} more findings in this file, not shown"
+            + (f" ({rules}{', ...' if more else ''})" if rules else ""),
+            f"the report shows the first {MAX_FINDINGS} findings of a file; fix those and "
+            "check again",
+        ),
+    ]
 
 
 def cached_document(path: str, data: bytes, value: dict[str, Any]) -> Document:
@@ -320,9 +416,8 @@ def _decode(path: str, data: bytes, findings: list[Finding]) -> str | None:
 
 
 def _position(prefix: str) -> tuple[int, int]:
-    """1-based line and column just after `prefix`."""
-    line = prefix.count("\n") + 1
-    return line, len(prefix) - (prefix.rfind("\n") + 1) + 1
+    """1-based line and column just after `prefix`, lines counted as libyaml counts them."""
+    return Lines(prefix).position(len(prefix))
 
 
 def _no_anchors(path: str, text: str, findings: list[Finding]) -> bool:
@@ -335,9 +430,9 @@ def _no_anchors(path: str, text: str, findings: list[Finding]) -> bool:
     try:
         for event in yaml.parse(text, Loader=_Loader):
             if isinstance(event, yaml.AliasEvent):
-                what = f"alias '*{event.anchor}'"
+                what = f"alias '*{shorten(str(event.anchor))}'"
             elif anchor := getattr(event, "anchor", None):
-                what = f"anchor '&{anchor}'"
+                what = f"anchor '&{shorten(anchor)}'"
             else:
                 continue
             findings.append(
@@ -405,12 +500,13 @@ def _empty(path: str, node: yaml.Node | None = None) -> Finding:
 
 def _syntax_finding(path: str, text: str, exc: yaml.YAMLError) -> Finding:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    lines = Lines(text)
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"{context}: {problem}" if context else str(problem)
     hint = "check the indentation and the quoting around this place"
-    if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
+    if mark is not None and lines.line(mark.line)[mark.column : mark.column + 1] == "\t":
         message = "a tab character where YAML expects spaces"
         hint = "indent with spaces; YAML does not allow tabs for indentation"
     if "maximum nesting depth" in message:
@@ -422,10 +518,3 @@ def _syntax_finding(path: str, text: str, exc: yaml.YAMLError) -> Finding:
             f"the model never needs more than {MAX_DEPTH} levels",
         )
     return YAML_SYNTAX.finding(path, line, column, message, hint)
-
-
-def _char_at(text: str, line: int, column: int) -> str:
-    lines = text.split("\n", line + 1)
-    if line < len(lines) and column < len(lines[line]):
-        return lines[line][column]
-    return ""

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import jsonschema_rs
 
 from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
-from platform_cli.load.reader import Document
-from platform_cli.load.values import OutOfRange
+from platform_cli.load.reader import MAX_FINDINGS, Document, cap
+from platform_cli.load.values import OutOfRange, shorten
 from platform_cli.words import did_you_mean
 
 if TYPE_CHECKING:
@@ -105,10 +105,12 @@ def validate(kind: str, doc: Document) -> list[Finding]:
     if doc.out_of_range:
         # Refused before any validator sees them: JSON cannot hold them, and the
         # `multipleOf` arithmetic fails on them
-        return [
-            SCHEMA.finding(doc.path, *doc.locate(keys), f"{_dotted(keys)}: {v.message}", v.hint)
-            for keys, v in _out_of_range(doc.data)
-        ]
+        return cap(
+            [
+                SCHEMA.finding(doc.path, *doc.locate(keys), f"{_dotted(keys)}: {v.message}", v.hint)
+                for keys, v in _out_of_range(doc.data)
+            ]
+        )
     if _fast_verdict(kind, doc.data):
         return []
     errors = list(_validator(kind).iter_errors(doc.data))
@@ -117,7 +119,7 @@ def validate(kind: str, doc: Document) -> list[Finding]:
     findings: list[Finding] = []
     for err in errors:
         findings.extend(_findings(doc, err))
-    return findings
+    return cap(findings)
 
 
 def _fast_verdict(kind: str, data: Any) -> bool:
@@ -138,13 +140,32 @@ def _unexplained(kind: str, doc: Document) -> list[Finding]:
         line, column = doc.locate(keys)
         return [
             SCHEMA.finding(doc.path, line, column,
-                  f"{_dotted(keys)}: {doc.source_of(keys)} is not a JSON value",
-                  f'quote the value: "{doc.source_of(keys)}"')
+                  f"{_dotted(keys)}: {_source(doc, keys)} is not a JSON value",
+                  _quote_hint(doc, keys))
         ]  # fmt: skip
-    return [
-        SCHEMA.finding(doc.path, *doc.locate(list(e.instance_path)), e.message)
-        for e in _fast_validator(kind).iter_errors(doc.data)
-    ]
+    return cap(
+        [
+            SCHEMA.finding(doc.path, *doc.locate(list(e.instance_path)), _brief(e.message))
+            for e in _fast_validator(kind).iter_errors(doc.data)
+        ]
+    )
+
+
+def _source(doc: Document, keys: list[str | int]) -> str:
+    """The value at `keys` as written, shortened for a message."""
+    return shorten(doc.source_of(keys))
+
+
+def _brief(message: str) -> str:
+    """A validator's message, which quotes the value: cut when the value is long."""
+    return message if len(message) <= 200 else f"{message[:100]}...{message[-100:]}"
+
+
+def _quote_hint(doc: Document, keys: list[str | int], why: str = "") -> str:
+    written = doc.source_of(keys)
+    if len(written) > len(shorten(written)):
+        return f"quote the value{why}"
+    return f'quote the value: "{written}"{why}'
 
 
 def _non_json(value: Any, keys: tuple[str | int, ...] = ()) -> list[str | int] | None:
@@ -181,16 +202,22 @@ def _findings(doc: Document, err: ValidationError) -> Iterator[Finding]:
     where = _dotted(keys)
     if err.validator == "additionalProperties" and isinstance(err.instance, Mapping):
         known = list(_schema(err).get("properties", {}))
-        for extra in sorted(set(err.instance) - set(known)):
+        for number, extra in enumerate(sorted(set(err.instance) - set(known))):
             line, column = doc.locate([*keys, extra], at_key=True)
-            hint = did_you_mean(extra, known) or (
-                f"allowed here: {', '.join(known)}" if known else "remove it"
+            # Beyond what the report shows (`cap`), the finding only needs to be counted
+            hint = (
+                (
+                    did_you_mean(extra, known)
+                    or (f"allowed here: {', '.join(known)}" if known else "remove it")
+                )
+                if number <= MAX_FINDINGS
+                else ""
             )
             yield SCHEMA.finding(
                 doc.path,
                 line,
                 column,
-                f"{_dotted([*keys, extra])}: unknown field '{extra}'",
+                f"{_dotted([*keys, shorten(extra)])}: unknown field '{shorten(extra)}'",
                 hint,
             )
         return
@@ -218,14 +245,15 @@ def _findings(doc: Document, err: ValidationError) -> Iterator[Finding]:
 
 def _message(doc: Document, keys: list[str | int], err: ValidationError) -> str:
     value = err.instance
-    shown = doc.source_of(keys) if _is_scalar(value) else None
+    shown = _source(doc, keys) if _is_scalar(value) else None
     if err.validator == "type":
         expected = err.validator_value
         written = shown if shown is not None else _kind_of(value)
         return f"{written} is {_article(_kind_of(value))}, expected {_expected(expected)}"
     if err.validator == "enum":
         options = ", ".join(json.dumps(v) for v in _values(err))
-        return f"{shown if shown is not None else value!r} is not one of {options}"
+        written = repr(shown) if shown is not None else shorten(repr(value))
+        return f"{written} is not one of {options}"
     if err.validator == "const":
         return f"{shown} must be {json.dumps(err.validator_value)}"
     if err.validator == "pattern":
@@ -233,18 +261,15 @@ def _message(doc: Document, keys: list[str | int], err: ValidationError) -> str:
     if err.validator == "not" and isinstance(err.validator_value, Mapping):
         # A refused value (a reserved prefix, a system group): the subschema says what
         # (under propertyNames the value is a key, which has no source of its own)
-        written = json.dumps(value) if isinstance(value, str) else str(shown)
+        written = shorten(json.dumps(value)) if isinstance(value, str) else str(shown)
         return f"{written} is refused ({err.validator_value.get('title', 'reserved')})"
-    return err.message
+    return _brief(err.message)
 
 
 def _hint(doc: Document, keys: list[str | int], err: ValidationError) -> str:
     value = err.instance
     if err.validator == "type" and _expects_string(err.validator_value) and _is_scalar(value):
-        written = doc.source_of(keys)
-        return (
-            f'quote the value: "{written}" (unquoted, YAML reads it as {_article(_kind_of(value))})'
-        )
+        return _quote_hint(doc, keys, f" (unquoted, YAML reads it as {_article(_kind_of(value))})")
     if err.validator == "enum" and isinstance(value, str):
         suggestion = did_you_mean(value, [str(v) for v in _values(err)])
         if suggestion:

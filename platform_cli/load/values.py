@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
+from platform_cli.load.lexical import YAML_SYNTAX, Lines, under_indented
 
 MAX_DEPTH = 32
 # Values one document may build: far above any real resource (about 60), far below what
@@ -43,6 +44,14 @@ STR, INT, FLOAT, BOOL, NULL = (_TAG + t for t in ("str", "int", "float", "bool",
 TIMESTAMP, MAP, SEQ, MERGE = (_TAG + t for t in ("timestamp", "map", "seq", "merge"))
 _SCALAR_TAGS = frozenset({STR, INT, FLOAT, BOOL, NULL, TIMESTAMP})
 _PLAIN_TAGS = _SCALAR_TAGS | {MAP, SEQ}
+_QUOTED = frozenset({'"', "'"})
+# The node each plain tag belongs on: anything else is a tag that does not fit its node
+_NODE_OF_TAG: dict[str, type[yaml.Node]] = {tag: yaml.ScalarNode for tag in _SCALAR_TAGS} | {
+    MAP: yaml.MappingNode,
+    SEQ: yaml.SequenceNode,
+}
+# The indentation passed into a flow collection whose lines were checked already
+_IN_FLOW = -1000
 # Integers longer than this are never converted: converting costs time quadratic in
 # the digits and fails beyond Python's limit (4,300 digits by default, never below
 # 640), and a longer number is beyond the range of a float anyway.
@@ -119,11 +128,12 @@ _READING = {
 _timestamps = yaml.SafeLoader("")  # only its construct_yaml_timestamp is used
 
 
-def build(path: str, root: yaml.Node, findings: list[Finding]) -> tuple[Any, bool]:
-    """The plain value of a document's root node, and whether it holds an `OutOfRange`
-    number; hazards are added to `findings`."""
-    walker = _Walker(path, findings)
-    return walker.build(root, 0), walker.out_of_range
+def build(path: str, root: yaml.Node, findings: list[Finding], text: str) -> tuple[Any, bool]:
+    """The plain value of a document's root node, composed from `text`, and whether it
+    holds an `OutOfRange` number; hazards are added to `findings`."""
+    walker = _Walker(path, findings, text)
+    # The root is a block node at indentation -1: its flow lines may start anywhere
+    return walker.build(root, 0, -1), walker.out_of_range
 
 
 def position(node: yaml.Node | yaml.Event | None) -> tuple[int, int]:
@@ -148,22 +158,30 @@ _NODE_KIND = {
 
 
 def short_tag(tag: str) -> str:
+    return shorten(_short_tag(tag))
+
+
+def _short_tag(tag: str) -> str:
     return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
 
 
 class _Walker:
     """Builds plain values from a node tree and reports hazards as it goes."""
 
-    def __init__(self, path: str, findings: list[Finding]) -> None:
+    def __init__(self, path: str, findings: list[Finding], text: str) -> None:
         self.path = path
         self.findings = findings
+        self.lines = Lines(text)
         self.budget = MAX_NODES
         self.out_of_range = False
 
     def report(self, node: yaml.Node, rule: BuiltinRule, message: str, hint: str) -> None:
         self.findings.append(rule.finding(self.path, *position(node), message, hint))
 
-    def build(self, node: yaml.Node, depth: int) -> Any:
+    def build(self, node: yaml.Node, depth: int, indent: int) -> Any:
+        """The value of `node`; `indent` is the indentation of the block collection
+        around it (a flow node's continuation lines must be indented more), or
+        `_IN_FLOW` inside a flow collection whose lines were checked already."""
         self.budget -= 1
         if self.budget < 0:
             if self.budget == -1:
@@ -182,7 +200,8 @@ class _Walker:
                 "the model never needs this much nesting; flatten the value",
             )
             return None
-        if node.tag not in _PLAIN_TAGS:
+        kind = _NODE_OF_TAG.get(node.tag)
+        if kind is None:
             self.report(
                 node,
                 YAML_TAG,
@@ -190,9 +209,7 @@ class _Walker:
                 "remove the tag; only plain YAML values are accepted",
             )
             return None
-        if (node.tag in _SCALAR_TAGS) != isinstance(node, yaml.ScalarNode) or (
-            isinstance(node, yaml.SequenceNode) != (node.tag == SEQ)
-        ):
+        if kind is not type(node):
             self.report(
                 node,
                 YAML_TAG,
@@ -200,14 +217,33 @@ class _Walker:
                 "remove the tag; only plain YAML values are accepted",
             )
             return None
-        if isinstance(node, yaml.ScalarNode):
+        if kind is yaml.ScalarNode:
+            assert isinstance(node, yaml.ScalarNode)
+            if node.style in _QUOTED and indent != _IN_FLOW:
+                self.continuation(node, indent, flow=False)
             return self.scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, depth + 1) for item in node.value]
+        assert isinstance(node, yaml.CollectionNode)
+        if node.flow_style:
+            if indent != _IN_FLOW:
+                self.continuation(node, indent, flow=True)
+            inner = _IN_FLOW
+        else:
+            inner = node.start_mark.column
+        if kind is yaml.SequenceNode:
+            return [self.build(item, depth + 1, inner) for item in node.value]
         assert isinstance(node, yaml.MappingNode)
-        return self.mapping(node, depth)
+        return self.mapping(node, depth, inner)
 
-    def mapping(self, node: yaml.MappingNode, depth: int) -> dict[str, Any]:
+    def continuation(self, node: yaml.Node, indent: int, *, flow: bool) -> None:
+        first, last = node.start_mark.line, node.end_mark.line
+        if last == first:
+            return
+        found = under_indented(self.lines, first + 1, last, indent, flow=flow)
+        if found is not None:
+            line, column, message, hint = found
+            self.findings.append(YAML_SYNTAX.finding(self.path, line, column, message, hint))
+
+    def mapping(self, node: yaml.MappingNode, depth: int, indent: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         seen: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
@@ -219,12 +255,12 @@ class _Walker:
                 self.report(
                     key_node,
                     YAML_DUPLICATE_KEY,
-                    f"duplicate key '{key}' (first at line {first})",
+                    f"duplicate key '{shorten(key)}' (first at line {first})",
                     "YAML keeps only the last one silently; remove one of them",
                 )
                 continue
             seen[key] = key_node
-            result[key] = self.build(value_node, depth + 1)
+            result[key] = self.build(value_node, depth + 1, indent)
         return result
 
     def key(self, node: yaml.Node) -> str | None:
@@ -257,8 +293,9 @@ class _Walker:
                 self.report(
                     node,
                     YAML_KEY,
-                    f"the key {node.value!r} is read as {_READING[node.tag]}, not a string",
-                    f'quote it: "{node.value}"',
+                    f"the key '{shorten(node.value)}' is read as {_READING[node.tag]}, "
+                    "not a string",
+                    _quote_hint(node.value),
                 )
             return None
         return str(node.value)
@@ -284,9 +321,11 @@ class _Walker:
         if tag == INT:
             if _DECIMAL.match(text) or _HEX.match(text):
                 return self.held(_integer(text))
-            meaning = _int_surprise(text)
             self.report(
-                node, YAML_AMBIGUOUS, f"'{text}' is read as {meaning}", f'quote it: "{text}"'
+                node,
+                YAML_AMBIGUOUS,
+                f"'{shorten(text)}' is read as {_int_surprise(text)}",
+                _quote_hint(text),
             )
             return text
         if tag == FLOAT:
@@ -295,8 +334,8 @@ class _Walker:
             self.report(
                 node,
                 YAML_AMBIGUOUS,
-                f"'{text}' is read as a number in YAML 1.1 (base 60 or with '_')",
-                f'quote it: "{text}"',
+                f"'{shorten(text)}' is read as a number in YAML 1.1 (base 60 or with '_')",
+                _quote_hint(text),
             )
             return text
         # TIMESTAMP: kept as a date so that the schema check can point at it.
@@ -316,7 +355,7 @@ class _Walker:
                 YAML_AMBIGUOUS,
                 f"'{shorten(text)}' is a date in YAML 1.1 but no valid one ({exc}), "
                 "and a string in YAML 1.2",
-                f'correct the date, or quote it: "{shorten(text)}"',
+                "correct the date, or " + _quote_hint(text),
             )
             return text
         return value
@@ -370,7 +409,18 @@ def _finite(text: str) -> float | OutOfRange:
     )
 
 
+def _quote_hint(text: str) -> str:
+    """Quote it, with the value written out when it is short enough to copy."""
+    return f'quote it: "{text}"' if len(text) <= SHOWN_CHARS else "quote the value"
+
+
 def _int_surprise(text: str) -> str:
+    """What YAML 1.1 reads `text` as; the number itself only for a short text, since
+    base-60 and long digit strings cost time quadratic in their length to convert."""
+    if len(text) > SHOWN_CHARS:
+        return "a number in YAML 1.1 " + (
+            "(base 60)" if ":" in text else "(octal, binary or with '_')"
+        )
     try:
         return _int_meaning(text.lstrip("+-").replace("_", "") if ":" not in text else text)
     except ValueError:

@@ -407,18 +407,22 @@ def fit(top: list[str], blocks: Sequence[Block], limit: int = COMMENT_LIMIT) -> 
     """Render `blocks` after `top`, cutting tables at whole rows to stay under `limit`.
 
     Each block is offered the room left after reserving, for every block after it,
-    its whole rendering when that is short, else its rendering without rows (with the
+    its whole rendering when that is short (or security-relevant: network access and
+    renames, up to half the comment), else its rendering without rows (with the
     note): a long early table can never crowd out the sections below it, and the short
     ones (cost, quotas, reviewers) stay whole."""
     out = "".join(top)
     wholes = [len(b.render()) for b in blocks]
+    # A security-relevant block (`keep`) is reserved whole, up to half the comment:
+    # the others are cut first; beyond that it is cut like any other
+    keep_cap = (limit - _RESERVE) // 2
     minimum = [
-        w if w <= _SMALL_BLOCK or b.keep else len(b.render(0))
+        w if w <= _SMALL_BLOCK or (b.keep and w <= keep_cap) else len(b.render(0))
         for b, w in zip(blocks, wholes, strict=True)
     ]
     for i, block in enumerate(blocks):
         room = limit - _RESERVE - len(out) - sum(minimum[i + 1 :])
-        if wholes[i] <= room or (block.keep and wholes[i] <= limit - _RESERVE - len(out)):
+        if wholes[i] <= room:
             out += block.render()
             continue
         # Share what is left with the long blocks below, which may need cutting too;

@@ -80,6 +80,7 @@ def test_one_evaluation_writes_what_the_separate_commands_print(
     alone = run(["preview", "--offline", *root, "--stack", "prod.service-desk"]).stdout
     assert preview.read_text() == alone
     assert "1 offline previews written" in result.stderr
+    assert "1 of 22 Pulumi stacks affected" in result.stderr
 
 
 def test_a_check_only_change_previews_and_applies_nothing(

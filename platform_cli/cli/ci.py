@@ -63,7 +63,8 @@ def ci() -> None:
     "--matrix",
     type=_OUT,
     default=None,
-    help="The affected Pulumi stacks as a GitHub Actions matrix (as `stacks --affected`).",
+    help="The affected Pulumi stacks as a GitHub Actions matrix, in the format of "
+    "`stacks --affected --format json`: the stacks that render differently.",
 )
 @click.option(
     "--previews",
@@ -99,6 +100,7 @@ def pr(
     from platform_cli.report.apply import STACKS_REPORTERS, format_offline_preview
     from platform_cli.report.check import REPORTERS
     from platform_cli.report.plan import PLAN_REPORTERS
+    from platform_cli.report.plan_wording import headline, summary
 
     run = run_pull_request(
         PullRequestOptions(
@@ -126,4 +128,9 @@ def pr(
         click.echo(
             f"platform: {len(run.previews)} offline previews written to {previews}", err=True
         )
+    click.echo(
+        f"platform: {headline(run.plan)}: {summary(run.plan)}; "
+        f"{len(run.stacks.entries)} of {run.stacks.total} Pulumi stacks affected",
+        err=True,
+    )
     sys.exit(run.exit_code)

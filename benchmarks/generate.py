@@ -25,6 +25,7 @@ from pathlib import Path
 
 from platform_cli.checks import owners
 from platform_cli.load.landscape import load
+from platform_cli.render.pods import demand
 from platform_cli.sources.tree import read_tree
 
 REPO = Path(__file__).resolve().parent.parent
@@ -82,6 +83,7 @@ def generate(n: int, out: Path, seed: int = 1) -> list[Team]:
     for team in teams:
         for system in team.systems:
             integrations[system] = _partners(system, all_systems)
+    _size_quotas(out, teams)
     for team in teams:
         _write(out / f"landscape/teams/{team.name}.yaml", _team(team))
         for system in team.systems:
@@ -189,6 +191,26 @@ spec:
     _write(path / f"{base}.yaml", text)
 
 
+def _size_quotas(out: Path, teams: list[Team]) -> None:
+    """Each team's usage per stack at the resource model's peak (render/pods.py: rollout
+    surge, database resources, KubeVirt's overhead, CDI's import claims), so that the
+    quotas written below fit what the cluster will really run."""
+    files, _ = read_tree(out)
+    landscape = load(files).landscape
+    by_name = {t.name: t for t in teams}
+    for stack_name, resources in landscape.resources.items():
+        stack = landscape.stacks[stack_name]
+        for team in teams:
+            team.usage[stack_name] = Usage()
+        for resource in resources.values():
+            peak = demand(resource, stack).peak
+            usage = by_name[resource.team].usage[stack_name]
+            usage.cpu_m += peak.cpu
+            usage.memory_mi += -(-peak.memory // 1024**2)
+            usage.storage_gi += -(-peak.storage // 1024**3)
+            usage.servers += peak.servers
+
+
 def _team(team: Team) -> str:
     quotas = ""
     for stack in ("prod", "dev"):
@@ -242,7 +264,7 @@ spec:
   environment: {env}
   cluster: {{kubeContext: {name}-msk, ingressDomain: {name}.apps.dom-komfort.example}}
   databases:
-    backupStore: {{destinationPath: "s3://pg-backups-{name}", credentialsSecret: pg-backup-credentials}}
+    backupStore: {{destinationPath: "s3://pg-backups-{name}", credentialsSecret: "pg-backup-{{team}}"}}
   storageClasses:
     ssd-encrypted: {{encrypted: true}}
     ssd: {{encrypted: false}}

@@ -202,15 +202,17 @@ def test_add_vm(plans: Callable[[str], Plan]) -> None:
         "VirtualMachine prod-call-center/pbx-3": "create",
     }
     assert codes(plan) == []
-    # 4 vCPU x 1150 + 8 GiB x 290 + 100 GiB of ssd-encrypted x 16.5
-    assert plan["cost"]["delta"] == "8570.00"
+    # The launcher's requests: 4 vCPU + 15m (console log) x 1150, 8 GiB + 408 MiB of
+    # KubeVirt overhead + 60 MB (console log) x 290, and CDI's 105.82 GiB claim for the
+    # 100 GiB disk x 16.5 (ssd-encrypted)
+    assert plan["cost"]["delta"] == "8815.03"
     assert plan["cost"]["shards"] == [
         {
             "stack": "prod",
             "team": "call-center",
             "before": plan["cost"]["shards"][0]["before"],
             "after": plan["cost"]["shards"][0]["after"],
-            "delta": "8570.00",
+            "delta": "8815.03",
         }
     ]
     servers = [q for q in plan["quotas"] if q["key"] == "servers"]
@@ -230,7 +232,8 @@ def test_resize_database(plans: Callable[[str], Plan]) -> None:
     assert [f["path"] for f in cluster["fields"]] == ["spec.instances", "spec.storage.size"]
     assert codes(plan) == []
     # 2 x 50 GiB -> 3 x 80 GiB of ssd-encrypted at 16.5, plus a third 2-vCPU/4-GiB instance
-    assert plan["cost"]["delta"] == "5770.00"
+    # (5770.00) with its Barman Cloud sidecar's requests, 100m at 1150 and 128Mi at 290
+    assert plan["cost"]["delta"] == "5921.25"
     storage = next(q for q in plan["quotas"] if q["key"] == "storage")
     assert storage["after"] - storage["before"] == 140 * 1024**3
     assert reviewers(plan) == ["@dom-komfort/field-service", "@m-kuznetsov"]
@@ -290,7 +293,7 @@ def test_raise_quota_needs_the_architects(plans: Callable[[str], Plan]) -> None:
         (
             "quota-raised",
             "Team billing",
-            "raises its quota: prod.cpu 72 -> 172; the architects must approve",
+            "raises its quota: prod.cpu 110 -> 1110; the architects must approve",
         )
     ]
     assert "@dom-komfort/architects" in reviewers(plan)
@@ -437,7 +440,7 @@ def test_head_between_two_commits(plan_repo: Path) -> None:
 def test_json_money_is_a_string(plan_repo: Path, run: Callable[[list[str]], Run]) -> None:
     result = plan_cli(run, plan_repo, "add-vm", "json")
     document = json.loads(result.stdout)
-    assert document["cost"]["delta"] == "8570.00"
+    assert document["cost"]["delta"] == "8815.03"
     assert document["largestStack"] == {"name": "prod.call-center", "resources": 11}
     assert sorted(document) == [
         "affectedStacks",
@@ -528,7 +531,7 @@ def test_head_with_errors_exits_1(work_repo: Path, run: Callable[[list[str]], Ru
     first = result.stdout.splitlines()[1]
     assert first.startswith("❌ **Plan failed: the head has 2 errors**")
     assert "**prod**: unavailable, the head has 2 errors." in result.stdout
-    assert "| `stacks/prod/billing/payments-api.yaml:44:17` | error | `ref-depends-on` |" in (
+    assert "| `stacks/prod/billing/payments-api.yaml:48:17` | error | `ref-depends-on` |" in (
         result.stdout
     )
     assert "still declared at head" in result.stdout

@@ -58,7 +58,7 @@ MUTATIONS = [
         "minReplicas: 1",
         set(),
     ),
-    ("LND007", "landscape/teams/resident-app.yaml", 'cpu: "96"', 'cpu: "8"', set()),
+    ("LND007", "landscape/teams/resident-app.yaml", 'cpu: "113"', 'cpu: "8"', set()),
     ("LND008", "stacks/prod/analytics/analytics-jump-1.yaml", "cpu: 8", "cpu: 32", {"LND007"}),
     (
         "LND009",
@@ -87,7 +87,7 @@ MUTATIONS = [
         "stacks/dev/service-desk/tickets-db.yaml",
         'size: "20Gi"',
         'size: "40Gi"',
-        {"LND007"},
+        {"LND007", "limit-range"},
     ),
 ]
 

@@ -25,10 +25,11 @@ from tests.render_support import STACKS, bundled, landscape_with, rendered
 
 # The Kubernetes version the manifests must be valid for (shipped by kubernetes-validate)
 KUBERNETES_VERSION = "1.31"
-CUSTOM_GROUPS = ("postgresql.cnpg.io/", "kubevirt.io/")
+CUSTOM_GROUPS = ("postgresql.cnpg.io/", "barmancloud.cnpg.io/", "kubevirt.io/")
 CRD_SCHEMAS = {
     ("postgresql.cnpg.io/v1", "Cluster"): "cluster.postgresql.cnpg.io_v1.json",
     ("postgresql.cnpg.io/v1", "ScheduledBackup"): "scheduledbackup.postgresql.cnpg.io_v1.json",
+    ("barmancloud.cnpg.io/v1", "ObjectStore"): "objectstore.barmancloud.cnpg.io_v1.json",
     ("kubevirt.io/v1", "VirtualMachine"): "virtualmachine.kubevirt.io_v1.json",
 }
 # One of each kind, present in both stacks
@@ -368,21 +369,174 @@ def test_a_database_outside_the_namespace_gets_a_warning_not_a_secret_reference(
     assert ("prod-billing", "billing-api") in _admitted(policy)
 
 
-def test_backups_convert_the_schedule_and_keep_the_retention_on_the_cluster() -> None:
-    cluster = next(o for o in _objects("prod", "Cluster") if o["metadata"]["name"] == "crm-db")
-    backup = next(
-        o for o in _objects("prod", "ScheduledBackup") if o["metadata"]["name"] == "crm-db"
-    )
+def _named(stack: str, kind: str, name: str) -> dict[str, Any]:
+    return next(o for o in _objects(stack, kind) if o["metadata"]["name"] == name)
+
+
+def test_backups_go_through_the_barman_cloud_plugin_in_the_teams_folder() -> None:
+    cluster = _named("prod", "Cluster", "crm-db")
+    backup = _named("prod", "ScheduledBackup", "crm-db")
+    store = _named("prod", "ObjectStore", "crm-db")
     assert backup["spec"]["schedule"] == "0 0 2 * * *"
     assert backup["spec"]["cluster"] == {"name": "crm-db"}
-    assert cluster["spec"]["backup"]["retentionPolicy"] == "30d"
-    store = cluster["spec"]["backup"]["barmanObjectStore"]
-    assert store["destinationPath"] == "s3://pg-backups-prod/prod-call-center"
-    assert cluster["spec"]["imageName"] == "ghcr.io/cloudnative-pg/postgresql:15"
+    assert backup["spec"]["method"] == "plugin"
+    assert backup["spec"]["pluginConfiguration"] == {"name": "barman-cloud.cloudnative-pg.io"}
+    assert "backup" not in cluster["spec"]  # no in-tree Barman (removed in CloudNativePG 1.31)
+    assert cluster["spec"]["plugins"] == [
+        {
+            "name": "barman-cloud.cloudnative-pg.io",
+            "isWALArchiver": True,
+            "parameters": {"barmanObjectName": "crm-db"},
+        }
+    ]
+    assert store["metadata"]["namespace"] == "prod-call-center"
+    configuration = store["spec"]["configuration"]
+    assert configuration["destinationPath"] == "s3://pg-backups-prod/call-center"
+    assert configuration["s3Credentials"]["accessKeyId"]["name"] == "pg-backup-call-center"
+    assert configuration["s3Credentials"]["secretAccessKey"]["name"] == "pg-backup-call-center"
+    assert "serverName" not in configuration  # the ObjectStore CRD forbids it
+    assert store["spec"]["retentionPolicy"] == "30d"
+    assert set(store["spec"]["instanceSidecarConfiguration"]["resources"]) == {
+        "requests",
+        "limits",
+    }
     assert (
         cluster["metadata"]["annotations"]["platform.dom-komfort.example/deletion-protection"]
         == "true"
     )
+
+
+def test_no_two_teams_share_a_backup_folder_or_credentials() -> None:
+    """A team's key pair is limited to its own folder: no store of one team names
+    another team's folder or secret."""
+    for stack in STACKS:
+        seen: dict[str, str] = {}
+        for store in _objects(stack, "ObjectStore"):
+            team = store["metadata"]["labels"][TEAM_LABEL]
+            configuration = store["spec"]["configuration"]
+            assert configuration["destinationPath"].endswith(f"/{team}")
+            assert configuration["s3Credentials"]["accessKeyId"]["name"] == f"pg-backup-{team}"
+            assert seen.setdefault(configuration["destinationPath"], team) == team
+        assert len(seen) > 5
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_postgres_images_are_pinned_standard_images_of_the_stack(stack: str) -> None:
+    images = bundled().stacks[stack].spec["databases"]["images"]
+    for cluster in _objects(stack, "Cluster"):
+        image = cluster["spec"]["imageName"]
+        database = bundled().find(stack, "Database", cluster["metadata"]["name"])
+        assert database is not None
+        assert image == images[str(database.spec["version"])]
+        reference, digest = image.split("@")
+        tag = reference.rsplit(":", 1)[1]
+        assert tag.startswith(f"{database.spec['version']}.")
+        assert "-minimal-" in tag and tag.endswith("-trixie")
+        assert digest.startswith("sha256:") and len(digest) == 71
+
+
+def test_a_version_without_an_image_is_a_finding_at_the_version() -> None:
+    landscape = landscape_with(
+        {
+            "stacks/prod/stack.yaml": (
+                '      "15": registry.dom-komfort.example/cloudnative-pg/postgresql:'
+                "15.19-202608170814-minimal-trixie@sha256:"
+                "67b23fdf6dbf3d5bc5dc42cdbc5d292375582b1fe378c1dc69eb51c6fbc57730\n",
+                "",
+            )
+        }
+    )
+    findings = render_stack(landscape, "prod").findings
+    assert {f.rule for f in findings} == {"render-database-image"}
+    assert all(f.line > 0 for f in findings)
+
+
+def test_single_instance_clusters_let_nodes_drain() -> None:
+    for stack in STACKS:
+        for cluster in _objects(stack, "Cluster"):
+            if cluster["spec"]["instances"] == 1:
+                assert cluster["spec"]["enablePDB"] is False
+            else:
+                assert "enablePDB" not in cluster["spec"]  # CloudNativePG's default: true
+    assert any(c["spec"]["instances"] == 1 for c in _objects("dev", "Cluster"))
+
+
+def test_postgres_memory_parameters_follow_the_memory_limit() -> None:
+    from platform_cli.render.database import postgres_parameters
+
+    assert postgres_parameters(32 * 1024**3) == {
+        "shared_buffers": "8192MB",
+        "effective_cache_size": "24576MB",
+        "maintenance_work_mem": "2048MB",
+        "work_mem": "61MB",
+    }
+    assert postgres_parameters(1024**3) == {
+        "shared_buffers": "256MB",
+        "effective_cache_size": "768MB",
+        "maintenance_work_mem": "64MB",
+        "work_mem": "4MB",
+    }
+    for stack in STACKS:
+        for cluster in _objects(stack, "Cluster"):
+            memory = cluster["spec"].get("resources", {}).get("limits", {}).get("memory")
+            if memory is None:
+                assert "postgresql" not in cluster["spec"]
+                continue
+            parameters = cluster["spec"]["postgresql"]["parameters"]
+            assert parameters == postgres_parameters(parse_bytes(memory))
+
+
+def test_large_databases_get_a_separate_wal_volume() -> None:
+    from platform_cli.render.pods import wal_storage
+
+    landscape = bundled()
+    for stack in STACKS:
+        threshold = parse_bytes(landscape.stacks[stack].spec["databases"]["separateWalFrom"])
+        for cluster in _objects(stack, "Cluster"):
+            size = parse_bytes(cluster["spec"]["storage"]["size"])
+            wal = cluster["spec"].get("walStorage")
+            assert (wal is not None) == (size >= threshold), cluster["metadata"]["name"]
+            if wal is not None:
+                expected = max(10 * 1024**3, -(-size // 10 // 1024**3) * 1024**3)
+                assert parse_bytes(wal["size"]) == expected
+                assert wal["storageClass"] == cluster["spec"]["storage"]["storageClass"]
+    declared = landscape_with(
+        {
+            "stacks/prod/call-center/crm-db.yaml": (
+                "  storage:\n",
+                "  walStorage:\n    size: 20Gi\n    class: ssd\n  storage:\n",
+            )
+        }
+    )
+    database = declared.find("prod", "Database", "crm-db")
+    assert database is not None
+    assert wal_storage(database, declared.stacks["prod"]) == (20 * 1024**3, "ssd")
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_database_policies_admit_peers_the_operator_and_the_metrics_collector(
+    stack: str,
+) -> None:
+    for policy in _objects(stack, "NetworkPolicy"):
+        if "cnpg.io/cluster" not in policy["spec"]["podSelector"].get("matchLabels", {}):
+            continue
+        name = policy["metadata"]["name"]
+        by_peer = {
+            json.dumps(peer, sort_keys=True): {p["port"] for p in rule["ports"]}
+            for rule in policy["spec"]["ingress"]
+            for peer in rule["from"]
+        }
+        peers = json.dumps({"podSelector": {"matchLabels": {"cnpg.io/cluster": name}}})
+        assert by_peer[peers] == {5432, 8000}
+        operator = {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "cnpg-system"}},
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": "cloudnative-pg"}},
+        }
+        assert by_peer[json.dumps(operator, sort_keys=True)] == {5432, 8000}
+        monitoring = {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
+        }
+        assert by_peer[json.dumps(monitoring, sort_keys=True)] == {9187}
 
 
 def test_backups_without_an_object_store_are_an_error() -> None:
@@ -392,7 +546,8 @@ def test_backups_without_an_object_store_are_an_error() -> None:
                 "    backupStore:\n"
                 "      destinationPath: s3://pg-backups-dev\n"
                 "      endpointURL: https://s3.dom-komfort.example\n"
-                "      credentialsSecret: pg-backup-credentials\n",
+                "      # One key pair a team, allowed only below s3://pg-backups-dev/<team>/\n"
+                "      credentialsSecret: pg-backup-{team}\n",
                 "",
             )
         }
@@ -447,6 +602,51 @@ def test_a_stopped_server_is_halted_and_an_http_image_is_downloaded() -> None:
     )
     assert vm["spec"]["runStrategy"] == "Halted"
     assert list(vm["spec"]["dataVolumeTemplates"][0]["spec"]["source"]) == ["http"]
+    services = [
+        o
+        for o in render_stack(landscape, "prod").objects
+        if o["kind"] == "Service" and o["metadata"]["name"].startswith("pbx-1")
+    ]
+    assert services == []  # a halted machine has no endpoints to serve
+
+
+def test_external_ports_get_a_load_balancer_for_the_allow_lists_only() -> None:
+    service = _named("prod", "Service", "sbc-1-external")
+    spec = service["spec"]
+    assert spec["type"] == "LoadBalancer"
+    assert spec["externalTrafficPolicy"] == "Local"
+    assert spec["loadBalancerSourceRanges"] == ["198.51.100.0/24", "203.0.113.0/24"]
+    assert [(p["name"], p["protocol"]) for p in spec["ports"]] == [
+        ("sip", "UDP"),
+        ("sip-tls", "TCP"),
+    ]
+    assert spec["selector"] == {
+        "app.kubernetes.io/name": "sbc-1",
+        "app.kubernetes.io/component": "server",
+    }
+    policy = _named("prod", "NetworkPolicy", "sbc-1")
+    blocks = [
+        (peer["ipBlock"]["cidr"], sorted(p["port"] for p in rule["ports"]))
+        for rule in policy["spec"]["ingress"]
+        for peer in rule["from"]
+        if "ipBlock" in peer
+    ]
+    assert blocks == [("198.51.100.0/24", [5060, 5061]), ("203.0.113.0/24", [5060, 5061])]
+    # Servers without external ports keep a cluster-internal Service only
+    assert not [o for o in _objects("prod", "Service") if o["metadata"]["name"] == "pbx-1-external"]
+
+
+def test_the_stack_can_expose_servers_through_node_ports() -> None:
+    landscape = landscape_with(
+        {"stacks/prod/stack.yaml": ("serviceType: LoadBalancer", "serviceType: NodePort")}
+    )
+    service = next(
+        o
+        for o in render_stack(landscape, "prod").objects
+        if o["kind"] == "Service" and o["metadata"]["name"] == "sbc-1-external"
+    )
+    assert service["spec"]["type"] == "NodePort"
+    assert "loadBalancerSourceRanges" not in service["spec"]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -490,3 +690,16 @@ def test_golden_manifests(stack: str, case: str, golden: Callable[[Path, str], N
     text = stream(objects, "yaml")
     assert list(yaml.safe_load_all(text)) == objects
     golden(DATA / "render" / stack / f"{case}.yaml", text)
+
+
+def test_the_renderers_defaults_are_the_ones_the_stack_schema_documents() -> None:
+    from platform_cli.render.context import (
+        DEFAULT_EXTERNAL_SERVICE_TYPE,
+        DEFAULT_POSTGRES_IMAGES,
+    )
+
+    schema = json.loads((DATA.parent.parent / "schemas" / "stack.schema.json").read_text())
+    spec = schema["properties"]["spec"]["properties"]
+    assert spec["databases"]["properties"]["images"]["default"] == DEFAULT_POSTGRES_IMAGES
+    external = spec["cluster"]["properties"]["external"]["properties"]
+    assert external["serviceType"]["default"] == DEFAULT_EXTERNAL_SERVICE_TYPE

@@ -274,10 +274,10 @@ def test_a_renamed_database_says_what_moves_and_who_still_names_it() -> None:
     ]
     assert risk.subject == "prod Database analytics-bi-db -> analytics-bi-pg"
     assert risk.message.startswith("renamed: a new, empty database unless a restore")
-    # analytics-bi's env and secretEnv still name the old cluster's service and secret
+    # analytics-bi's secretEnv still names the old cluster's secret
     assert risk.message.endswith(
-        "still naming the old one: prod Service analytics-bi (env.DB_HOST, "
-        "secretEnv.DB_USER.secret, secretEnv.DB_PASSWORD.secret)"
+        "still naming the old one: prod Service analytics-bi (secretEnv.DB_HOST.secret, "
+        "secretEnv.DB_NAME.secret, secretEnv.DB_USER.secret, secretEnv.DB_PASSWORD.secret)"
     )
 
 

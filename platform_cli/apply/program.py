@@ -58,6 +58,7 @@ CUSTOM = frozenset(
     {
         ("postgresql.cnpg.io/v1", "Cluster"),
         ("postgresql.cnpg.io/v1", "ScheduledBackup"),
+        ("barmancloud.cnpg.io/v1", "ObjectStore"),
         ("kubevirt.io/v1", "VirtualMachine"),
     }
 )

@@ -15,12 +15,16 @@ from __future__ import annotations
 from platform_cli.checks import owners, waivers
 from platform_cli.checks.integrity import (
     autoscaling_range,
+    backup_schedule,
     backup_store,
+    database_image,
+    database_name,
     dependency_cycle,
     duplicate_env,
     duplicate_name,
     file_name,
     ingress_host,
+    limit_range,
     name_clash,
     ref_depends_on,
     ref_port,
@@ -33,13 +37,14 @@ from platform_cli.checks.integrity import (
     ref_vm_image,
     reserved_name,
     resources_range,
+    server_external,
     stack_file,
     stack_limit,
 )
 from platform_cli.findings import BuiltinRule
 from platform_cli.load import landscape, reader, schema, values
 from platform_cli.render import RENDER_NAME_CLASH
-from platform_cli.render.database import RENDER_BACKUP_STORE
+from platform_cli.render.database import RENDER_BACKUP_STORE, RENDER_DATABASE_IMAGE
 from platform_cli.render.workload import RENDER_DATABASE_SECRET
 from platform_cli.sources.tree import LAYOUT
 
@@ -73,6 +78,7 @@ RULES: tuple[BuiltinRule, ...] = (
     ref_price.RULE,
     ref_port.RULE,
     resources_range.RULE,
+    limit_range.RULE,
     autoscaling_range.RULE,
     stack_limit.RULE,
     duplicate_env.RULE,
@@ -83,10 +89,15 @@ RULES: tuple[BuiltinRule, ...] = (
     waivers.WAIVER_POLICY,
     waivers.WAIVER_UNUSED,
     backup_store.RULE,
+    backup_schedule.RULE,
+    database_image.RULE,
+    database_name.RULE,
+    server_external.RULE,
     name_clash.RULE,
     reserved_name.RULE,
     ingress_host.RULE,
     RENDER_BACKUP_STORE,
+    RENDER_DATABASE_IMAGE,
     RENDER_NAME_CLASH,
     RENDER_DATABASE_SECRET,
     owners.CODEOWNERS,

@@ -152,6 +152,12 @@ def new_server(
 @click.option("--storage", type=BYTES, metavar="QUANTITY", help="Storage per instance, e.g. 50Gi.")
 @click.option("--storage-class", metavar="NAME", help="A storage class of the stack.")
 @click.option("--instances", type=click.IntRange(1), help="Instances (default: by stack and tier).")
+@click.option(
+    "--cpu", type=CPU, metavar="QUANTITY", help="CPU per instance (default: the stack's)."
+)
+@click.option(
+    "--memory", type=BYTES, metavar="QUANTITY", help="Memory per instance (default: the stack's)."
+)
 @click.option("--backup-schedule", metavar="CRON", help='Backup schedule, e.g. "0 2 * * *".')
 @click.option("--retention-days", type=click.IntRange(1), help="Days to keep backups.")
 def new_database(
@@ -159,6 +165,8 @@ def new_database(
     storage: str | None,
     storage_class: str | None,
     instances: int | None,
+    cpu: str | None,
+    memory: str | None,
     backup_schedule: str | None,
     retention_days: int | None,
     **common: Any,
@@ -171,6 +179,8 @@ def new_database(
         storage=storage,
         storage_class=storage_class,
         instances=instances,
+        cpu=cpu,
+        memory=memory,
         backup_schedule=backup_schedule,
         retention_days=retention_days,
     )

@@ -13,6 +13,16 @@ from platform_cli.load.model import Landscape, Resource, Stack
 DEFAULT_INGRESS_CLASS = "nginx"
 DEFAULT_INGRESS_NAMESPACE = "ingress-nginx"
 DEFAULT_DATABASE_OPERATOR_NAMESPACE = "cnpg-system"
+DEFAULT_EXTERNAL_SERVICE_TYPE = "LoadBalancer"
+# CloudNativePG's postgres-containers: immutable tags (<minor>-<build>-<flavour>-<Debian>)
+# of one weekly build of the "minimal" images on Debian trixie, pinned by digest; they
+# carry no in-tree Barman (backups go through the Barman Cloud plugin). The stack's
+# spec.databases.images replaces the whole map.
+DEFAULT_POSTGRES_IMAGES = {
+    "15": "ghcr.io/cloudnative-pg/postgresql:15.19-202608170814-minimal-trixie@sha256:67b23fdf6dbf3d5bc5dc42cdbc5d292375582b1fe378c1dc69eb51c6fbc57730",
+    "16": "ghcr.io/cloudnative-pg/postgresql:16.15-202608170814-minimal-trixie@sha256:e3041d59a94c072fa2fd4436b82ecdf34afc9d38c8cf2b836b009b09a1744c63",
+    "17": "ghcr.io/cloudnative-pg/postgresql:17.11-202608170816-minimal-trixie@sha256:445ead3fd811466950a002b682a97c2a4907078b46fae8796b6637a763266a07",
+}
 
 
 @dataclass
@@ -50,6 +60,30 @@ class Context:
     @property
     def database_operator_namespace(self) -> str:
         return str(self.databases.get("operatorNamespace", DEFAULT_DATABASE_OPERATOR_NAMESPACE))
+
+    @property
+    def monitoring_namespace(self) -> str | None:
+        namespace = self.cluster.get("monitoringNamespace")
+        return None if namespace is None else str(namespace)
+
+    @property
+    def external(self) -> Mapping[str, Any] | None:
+        external: Mapping[str, Any] | None = self.cluster.get("external")
+        return external
+
+    @property
+    def external_service_type(self) -> str:
+        return str((self.external or {}).get("serviceType", DEFAULT_EXTERNAL_SERVICE_TYPE))
+
+    @property
+    def postgres_images(self) -> Mapping[str, str]:
+        return postgres_images(self.stack)
+
+
+def postgres_images(stack: Stack) -> Mapping[str, str]:
+    """The operand image of each PostgreSQL major version ("16" -> image) in a stack."""
+    images: Mapping[str, str] | None = stack.spec.get("databases", {}).get("images")
+    return DEFAULT_POSTGRES_IMAGES if images is None else images
 
 
 def consumers_of(landscape: Landscape, stack: Stack) -> Mapping[tuple[str, str], list[Resource]]:

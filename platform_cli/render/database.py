@@ -1,8 +1,10 @@
-"""A landscape Database: a CloudNativePG Cluster, a ScheduledBackup, and the
-NetworkPolicy that admits its consumers, its own instances and the operator.
+"""A landscape Database: a CloudNativePG Cluster; with backups, an ObjectStore of the
+Barman Cloud plugin and a ScheduledBackup; and the NetworkPolicy that admits its
+consumers, its own instances, the operator and the metrics collector.
 
-Field names follow the postgresql.cnpg.io/v1 CRDs; tests check the output against
-schemas written from them (tests/data/crds/).
+Field names follow the postgresql.cnpg.io/v1 CRDs of CloudNativePG 1.27 and the
+barmancloud.cnpg.io/v1 CRD of its Barman Cloud plugin; tests check the output against
+schemas written from them (tests/data/crds/), and `make e2e` against the CRDs themselves.
 """
 
 from __future__ import annotations
@@ -11,10 +13,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from platform_cli.findings import BuiltinRule, Level, RuleScope
-from platform_cli.load.model import Database
+from platform_cli.load.model import Database, Stack
+from platform_cli.load.quantities import format_bytes, parse_bytes
 from platform_cli.render.context import Context
 from platform_cli.render.meta import Manifest, manifest, metadata, resource_labels
 from platform_cli.render.network import consumer_rule, namespace_peer, policy
+from platform_cli.render.pods import (
+    BACKUP_SIDECAR_RESOURCES,
+    BARMAN_PLUGIN,
+    database_resources,
+    wal_storage,
+)
 
 RENDER_BACKUP_STORE = BuiltinRule(
     "render-backup-store",
@@ -22,25 +31,37 @@ RENDER_BACKUP_STORE = BuiltinRule(
     RuleScope.ENTITY,
     "A database declares backups in a stack with no backup object store (found when rendering).",
 )
+RENDER_DATABASE_IMAGE = BuiltinRule(
+    "render-database-image",
+    Level.ERROR,
+    RuleScope.ENTITY,
+    "A database's PostgreSQL major version has no image in its stack (found when rendering).",
+)
 
 API = "postgresql.cnpg.io/v1"
-IMAGE = "ghcr.io/cloudnative-pg/postgresql"
+BARMAN_API = "barmancloud.cnpg.io/v1"
 PORT = 5432
-# The instance manager's status endpoint, polled by the operator
+# The instance manager's status endpoint: polled by the operator, and by the other
+# instances (CloudNativePG 1.27's failsafe pinger, which keeps a primary that cannot
+# reach the API server from shutting down while it still reaches its replicas)
 STATUS_PORT = 8000
+# The PostgreSQL exporter built into every instance
+METRICS_PORT = 9187
 OPERATOR_POD_LABELS = {"app.kubernetes.io/name": "cloudnative-pg"}
 CLUSTER_LABEL = "cnpg.io/cluster"
-# CloudNativePG's schedules are robfig/cron expressions with a leading seconds field;
-# that library knows neither L, W nor #
+# PostgreSQL's default max_connections, which the renderer does not change
+MAX_CONNECTIONS = 100
+_MB = 1024**2
 
 
 def render_database(db: Database, ctx: Context) -> list[Manifest]:
     namespace = ctx.namespace(db)
     labels = resource_labels(db)
     spec = db.spec
+    instances = db.instances(ctx.stack)
     cluster: dict[str, Any] = {
-        "instances": db.instances(ctx.stack),
-        "imageName": f"{IMAGE}:{int(spec['version'])}",
+        "instances": instances,
+        "imageName": _image(db, ctx),
         "primaryUpdateStrategy": "unsupervised",
         "enableSuperuserAccess": False,
         # Explicit CloudNativePG defaults: database and owner 'app', whose credentials the
@@ -52,47 +73,100 @@ def render_database(db: Database, ctx: Context) -> list[Manifest]:
         },
         "inheritedMetadata": {"labels": dict(labels)},
     }
-    resources = spec.get("resources")
-    if resources:
-        amounts = {"cpu": str(resources["cpu"]), "memory": str(resources["memory"])}
-        cluster["resources"] = {"requests": dict(amounts), "limits": dict(amounts)}
+    wal = wal_storage(db, ctx.stack)
+    if wal is not None:
+        cluster["walStorage"] = {"size": format_bytes(wal[0]), "storageClass": wal[1]}
+    if instances == 1:
+        # CloudNativePG's PodDisruptionBudget for a lone primary forbids evicting it, so
+        # it would block every node drain; a single instance has no replica to fail over to
+        cluster["enablePDB"] = False
+    # Always explicit (the database's, else the stack's default): the model in
+    # render/pods.py counts these against the quota and the LimitRange
+    cpu, memory = database_resources(db, ctx.stack)
+    amounts = {"cpu": cpu, "memory": memory}
+    cluster["resources"] = {"requests": dict(amounts), "limits": dict(amounts)}
+    # Sized from whatever memory limit the instances got above
+    memory = cluster.get("resources", {}).get("limits", {}).get("memory")
+    if memory is not None:
+        cluster["postgresql"] = {"parameters": postgres_parameters(parse_bytes(str(memory)))}
     objects: list[Manifest] = []
     backup = spec.get("backup")
-    scheduled: Manifest | None = None
     if backup:
-        store = _backup_store(db, ctx)
-        schedule = _cron_with_seconds(str(backup["schedule"]))
+        store = _object_store(db, ctx, namespace, labels)
         if store is not None:
-            cluster["backup"] = {
-                "retentionPolicy": f"{int(backup['retentionDays'])}d",
-                "barmanObjectStore": store,
-            }
-        if store is not None:
-            scheduled = manifest(
-                API,
-                "ScheduledBackup",
-                metadata(db.name, namespace, labels, db.path),
-                spec={
-                    "schedule": schedule,
-                    "cluster": {"name": db.name},
-                    "method": "barmanObjectStore",
-                    "backupOwnerReference": "self",
-                    "immediate": True,
-                },
+            cluster["plugins"] = [
+                {
+                    "name": BARMAN_PLUGIN,
+                    "isWALArchiver": True,
+                    "parameters": {"barmanObjectName": db.name},
+                }
+            ]
+            objects.append(store)
+            objects.append(
+                manifest(
+                    API,
+                    "ScheduledBackup",
+                    metadata(db.name, namespace, labels, db.path),
+                    spec={
+                        "schedule": cron_with_seconds(str(backup["schedule"])),
+                        "cluster": {"name": db.name},
+                        "method": "plugin",
+                        "pluginConfiguration": {"name": BARMAN_PLUGIN},
+                        "backupOwnerReference": "self",
+                        "immediate": True,
+                    },
+                )
             )
     meta = metadata(db.name, namespace, labels, db.path, protected=db.deletion_protection)
-    objects.append(manifest(API, "Cluster", meta, spec=cluster))
-    if scheduled is not None:
-        objects.append(scheduled)
+    objects.insert(0, manifest(API, "Cluster", meta, spec=cluster))
     objects.append(_network_policy(db, ctx, namespace, labels))
     return objects
 
 
-def _backup_store(db: Database, ctx: Context) -> dict[str, Any] | None:
-    """The stack's object store, one folder per namespace; CloudNativePG adds the
-    cluster name (its default serverName) below it."""
-    store: Mapping[str, Any] | None = ctx.databases.get("backupStore")
+def _image(db: Database, ctx: Context) -> str:
+    major = str(int(db.spec["version"]))
+    image = ctx.postgres_images.get(major)
+    if image is not None:
+        return str(image)
+    line, column = db.locate("spec", "version")
+    ctx.findings.append(
+        RENDER_DATABASE_IMAGE.finding(
+            db.path,
+            line,
+            column,
+            f"stack {ctx.stack.name!r} has no image for PostgreSQL {major}",
+            f"use one of {', '.join(sorted(ctx.postgres_images))}, or add the image to "
+            f"spec.databases.images in {ctx.stack.path}",
+        )
+    )
+    return ""
+
+
+def backup_credentials_secret(stack: Stack, team: str) -> str | None:
+    """The team's Secret with the object store keys: the stack's pattern for the team."""
+    store: Mapping[str, Any] | None = stack.spec.get("databases", {}).get("backupStore")
     if store is None:
+        return None
+    return str(store["credentialsSecret"]).replace("{team}", team)
+
+
+def backup_destination(stack: Stack, team: str) -> str | None:
+    """The team's folder of the stack's object store; each database's folder (its
+    cluster name, the plugin's default serverName) lies below it."""
+    store: Mapping[str, Any] | None = stack.spec.get("databases", {}).get("backupStore")
+    if store is None:
+        return None
+    return f"{str(store['destinationPath']).rstrip('/')}/{team}"
+
+
+def _object_store(
+    db: Database, ctx: Context, namespace: str, labels: Mapping[str, str]
+) -> Manifest | None:
+    """The database's ObjectStore: its team's folder and credentials, its retention."""
+    store: Mapping[str, Any] | None = ctx.databases.get("backupStore")
+    secret = backup_credentials_secret(ctx.stack, db.team)
+    destination = backup_destination(ctx.stack, db.team)
+    if store is None or secret is None or destination is None:
         line, column = db.locate("spec", "backup")
         ctx.findings.append(
             RENDER_BACKUP_STORE.finding(
@@ -105,43 +179,80 @@ def _backup_store(db: Database, ctx: Context) -> dict[str, Any] | None:
             )
         )
         return None
-    secret = str(store["credentialsSecret"])
-    result: dict[str, Any] = {
-        "destinationPath": f"{str(store['destinationPath']).rstrip('/')}/{ctx.namespace(db)}",
-    }
+    configuration: dict[str, Any] = {"destinationPath": destination}
     if store.get("endpointURL"):
-        result["endpointURL"] = str(store["endpointURL"])
-    result["s3Credentials"] = {
+        configuration["endpointURL"] = str(store["endpointURL"])
+    configuration["s3Credentials"] = {
         "accessKeyId": {"name": secret, "key": "ACCESS_KEY_ID"},
         "secretAccessKey": {"name": secret, "key": "ACCESS_SECRET_KEY"},
     }
-    result["wal"] = {"compression": "gzip"}
-    result["data"] = {"compression": "gzip"}
-    return result
+    configuration["wal"] = {"compression": "gzip"}
+    configuration["data"] = {"compression": "gzip"}
+    spec = {
+        "configuration": configuration,
+        "retentionPolicy": f"{int(db.spec['backup']['retentionDays'])}d",
+        "instanceSidecarConfiguration": {
+            "resources": {k: dict(v) for k, v in BACKUP_SIDECAR_RESOURCES.items()}
+        },
+    }
+    return manifest(
+        BARMAN_API, "ObjectStore", metadata(db.name, namespace, labels, db.path), spec=spec
+    )
 
 
-def _cron_with_seconds(schedule: str) -> str:
-    """'0 2 * * *' (minute hour day month weekday) -> '0 0 2 * * *'. The schema admits
-    only what CloudNativePG's scheduler runs (no L, W or #)."""
+def postgres_parameters(memory: int) -> dict[str, str]:
+    """PostgreSQL memory settings for an instance with `memory` bytes (its limit):
+    shared_buffers a quarter, effective_cache_size three quarters, maintenance_work_mem
+    a sixteenth (at most 2GB), work_mem what is left after shared_buffers over four
+    times max_connections (at least PostgreSQL's default 4MB). In MB, rounded down."""
+    megabytes = memory // _MB
+    shared = max(megabytes // 4, 16)
+    return {
+        "shared_buffers": f"{shared}MB",
+        "effective_cache_size": f"{max(megabytes * 3 // 4, 16)}MB",
+        "maintenance_work_mem": f"{min(max(megabytes // 16, 16), 2048)}MB",
+        "work_mem": f"{max((megabytes - shared) // (4 * MAX_CONNECTIONS), 4)}MB",
+    }
+
+
+def cron_with_seconds(schedule: str) -> str:
+    """'0 2 * * *' (minute hour day month weekday) -> '0 0 2 * * *': CloudNativePG's
+    scheduler (robfig/cron) reads a leading seconds field. The check `backup-schedule`
+    has already refused what that scheduler would refuse."""
     return " ".join(["0", *schedule.split()])
 
 
 def _network_policy(
     db: Database, ctx: Context, namespace: str, labels: Mapping[str, str]
 ) -> Manifest:
-    """Consumers on the PostgreSQL port; the cluster's own instances (replication); the
-    operator on the status and PostgreSQL ports."""
+    """Consumers on the PostgreSQL port; the cluster's own instances on the PostgreSQL
+    (replication) and status (failsafe pinger) ports; the operator on both; the
+    metrics collector on the exporter port."""
     pods = {CLUSTER_LABEL: db.name}
-    tcp = [{"protocol": "TCP", "port": PORT}]
+
+    # Fresh lists for each rule: a shared one would come out as YAML anchors
+    def tcp(*numbers: int) -> list[dict[str, Any]]:
+        return [{"protocol": "TCP", "port": n} for n in numbers]
+
     rules = []
-    consumers = consumer_rule(db, ctx, tcp)
+    consumers = consumer_rule(db, ctx, tcp(PORT))
     if consumers is not None:
         rules.append(consumers)
-    rules.append({"from": [{"podSelector": {"matchLabels": dict(pods)}}], "ports": tcp})
+    rules.append(
+        {"from": [{"podSelector": {"matchLabels": dict(pods)}}], "ports": tcp(STATUS_PORT, PORT)}
+    )
     rules.append(
         {
             "from": [namespace_peer(ctx.database_operator_namespace, OPERATOR_POD_LABELS)],
-            "ports": [{"protocol": "TCP", "port": STATUS_PORT}, *tcp],
+            "ports": tcp(STATUS_PORT, PORT),
         }
     )
+    monitoring = ctx.monitoring_namespace
+    if monitoring is not None:
+        rules.append(
+            {
+                "from": [namespace_peer(monitoring)],
+                "ports": tcp(METRICS_PORT),
+            }
+        )
     return policy(db.name, namespace, labels, db.path, pods, rules)

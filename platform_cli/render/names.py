@@ -15,6 +15,7 @@ Where the operators' names come from:
   pods and PVCs `<cluster>-<n>` and the WAL volumes `<cluster>-<n>-wal`; the jobs
   `<cluster>-<n>-initdb`, `-join`, `-snapshot-recovery`; the PodDisruptionBudgets
   `<cluster>` and `<cluster>-primary`.
+- The renderer: a server's external Service `<vm>-external`.
 - KubeVirt and CDI: the DataVolume and PVC of the root disk `<vm>-root`, the
   launcher pods `virt-launcher-<vm>-<suffix>`, CDI's importer pods `importer-<dv>` and
   scratch PVCs `<dv>-scratch`.
@@ -39,8 +40,9 @@ DATABASE_SUFFIXES = (
 )
 # `<cluster>-<n>` pods and PVCs, their WAL volumes and jobs
 _DATABASE_INSTANCE = re.compile(r"(.+)-[0-9]+(-(wal|initdb|join|snapshot-recovery))?")
-# `<vm>-root` and CDI's scratch volume of it
-SERVER_SUFFIXES = ("root", "root-scratch")
+# `<vm>-root` and CDI's scratch volume of it; `<vm>-external`, the Service of a
+# server's external ports (render/server.py)
+SERVER_SUFFIXES = ("root", "root-scratch", "external")
 # Prefixes of the names KubeVirt and CDI give to the pods of a VM and its import
 SERVER_PREFIXES = ("virt-launcher", "importer")
 SERVICE_SUFFIXES = ("tls",)
@@ -87,7 +89,7 @@ def what_derives(kind: str, base: str) -> str:
         )
     if kind == "Server":
         return (
-            f"the renderer, KubeVirt and CDI derive '{base}-root' and "
+            f"the renderer, KubeVirt and CDI derive '{base}-root', '{base}-external' and "
             f"'virt-launcher-{base}-...' from server '{base}'"
         )
     return f"cert-manager writes the certificate of service '{base}' to '{base}-tls'"

@@ -7,25 +7,24 @@ from collections.abc import Mapping
 from typing import Any
 
 from platform_cli.load.model import Team
-from platform_cli.load.quantities import format_bytes, format_cpu, parse_bytes, parse_cpu
+from platform_cli.load.quantities import format_bytes, format_cpu
 from platform_cli.render.context import Context
 from platform_cli.render.meta import Manifest, manifest, metadata, team_labels
 from platform_cli.render.network import default_deny
+from platform_cli.render.pods import (
+    HARD,
+    QUOTA_KEYS,
+    Amounts,
+    LimitRange,
+    limit_range,
+    quota_amounts,
+)
 
 # Pod Security Admission: the restricted profile everywhere it can be enforced.
 # KubeVirt's virt-launcher pods are a privileged workload (KubeVirt's own PSA integration
 # labels namespaces that run VMs "privileged"), so a namespace with servers enforces
 # privileged and still audits and warns at restricted; see docs/kubernetes.md.
 PSA = "pod-security.kubernetes.io"
-
-# Container defaults for pods that declare no resources (the CloudNativePG and
-# KubeVirt helper containers); a ResourceQuota on limits rejects pods without them
-DEFAULT_LIMIT_CPU = 500
-DEFAULT_LIMIT_MEMORY = 512 * 1024**2
-DEFAULT_REQUEST_CPU = 100
-DEFAULT_REQUEST_MEMORY = 128 * 1024**2
-
-VM_COUNT = "count/virtualmachines.kubevirt.io"
 
 
 def render_team(team: Team, ctx: Context, has_servers: bool) -> list[Manifest]:
@@ -60,16 +59,18 @@ def _namespace(
 def _resource_quota(
     namespace: str, labels: Mapping[str, str], source: str, quota: Mapping[str, Any] | None
 ) -> Manifest:
-    """The team's quota for the stack; a stack without an entry gives the team nothing."""
-    if quota is None:
-        hard = {"limits.cpu": "0", "limits.memory": "0", "requests.storage": "0", VM_COUNT: "0"}
-    else:
-        hard = {
-            "limits.cpu": format_cpu(parse_cpu(str(quota["cpu"]))),
-            "limits.memory": str(quota["memory"]),
-            "requests.storage": str(quota["storage"]),
-            VM_COUNT: str(int(quota["servers"])),
-        }
+    """The team's quota for the stack, on the keys the resource model counts
+    (render/pods.py); a stack without an entry gives the team nothing."""
+    amounts = quota_amounts(quota)
+    hard = {}
+    for key in QUOTA_KEYS:
+        value = amounts.get(key) if amounts is not None else 0
+        if key == "cpu":
+            hard[HARD[key]] = format_cpu(value)
+        elif key == "servers":
+            hard[HARD[key]] = str(value)
+        else:
+            hard[HARD[key]] = format_bytes(value) if value else "0"
     return manifest(
         "v1",
         "ResourceQuota",
@@ -81,31 +82,33 @@ def _resource_quota(
 def _limit_range(
     namespace: str, labels: Mapping[str, str], source: str, quota: Mapping[str, Any] | None
 ) -> Manifest:
-    """Defaults for containers that declare no resources, capped by the quota, and no
-    single container or volume larger than the whole quota."""
-    cpu = parse_cpu(str(quota["cpu"])) if quota else 0
-    memory = parse_bytes(str(quota["memory"])) if quota else 0
+    """The model's LimitRange (render/pods.py `limit_range`): defaults for containers
+    that declare no resources, a minimum, and no single container or claim larger than
+    the whole quota."""
+    limits: LimitRange = limit_range(quota)
     container: dict[str, Any] = {
         "type": "Container",
-        "default": {
-            "cpu": format_cpu(min(DEFAULT_LIMIT_CPU, cpu) or DEFAULT_LIMIT_CPU),
-            "memory": format_bytes(min(DEFAULT_LIMIT_MEMORY, memory) or DEFAULT_LIMIT_MEMORY),
-        },
-        "defaultRequest": {
-            "cpu": format_cpu(min(DEFAULT_REQUEST_CPU, cpu) or DEFAULT_REQUEST_CPU),
-            "memory": format_bytes(min(DEFAULT_REQUEST_MEMORY, memory) or DEFAULT_REQUEST_MEMORY),
-        },
+        "default": _amounts(limits.default),
+        "defaultRequest": _amounts(limits.default_request),
+        "min": _amounts(limits.min),
     }
-    limits: list[dict[str, Any]] = [container]
-    if quota:
-        container["max"] = {"cpu": format_cpu(cpu), "memory": format_bytes(memory)}
-        limits.append({"type": "PersistentVolumeClaim", "max": {"storage": str(quota["storage"])}})
+    items: list[dict[str, Any]] = [container]
+    if limits.max is not None:
+        container["max"] = _amounts(limits.max)
+    if limits.claim_max is not None:
+        items.append(
+            {"type": "PersistentVolumeClaim", "max": {"storage": format_bytes(limits.claim_max)}}
+        )
     return manifest(
         "v1",
         "LimitRange",
         metadata("team-limits", namespace, labels, source),
-        spec={"limits": limits},
+        spec={"limits": items},
     )
+
+
+def _amounts(amounts: Amounts) -> dict[str, str]:
+    return {"cpu": format_cpu(amounts.cpu), "memory": format_bytes(amounts.memory)}
 
 
 def _role_binding(namespace: str, labels: Mapping[str, str], source: str, group: str) -> Manifest:

@@ -1,15 +1,15 @@
-"""What resources take from a team's quota, and what they cost.
+"""What resources take from a team's quota, and what they cost, from the one resource
+model (`render/pods.py`), so that the quota policy (LND007), the plan's quota table and
+the plan's cost figures can never disagree with each other or with the cluster:
 
-One place defines both sums, so that the quota policy (LND007), the plan's quota
-table and the plan's cost figures can never disagree:
-
-- quota usage counts what a team may use at peak: service *limits* times the most
-  replicas the service can run (`autoscaling.maxReplicas` when larger), server vCPUs
-  and memory, database storage times instances, server disks, and servers;
-- cost counts what is reserved all the time: service *requests* times the replicas
-  it runs at rest (`autoscaling.minReplicas` when autoscaled), database CPU and memory
-  (when declared) and storage times instances, server vCPUs, memory and disk, each at
-  the price sheet's rate for its storage class.
+- quota usage is each resource's peak per quota key (`Demand.peak`): the limits of
+  every pod it can run at once (rollout surge, the autoscaler's maximum, CloudNativePG
+  instances, KubeVirt's launcher with its overhead and sidecar, CDI's importer) and
+  every volume claim (CDI's transient copies during a first import included);
+- cost counts what is reserved all the time (`Demand.rest`): the *requests* of the
+  pods that run at rest (an autoscaler's minimum, no surge; a halted VM none) at the
+  price sheet's CPU and memory rates, and the claims at rest at the rate of their
+  storage class.
 """
 
 from __future__ import annotations
@@ -17,76 +17,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
 
-from platform_cli.load.model import Database, PriceSheet, Resource, Server, Service, Stack
-from platform_cli.load.quantities import format_bytes, format_cpu, parse_bytes, parse_cpu
+from platform_cli.load.model import PriceSheet, Resource, Stack
+from platform_cli.load.quantities import parse_bytes, parse_cpu
+from platform_cli.render.pods import QUOTA_KEYS, Peak, demand
+
+__all__ = [
+    "QUOTA_KEYS",
+    "Cost",
+    "Usage",
+    "cost",
+    "format_money",
+    "parse_quota",
+    "usage",
+]
 
 GIB = 1024**3
-QUOTA_KEYS = ("cpu", "memory", "storage", "servers")
-
-
-class Contribution(NamedTuple):
-    """One resource's share of one quota key: its amount and how it was computed.
-    A named tuple: the quota policy builds tens of thousands of them."""
-
-    key: str  # one of QUOTA_KEYS
-    group: str  # "services", "databases" or "servers"
-    amount: int  # millicores, bytes or a count
-    text: str  # e.g. "crm-api 1 x 4"
-    resource: str
-
-
-def contributions(resource: Resource, stack: Stack) -> list[Contribution]:
-    """What `resource` takes from its team's quota in `stack`."""
-    name = resource.name
-    if isinstance(resource, Service):
-        times = resource.max_replicas(stack)
-        cpu, memory = resource.limit_millicores, resource.limit_memory
-        return [
-            Contribution(
-                "cpu", "services", cpu * times, f"{name} {format_cpu(cpu)} x {times}", name
-            ),
-            Contribution(
-                "memory",
-                "services",
-                memory * times,
-                f"{name} {format_bytes(memory)} x {times}",
-                name,
-            ),
-        ]
-    if isinstance(resource, Database):
-        times = resource.instances(stack)
-        size = resource.storage_bytes
-        return [
-            Contribution(
-                "storage", "databases", size * times, f"{name} {format_bytes(size)} x {times}", name
-            )
-        ]
-    assert isinstance(resource, Server)
-    return [
-        Contribution("cpu", "servers", resource.cpu * 1000, f"{name} {resource.cpu}", name),
-        Contribution(
-            "memory",
-            "servers",
-            resource.memory_bytes,
-            f"{name} {format_bytes(resource.memory_bytes)}",
-            name,
-        ),
-        Contribution(
-            "storage",
-            "servers",
-            resource.disk_bytes,
-            f"{name} {format_bytes(resource.disk_bytes)}",
-            name,
-        ),
-        Contribution("servers", "servers", 1, name, name),
-    ]
 
 
 @dataclass(frozen=True)
 class Usage:
-    """Quota usage of a set of resources: millicores, bytes, bytes, count."""
+    """Quota usage of a set of resources at peak: millicores, bytes, bytes, count."""
 
     cpu: int = 0
     memory: int = 0
@@ -98,11 +49,10 @@ class Usage:
 
 
 def usage(resources: Iterable[Resource], stack: Stack) -> Usage:
-    totals = dict.fromkeys(QUOTA_KEYS, 0)
+    total = Peak()
     for resource in resources:
-        for c in contributions(resource, stack):
-            totals[c.key] += c.amount
-    return Usage(**totals)
+        total = total.plus(demand(resource, stack).peak)
+    return Usage(*total)
 
 
 def parse_quota(key: str, value: object) -> int:
@@ -112,14 +62,6 @@ def parse_quota(key: str, value: object) -> int:
     if key in ("memory", "storage"):
         return parse_bytes(str(value))
     return int(str(value))
-
-
-def format_amount(key: str, amount: int) -> str:
-    if key == "cpu":
-        return format_cpu(amount)
-    if key in ("memory", "storage"):
-        return format_bytes(amount) if amount else "0"
-    return str(amount)
 
 
 @dataclass(frozen=True)
@@ -143,34 +85,21 @@ class Cost:
 
 
 def cost(resource: Resource, stack: Stack, prices: PriceSheet) -> Cost:
-    """The monthly cost of one resource in one stack."""
-    cpu_price, memory_price = _price(prices.cpu), _price(prices.memory)
-    if isinstance(resource, Service):
-        requests = resource.spec["resources"]["requests"]
-        scaling = resource.spec.get("autoscaling")
-        times = int(scaling["minReplicas"]) if scaling else resource.replicas(stack)
-        compute = (
-            _cores(parse_cpu(requests["cpu"])) * cpu_price
-            + _gib(parse_bytes(requests["memory"])) * memory_price
-        ) * times
-        return Cost(_money(compute))
-    if isinstance(resource, Database):
-        times = resource.instances(stack)
-        declared = resource.spec.get("resources")
-        compute = Decimal(0)
-        if declared:
-            compute = (
-                _cores(parse_cpu(declared["cpu"])) * cpu_price
-                + _gib(parse_bytes(declared["memory"])) * memory_price
-            ) * times
-        return Cost(_money(compute)) + _storage(
-            resource.storage_bytes * times, resource.storage_class(stack), prices
-        )
-    assert isinstance(resource, Server)
-    compute = resource.cpu * cpu_price + _gib(resource.memory_bytes) * memory_price
-    return Cost(_money(compute)) + _storage(
-        resource.disk_bytes, resource.storage_class(stack), prices
+    """The monthly cost of one resource in one stack: what it reserves at rest."""
+    rest = demand(resource, stack).rest
+    requests = rest.requests
+    compute = _cores(requests.cpu) * _price(prices.cpu) + _gib(requests.memory) * _price(
+        prices.memory
     )
+    total = Cost(_money(compute))
+    by_class: dict[str, int] = {}
+    for claim in rest.claims:
+        by_class[claim.storage_class] = (
+            by_class.get(claim.storage_class, 0) + claim.size * claim.number
+        )
+    for storage_class, size in sorted(by_class.items()):
+        total = total + _storage(size, storage_class, prices)
+    return total
 
 
 def _storage(size: int, storage_class: str, prices: PriceSheet) -> Cost:

@@ -25,7 +25,8 @@ from platform_cli.plan.landscape_diff import (
 from platform_cli.plan.money import QuotaLine
 from platform_cli.plan.objects import KubernetesStack, ObjectAction, ObjectChange
 from platform_cli.render.hosts import Host
-from platform_cli.render.usage import format_amount, format_money
+from platform_cli.render.pods import in_unit, unit_for
+from platform_cli.render.usage import format_money
 from platform_cli.words import plural
 
 # A value shown in a field change is cut after this many characters
@@ -392,14 +393,17 @@ def money_delta(value: Decimal) -> str:
 
 
 def quota_text(q: QuotaLine) -> str:
-    """One team's usage of one quota key against its quota: `50 / 172 (quota was 72)`."""
-    before, after = format_amount(q.key, q.before), format_amount(q.key, q.after)
+    """One team's peak of one quota key against its quota, every amount in one unit
+    (render/pods.py `column`): `49.02 -> 48.02 / 57 (quota was 30)`, `56.5Gi / 80Gi`."""
+    # The quota last: the unit is one in which it prints exactly
+    unit = unit_for(q.key, [q.before, q.after, q.quota_before or 0, q.quota or 0])
+    before, after = in_unit(q.before, unit, up=True), in_unit(q.after, unit, up=True)
     amount = after if q.before == q.after else f"{before} -> {after}"
     if q.quota is None:
         return f"{amount} (no quota)"
-    text = f"{amount} / {format_amount(q.key, q.quota)}"
+    text = f"{amount} / {in_unit(q.quota, unit)}"
     if q.quota_before is not None and q.quota_before != q.quota:
-        text += f" (quota was {format_amount(q.key, q.quota_before)})"
+        text += f" (quota was {in_unit(q.quota_before, unit)})"
     if q.over:
         text += " OVER"
     return text

@@ -18,6 +18,7 @@ from platform_cli.errors import UsageError
 from platform_cli.load import schema
 from platform_cli.load.model import Landscape, Stack, System
 from platform_cli.load.quantities import format_bytes, parse_bytes
+from platform_cli.render.pods import database_resources
 from platform_cli.self_service.options import (
     DatabaseOptions,
     NewRequest,
@@ -122,7 +123,7 @@ def build_draft(landscape: Landscape, request: NewRequest) -> Draft:
     if isinstance(options, ServerOptions):
         spec = _server_spec(options, needs, parameters(landscape), request.team, comments)
     elif isinstance(options, DatabaseOptions):
-        spec = _database_spec(options, needs, comments)
+        spec = _database_spec(options, needs, stack, comments)
     else:
         spec = _service_spec(options, needs, comments)
     data = {"apiVersion": schema.API_VERSION, "kind": request.kind, "metadata": metadata}
@@ -176,7 +177,7 @@ def _server_spec(
 
 
 def _database_spec(
-    options: DatabaseOptions, needs: Requirements, comments: dict[KeyPath, str]
+    options: DatabaseOptions, needs: Requirements, stack: Stack, comments: dict[KeyPath, str]
 ) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "engine": "postgresql",
@@ -200,6 +201,12 @@ def _database_spec(
             f"encrypted: {encryption.reason} ({encryption.policy})"
         )
     spec["storage"] = storage
+    # Explicit, never left to the LimitRange: the stack's default unless asked otherwise
+    cpu, memory = database_resources(None, stack)
+    spec["resources"] = {"cpu": options.cpu or cpu, "memory": options.memory or memory}
+    comments[("spec", "resources")] = (
+        f"per instance; with the storage, x instances count ({lnd007_quotas.ID})"
+    )
     if options.backup_schedule or options.retention_days or needs.backup_required:
         days = options.retention_days or max(needs.retention.value, DEFAULT_RETENTION_DAYS)
         spec["backup"] = {

@@ -77,6 +77,8 @@ class DatabaseOptions:
     storage: str | None = None
     storage_class: str | None = None
     instances: int | None = None
+    cpu: str | None = None
+    memory: str | None = None
     backup_schedule: str | None = None
     retention_days: int | None = None
 

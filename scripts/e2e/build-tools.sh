@@ -168,17 +168,21 @@ build_kwok() {
         echo '---'; cat "$stages/pod/fast/pod-ready.yaml"
         echo '---'; cat "$stages/pod/fast/pod-complete.yaml"
         echo '---'; cat "$stages/pod/fast/pod-delete.yaml"
+        # Our own: an address for every LoadBalancer Service (the file says why)
+        echo '---'; cat "$here/kwok-load-balancer.yaml"
     } >"$root/kwok-stages.yaml"
 }
 
 build_crds() {
-    # CloudNativePG publishes its CRDs as YAML in its module; KubeVirt's and CDI's are
-    # generated from their API modules by crdgen.
+    # CloudNativePG and its Barman Cloud plugin publish their CRDs as YAML in their modules;
+    # KubeVirt's and CDI's are generated from their API modules by crdgen.
     cd "$src"
     local dir
     dir="$(module_dir "github.com/cloudnative-pg/cloudnative-pg@$CLOUDNATIVE_PG_VERSION")"
     rm -f "$root"/crds/*.yaml
     cp "$dir"/config/crd/bases/postgresql.cnpg.io_*.yaml "$root/crds/"
+    dir="$(module_dir "github.com/cloudnative-pg/plugin-barman-cloud@$PLUGIN_BARMAN_CLOUD_VERSION")"
+    cp "$dir"/config/crd/bases/barmancloud.cnpg.io_objectstores.yaml "$root/crds/"
     rm -rf crdgen && mkdir crdgen && cd crdgen
     cp "$here/crdgen/main.go" .
     sed -e "s/@KUBEVIRT_VERSION@/$KUBEVIRT_VERSION/" -e "s/@CDI_API_VERSION@/$CDI_API_VERSION/" \
@@ -191,7 +195,7 @@ build_crds() {
 say "e2e tools: $root"
 step etcd build_etcd
 step kubernetes build_kubernetes "$here/staging_replaces.py"
-step kwok build_kwok
+step kwok build_kwok "$here/kwok-load-balancer.yaml"
 step pulumi build_pulumi
 step provider build_provider
 step crds build_crds "$here/crdgen/main.go" "$here/crdgen/go.mod.in"

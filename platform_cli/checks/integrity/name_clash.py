@@ -1,5 +1,6 @@
 """`name-clash`: a Service and a Server with ports of one team in one stack would both
-render a Kubernetes Service of the same name in the team's namespace."""
+render a Kubernetes Service of the same name in the team's namespace; so would a server
+with external ports (`<name>-external`) and a service or server of that name."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ RULE = BuiltinRule(
     "name-clash",
     Level.ERROR,
     RuleScope.ENTITY,
-    "A service and a server with ports share a name in one team and stack: both would "
+    "A service and a server with ports share a name in one team and stack, or a server's "
+    "external Service ('<name>-external') has the name of another resource: both would "
     "render one Kubernetes Service.",
 )
 
@@ -39,4 +41,23 @@ def check(loaded: Loaded) -> Iterator[Finding]:
                     "give one of them another name",
                     "metadata",
                     "name",
+                )
+            if "external" not in server.spec:
+                continue
+            external = f"{name}-external"
+            for other_kind in ("Service", "Server"):
+                other = bucket.get((other_kind, external))
+                if other is None or other.team != server.team:
+                    continue
+                if other_kind == "Server" and "ports" not in other.spec:
+                    continue
+                yield at(
+                    server,
+                    RULE,
+                    f"the external ports of server '{name}' render the Kubernetes Service "
+                    f"'{external}', which {other.path} also renders",
+                    "give one of them another name",
+                    "spec",
+                    "external",
+                    at_key=True,
                 )

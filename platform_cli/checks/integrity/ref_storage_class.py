@@ -1,5 +1,5 @@
 """`ref-storage-class`: a stack's default storage class, and the storage class of a
-database's storage or a server's disk, are declared by the stack."""
+database's storage or WAL volume or a server's disk, are declared by the stack."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ def check(loaded: Loaded) -> Iterator[Finding]:
         if home is None:
             continue
         for keys in _storage_fields(resource):
+            if keys[1] not in resource.spec:
+                continue
             cls = resource.spec[keys[1]].get("class")
             if cls is not None and cls not in home.storage_classes:
                 yield at(
@@ -50,7 +52,7 @@ def check(loaded: Loaded) -> Iterator[Finding]:
 
 def _storage_fields(resource: Resource) -> list[tuple[str, str]]:
     if isinstance(resource, Database):
-        return [("spec", "storage")]
+        return [("spec", "storage"), ("spec", "walStorage")]
     if isinstance(resource, Server):
         return [("spec", "disk")]
     return []

@@ -324,3 +324,66 @@ def test_security_relevant_fields_are_never_counted_away() -> None:
     lines = describe_fields(fields, limit=6)
     assert lines[0] == "ingress.public false -> true"
     assert lines[-1] == "(+5 more fields)"
+
+
+def test_a_new_resource_says_what_a_reviewer_judges() -> None:
+    """Host and exposure, ports, dependencies, replicas, CPU and memory, disk, image;
+    and a removal says what stops existing."""
+    from platform_cli.load.model import Resource
+    from platform_cli.plan.landscape_diff import diff_landscapes
+    from platform_cli.render.hosts import Host
+    from platform_cli.report.plan_wording import describe_change
+    from tests.test_risks import bundled_landscape
+
+    landscape = bundled_landscape()
+    empty = dataclasses.replace(landscape, resources={})
+    added = {(c.kind, c.name): c for c in diff_landscapes(empty, landscape) if c.stack == "prod"}
+    removed = {(c.kind, c.name): c for c in diff_landscapes(landscape, empty) if c.stack == "prod"}
+    web = added[("Service", "crm-web")]
+    host = Host("crm.apps.dom-komfort.example", "/", False)
+    (line,) = describe_change(web, host=host)
+    assert line.startswith("new: image registry.dom-komfort.example/call-center/crm-web:")
+    assert "; 2 replicas; requests cpu 100m memory 128Mi; limits cpu 500m memory 256Mi; " in line
+    assert line.endswith(
+        "ports http 8080; depends on service crm-api, service keycloak; "
+        "internal host crm.apps.dom-komfort.example/"
+    )
+    (db,) = describe_change(added[("Database", "analytics-bi-db")])
+    assert db == (
+        "new: postgresql 16, storage 10Gi x 2; cpu 500m memory 1Gi per instance; "
+        "deletionProtection on"
+    )
+    (server,) = describe_change(added[("Server", "erp-db-1")])
+    assert server.startswith("new: 16 vCPU, 64Gi memory; disk 2Ti ssd-encrypted; image astra-1.7")
+    assert isinstance(removed[("Database", "analytics-bi-db")].entity, Resource)
+    assert describe_change(removed[("Database", "analytics-bi-db")]) == [
+        "deleted: stops existing: the postgresql 16 cluster and its data (10Gi), its "
+        "connection secret analytics-bi-db-app and service analytics-bi-db-rw"
+    ]
+    assert describe_change(removed[("Service", "crm-web")], host=host) == [
+        "deleted: stops existing: its pods and in-cluster name crm-web; its internal host "
+        "crm.apps.dom-komfort.example/"
+    ]
+    assert describe_change(removed[("Server", "erp-db-1")]) == [
+        "deleted: stops existing: the VM and its disk (2Ti, image astra-1.7)"
+    ]
+
+
+def test_a_pod_template_change_says_the_pods_restart() -> None:
+    from platform_cli.report.plan_wording import describe_object
+
+    def update(kind: str, path: str) -> ObjectChange:
+        return ObjectChange(
+            ObjectAction.UPDATE, "v1", kind, "ns", "x", "", (FieldChange(path, 1, 2),)
+        )
+
+    assert describe_object(update("Deployment", "spec.template.spec.containers[app].image"))[0] == (
+        "pods restart (rolling update)"
+    )
+    assert describe_object(update("Deployment", "spec.replicas")) == ["replicas 1 -> 2"]
+    assert describe_object(update("VirtualMachine", "spec.template.spec.domain.cpu.cores"))[0] == (
+        "the VM must restart to take the change"
+    )
+    assert describe_object(update("Cluster", "spec.resources.limits.cpu"))[0].startswith(
+        "database instances restart one by one"
+    )

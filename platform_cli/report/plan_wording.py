@@ -201,7 +201,13 @@ def _ports(spec: Mapping[str, Any]) -> list[str]:
 
 
 def _resources(spec: Mapping[str, Any]) -> list[str]:
+    """`requests cpu 100m memory 128Mi`, `limits ...` for a service; `cpu 500m memory
+    1Gi per instance` for a database, whose resources are one figure each."""
     resources = spec.get("resources") or {}
+    if "cpu" in resources or "memory" in resources:
+        return [
+            f"cpu {resources.get('cpu', '-')} memory {resources.get('memory', '-')} per instance"
+        ]
     out = []
     for key in ("requests", "limits"):
         values = resources.get(key) or {}

@@ -12,6 +12,12 @@ build/bench/N), then measures, as medians of --runs runs:
 - `platform plan` for the one-file change of the `feature` branch;
 - `platform render` of the prod stack;
 - the offline preview of the largest shard (Pulumi program under mocks);
+- the pull-request pipeline: `platform ci pr` with every output (annotations, SARIF,
+  plan markdown and JSON, matrix, offline previews of the affected shards), with a
+  cold state store (an empty cache folder) and a warm one (the folder an earlier run
+  left, as the Actions cache keyed by the base commit keeps it), and once the separate
+  commands the workflow ran before (`check` twice, `plan`, `stacks --affected` twice,
+  one `preview --offline` per affected shard);
 - the floor: bare `yaml.load(CSafeLoader)` over the same files;
 - the tool people use today: `check-jsonschema` with the project's schemas on the
   same files (one call per kind, in batches that fit the command line).
@@ -120,6 +126,40 @@ def _same_plan(cmd: list[str], root: Path, cold: dict[str, str], warm: dict[str,
         raise SystemExit(f"the plan with the cache differs from the plan without it in {root}")
 
 
+def _cold_pipeline(cmd: list[str], root: Path, work: Path) -> Run:
+    """`platform ci pr` on a fresh runner: the state store on, in an empty folder."""
+    with tempfile.TemporaryDirectory(dir=work) as folder:
+        return _process(cmd, root, {"PLATFORM_CACHE": "on", "PLATFORM_CACHE_DIR": folder})
+
+
+def _separate_commands(platform_bin: str, root: Path) -> Run:
+    """What the check job ran before `platform ci pr`, one process each, as it ran
+    them on a runner (cache off): both check formats, the plan, the affected stacks
+    twice, and an offline preview of each affected stack."""
+    cold = {"PLATFORM_CACHE": "off"}
+    affected = ["stacks", "--affected", "--base", "main", "--head", "feature"]
+    total = Run(0.0)
+    for cmd in (
+        ["check", "--today", TODAY, "--format", "github"],
+        ["check", "--today", TODAY, "--format", "sarif"],
+        ["plan", "--base", "main", "--head", "feature", "--format", "text", "--today", TODAY],
+        affected,
+        [*affected, "--format", "json"],
+    ):
+        run = _process([platform_bin, *cmd], root, cold)
+        total = Run(total.seconds + run.seconds, max(total.peak_mib, run.peak_mib))
+    listed = subprocess.run(
+        [platform_bin, *affected, "--format", "json"], cwd=root, capture_output=True,
+        check=True, env=_environment(cold),
+    )  # fmt: skip
+    for entry in yaml.safe_load(listed.stdout)["include"]:
+        run = _process(
+            [platform_bin, "preview", "--offline", "--stack", entry["stack"]], root, cold
+        )
+        total = Run(total.seconds + run.seconds, max(total.peak_mib, run.peak_mib))
+    return total
+
+
 def _in_process(fn: Callable[[], object]) -> Run:
     start = time.perf_counter()
     fn()
@@ -132,6 +172,19 @@ def _repeat(name: str, runs: int, once: Callable[[], Run]) -> Measure:
         measure.runs.append(once())
     print(f"  {name}: {measure.median:.2f}s", file=sys.stderr)
     return measure
+
+
+def _interleaved(
+    names: tuple[str, str], runs: int, once: tuple[Callable[[], Run], Callable[[], Run]]
+) -> tuple[Measure, Measure]:
+    """Two measures taken in turns, one run of each after the other."""
+    first, second = Measure(names[0]), Measure(names[1])
+    for _ in range(runs):
+        first.runs.append(once[0]())
+        second.runs.append(once[1]())
+    for measure in (first, second):
+        print(f"  {measure.name}: {measure.median:.2f}s", file=sys.stderr)
+    return first, second
 
 
 def _check_jsonschema(root: Path) -> Run:
@@ -201,6 +254,14 @@ def bench(n: int, runs: int, work: Path) -> Result:
     cold = {"PLATFORM_CACHE": "off"}
     warm = {"PLATFORM_CACHE": "on", "PLATFORM_CACHE_DIR": str(work / f"cache-{n}")}
     check_cmd = [platform_bin, "check", "--today", TODAY, "--format", "json"]
+    out = work / f"pr-{n}"
+    pipeline_cmd = [platform_bin, "ci", "pr", "--base", "main", "--head", "feature",
+                    "--today", TODAY, "--annotations", str(out / "annotations.txt"),
+                    "--sarif", str(out / "check.sarif"), "--plan-markdown", str(out / "plan.md"),
+                    "--plan-json", str(out / "plan.json"), "--matrix", str(out / "matrix.json"),
+                    "--previews", str(out / "previews")]  # fmt: skip
+    pipeline_warm = {"PLATFORM_CACHE": "on", "PLATFORM_CACHE_DIR": str(work / f"pr-cache-{n}")}
+    _process(pipeline_cmd, root, pipeline_warm)  # the state an earlier push left
     plan_cmd = [platform_bin, "plan", "--base", "main", "--head", "feature", "--format", "json",
                 "--today", TODAY]  # fmt: skip
     _process(plan_cmd, root, warm)  # fills the cache, and keeps the base's state
@@ -228,7 +289,18 @@ def bench(n: int, runs: int, work: Path) -> Result:
             [platform_bin, "preview", "--offline", "--stack", largest.name], root, cold)),
         "check-jsonschema": _repeat("check-jsonschema", 1 if n > 10_000 else runs,
                                     lambda: _check_jsonschema(root)),
+        "pipeline-warm": _repeat("platform ci pr, warm state store", runs,
+                                 lambda: _process(pipeline_cmd, root, pipeline_warm)),
+        "pipeline-before": _repeat("the separate commands", 1,
+                                   lambda: _separate_commands(platform_bin, root)),
     }  # fmt: skip
+    # Each cold pipeline right after a cold check: the machine's load moves both
+    # alike, so their ratio holds on a busy machine too
+    m["pipeline-check"], m["pipeline"] = _interleaved(
+        ("platform check, next to the pipeline", "platform ci pr, cold state store"),
+        runs,
+        (lambda: _process(check_cmd, root, cold), lambda: _cold_pipeline(pipeline_cmd, root, work)),
+    )
     return Result(n, len(yaml_files), size_mb, largest.name, max(shard_sizes.values()), m)
 
 
@@ -315,6 +387,22 @@ TARGETS = """\
 | memory | peak memory of `platform check` at N=50,000 stays under 1 GiB |
 | shard size | no Pulumi shard of the 10,000-resource landscape exceeds 500 resources |
 | policies linear | evaluating the policies at N=10,000 takes at most twice as long per resource as at N=1,000 |
+| pull-request pipeline | `platform ci pr` of a one-file change at N=10,000 with a cold state store, offline previews included, takes at most 2.5x one cold `platform check` |
+"""
+
+PIPELINE = """## The pull-request pipeline
+
+The check job of `.github/workflows/pr.yml` runs `platform ci pr` once: one evaluation of
+base and head gives the annotations, the SARIF file, the plan (markdown and JSON), the
+affected-stacks matrix and an offline preview of each affected stack, on the objects the
+plan rendered. *Cold* starts from an empty state store (a pull request's first run);
+*warm* finds the store an earlier run left (the Actions cache keyed by the base commit),
+so the base is not evaluated again. *platform check* here is measured in turns with the
+cold pipeline, one run of each after the other, so that both see the same load on the
+machine; the ratios are against it. *Separate commands* is what the job ran before, one
+process each with the cache off: `check --format github`, `check --format sarif`,
+`plan`, `stacks --affected` twice and `preview --offline` per affected stack (run once).
+
 """
 
 
@@ -363,6 +451,21 @@ def report(results: list[Result], machine: str) -> str:
             f"| {m['preview'].median:.2f} ({r.largest_shard}) "
             f"| {m['check'].peak_mib:.0f} | {r.n / check:,.0f} |"
         )
+    lines += ["", PIPELINE]
+    lines += [
+        "| N | platform check | separate commands | before / check | ci pr, cold "
+        "| cold / check | ci pr, warm | warm / check |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        m = r.measures
+        check = m["pipeline-check"].median
+        lines.append(
+            f"| {r.n:,} | {check:.2f} | {m['pipeline-before'].median:.2f} "
+            f"| {m['pipeline-before'].median / check:.1f}x | {m['pipeline'].median:.2f} "
+            f"| {m['pipeline'].median / check:.2f}x | {m['pipeline-warm'].median:.2f} "
+            f"| {m['pipeline-warm'].median / check:.2f}x |"
+        )
     lines += ["", DESIGN + "## Targets", "", TARGETS, "## Verdicts", ""]
     lines += _verdicts(results)
     lines += [
@@ -393,6 +496,11 @@ def _verdicts(results: list[Result]) -> list[str]:
                             f"{m['check-jsonschema'].median / check:.1f}x faster"))  # fmt: skip
         out.append(_verdict("plan vs check", m["plan"].median / check <= 0.2,
                             f"{m['plan'].median / check:.0%}"))  # fmt: skip
+        beside = m["pipeline-check"].median
+        pipeline = m["pipeline"].median / beside
+        out.append(_verdict("pull-request pipeline", pipeline <= 2.5,
+                            f"{pipeline:.2f}x cold, {m['pipeline-warm'].median / beside:.2f}x "
+                            "warm"))  # fmt: skip
         out.append(_verdict("shard size", ten.largest_shard_resources <= 500,
                             f"{ten.largest_shard_resources} resources in {ten.largest_shard}"))  # fmt: skip
     one = by_n.get(1_000)

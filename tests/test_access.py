@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from platform_cli.plan.access import openings
+from platform_cli.plan.access import closings, openings
 from platform_cli.plan.objects import KubernetesStack
 from platform_cli.plan.reviewers import approvals
 from platform_cli.plan.risks import ARCHITECTS
@@ -51,18 +51,19 @@ def test_a_new_port_for_a_known_peer_is_an_opening_of_that_port() -> None:
     base = [policy(API_PODS, ([CRM_API], [8080]))]
     head = [policy(API_PODS, ([CRM_API], [8080, 9090]))]
     (opening,) = openings("prod", base, head, TEAMS)
-    assert opening.ports == ("TCP 9090",)
+    assert opening.ports == ("9090/TCP",)
     assert opening.team == "billing" and opening.cross_namespace
     assert opening.describe() == (
-        "NetworkPolicy prod-billing/billing-api admits service crm-api in namespace "
-        "prod-call-center on TCP 9090"
+        "prod-call-center/crm-api may now reach prod-billing/billing-api on 9090/TCP"
     )
 
 
 def test_a_widened_selector_opens_every_path_again() -> None:
     base = [policy(API_PODS, ([CRM_API], [8080]))]
     head = [policy({}, ([CRM_API], [8080]))]  # now every pod of the namespace
-    assert [o.ports for o in openings("prod", base, head, TEAMS)] == [("TCP 8080",)]
+    (opening,) = openings("prod", base, head, TEAMS)
+    assert opening.ports == ("8080/TCP",)
+    assert opening.target == "every pod in namespace prod-billing"
 
 
 def test_a_namespace_wide_peer_is_named_so() -> None:
@@ -76,6 +77,30 @@ def test_a_rule_without_peers_admits_every_source() -> None:
     head = [policy(API_PODS, ([], []))]
     (opening,) = openings("prod", [], head, TEAMS)
     assert (opening.peer, opening.ports) == ("every source", ("every port",))
+
+
+def test_a_dropped_consumer_and_a_dropped_port_are_closings() -> None:
+    base = [policy(API_PODS, ([CRM_API], [8080, 9090]))]
+    head = [policy(API_PODS, ([CRM_API], [8080]))]
+    assert openings("prod", base, head, TEAMS) == []
+    (closing,) = closings("prod", base, head, TEAMS)
+    assert not closing.opens
+    assert closing.describe() == (
+        "prod-call-center/crm-api may no longer reach prod-billing/billing-api on 9090/TCP"
+    )
+    # A policy that disappears closes everything it admitted
+    assert [c.ports for c in closings("prod", base, [], TEAMS)] == [("8080/TCP", "9090/TCP")]
+
+
+def test_a_peer_in_the_same_namespace_and_an_address_block_are_named() -> None:
+    same = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "billing-web"}}}
+    block = {"ipBlock": {"cidr": "10.0.0.0/8"}}
+    found = openings("prod", [], [policy(API_PODS, ([same, block], [8080]))], TEAMS)
+    assert [o.describe() for o in found] == [
+        "addresses 10.0.0.0/8 may now reach prod-billing/billing-api on 8080/TCP",
+        "prod-billing/billing-web may now reach prod-billing/billing-api on 8080/TCP",
+    ]
+    assert [o.cross_namespace for o in found] == [True, False]
 
 
 def test_network_paths_that_cannot_be_compared_need_the_architects() -> None:

@@ -40,6 +40,7 @@ DOORS = {
         "platform_cli.cli.param_types",
         "platform_cli.cli.options",
         "platform_cli.cli.review",
+        "platform_cli.cli.ci",
         "platform_cli.cli.apply",
         "platform_cli.cli.self_service",
         "platform_cli.cli.approvals",

@@ -15,6 +15,9 @@ def test_benchmark_runs_at_n_100(tmp_path: Path) -> None:
     assert "| 100 | 107 |" in text
     assert "## Targets" in text and "## Verdicts" in text
     assert "| core check | policies |" in text and "| policies linear |" in text
+    assert "## The pull-request pipeline" in text and "| pull-request pipeline |" in text
+    assert (tmp_path / "pr-100" / "previews").is_dir()
+    assert (tmp_path / "pr-100" / "check.sarif").is_file()
     assert (tmp_path / "100" / ".git").is_dir()
 
 

@@ -28,17 +28,24 @@ from tests.conftest import DATA, GIT_ENV, REPO, Run
 CASES = DATA / "plan"
 TODAY = "2026-06-01"
 CASE_NAMES = sorted(p.name for p in CASES.iterdir() if (p / "change.yaml").is_file())
-# The cases that change resource files only, which a plan evaluates incrementally
-RESOURCE_ONLY = {
-    "access-other-team-server",
-    "access-other-team-service",
-    "add-vm",
-    "change-image",
-    "delete-protected-database",
-    "expose-publicly",
-    "rename-file",
-    "resize-database",
-}
+
+
+def _resource_only(case: str) -> bool:
+    """A case that changes resource files only (`stacks/<stack>/<team>/...`), which a
+    plan evaluates incrementally from the base's state."""
+    change: dict[str, Any] = yaml.safe_load((CASES / case / "change.yaml").read_text())
+    paths = [
+        *change.get("write", {}),
+        *change.get("replace", {}),
+        *change.get("delete", []),
+        *change.get("rename", {}),
+        *change.get("rename", {}).values(),
+        *change.get("restore", []),
+    ]
+    return all(p.startswith("stacks/") and p.count("/") >= 3 for p in paths)
+
+
+RESOURCE_ONLY = {case for case in CASE_NAMES if _resource_only(case)}
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -66,9 +73,23 @@ def copy_repository(target: Path) -> Path:
     return target
 
 
-def apply_change(root: Path, case: Path) -> None:
-    """Edit the work tree as change.yaml says."""
+def _change(case: Path) -> dict[str, Any]:
     change: dict[str, Any] = yaml.safe_load((case / "change.yaml").read_text())
+    return change
+
+
+def base_of(case: str) -> str:
+    """The base a case is planned against: main, or the branch's first commit when
+    change.yaml has `before` (a base that is itself changed, broken for example)."""
+    return f"{case}~1" if "before" in _change(CASES / case) else "main"
+
+
+def apply_change(root: Path, case: Path, change: dict[str, Any] | None = None) -> None:
+    """Edit the work tree as change.yaml says (or as `change`, a part of it)."""
+    if change is None:
+        change = _change(case)
+    for path in change.get("restore", []):
+        git(root, "checkout", "main", "--", path)
     for path, source in change.get("write", {}).items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(case / source, root / path)
@@ -90,6 +111,11 @@ def plan_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_repository(tmp_path_factory.mktemp("plan") / "repo")
     for name in CASE_NAMES:
         git(root, "switch", "-q", "-c", name, "main")
+        before = _change(CASES / name).get("before")
+        if before is not None:
+            apply_change(root, CASES / name, before)
+            git(root, "add", "-A")
+            git(root, "commit", "-q", "-m", f"{name}: before")
         apply_change(root, CASES / name)
         git(root, "add", "-A")
         git(root, "commit", "-q", "-m", name)
@@ -114,7 +140,7 @@ def plans(plan_repo: Path) -> Callable[[str], Plan]:
 
     def _plan(case: str) -> Plan:
         if case not in cache:
-            cache[case] = make_plan(plan_repo, case)
+            cache[case] = make_plan(plan_repo, case, base=base_of(case))
         return cache[case]
 
     return _plan
@@ -166,7 +192,10 @@ def test_add_vm(plans: Callable[[str], Plan]) -> None:
     assert plan["passed"] is True
     (change,) = plan["landscapeChanges"]
     assert (change["action"], change["kind"], change["name"]) == ("add", "Server", "pbx-3")
-    assert change["summary"] == ["new: 4 vCPU, 8Gi memory, disk 100Gi, image ubuntu-24.04"]
+    assert change["summary"] == [
+        "new: 4 vCPU, 8Gi memory; disk 100Gi; image ubuntu-24.04; ports sip 5060; "
+        "deletionProtection on"
+    ]
     # No NetworkPolicy: nothing declares a dependency on the new server yet
     assert kube(plan) == {
         "Service prod-call-center/pbx-3": "create",
@@ -228,7 +257,10 @@ def test_delete_protected_database(plans: Callable[[str], Plan]) -> None:
     assert kube(plan)["Cluster prod-analytics/analytics-bi-db"] == "delete"
     assert kube(plan)["Deployment prod-analytics/analytics-bi"] == "update"
     assert plan["cost"]["delta"].startswith("-")
-    assert shards(plan) == ["prod.analytics", "prod.platform"]
+    # prod.platform provided what the database depended on: it was a candidate, but
+    # renders the same, so it is not applied
+    assert shards(plan) == ["prod.analytics"]
+    assert [a["name"] for a in plan["unaffectedStacks"]] == ["prod.platform"]
 
 
 def test_change_image(plans: Callable[[str], Plan]) -> None:
@@ -244,10 +276,11 @@ def test_change_image(plans: Callable[[str], Plan]) -> None:
     assert kube(plan) == {"Deployment prod-call-center/crm-api": "update"}
     assert codes(plan) == []
     assert plan["cost"]["delta"] == "0.00"
-    # The providers' NetworkPolicies admit crm-api, so their shards are applied too
-    assert shards(plan) == [
+    # The providers' NetworkPolicies admit crm-api whatever its image: only the shard
+    # that renders differently is applied
+    assert shards(plan) == ["prod.call-center"]
+    assert [a["name"] for a in plan["unaffectedStacks"]] == [
         "prod.billing",
-        "prod.call-center",
         "prod.master-data",
         "prod.platform",
         "prod.service-desk",
@@ -266,7 +299,8 @@ def test_raise_quota_needs_the_architects(plans: Callable[[str], Plan]) -> None:
     assert "@dom-komfort/architects" in reviewers(plan)
     assert "@dom-komfort/billing" in reviewers(plan)
     assert kube(plan)["ResourceQuota prod-billing/team-quota"] == "update"
-    assert shards(plan) == ["dev.billing", "prod.billing"]
+    # The dev quota stays as it was: dev.billing renders the same
+    assert shards(plan) == ["prod.billing"]
 
 
 # --- Approval by whoever is affected ----------------------------------------------------
@@ -292,11 +326,15 @@ def test_depending_on_another_teams_server_needs_that_team(plans: Callable[[str]
         "namespace": "prod-legacy-ops",
         "team": "legacy-ops",
         "networkPolicy": "erp-db-1",
-        "peer": "service tickets-api in namespace prod-service-desk",
+        "target": "prod-legacy-ops/erp-db-1",
+        "peer": "prod-service-desk/tickets-api",
         "peerNamespace": "prod-service-desk",
-        "ports": ["TCP 5432"],
+        "ports": ["5432/TCP"],
         "source": "stacks/prod/legacy-ops/erp-db-1.yaml",
+        "description": "prod-service-desk/tickets-api may now reach prod-legacy-ops/erp-db-1 "
+        "on 5432/TCP",
     }
+    assert plan["closings"] == []
     # The owners of the changed file, and legacy-ops for the approval CODEOWNERS cannot ask
     assert reviewers(plan) == [
         "@dom-komfort/legacy-ops",
@@ -318,7 +356,7 @@ def test_depending_on_another_teams_service_needs_that_team(plans: Callable[[str
     assert (opening["namespace"], opening["networkPolicy"], opening["peer"]) == (
         "prod-service-desk",
         "tickets-api",
-        "service crm-web in namespace prod-call-center",
+        "prod-call-center/crm-web",
     )
     assert "@dom-komfort/service-desk" in reviewers(plan)
 
@@ -366,8 +404,12 @@ def test_touch_waivers(plans: Callable[[str], Plan]) -> None:
     assert reviewers(plan) == ["@dom-komfort/architects"]
     assert all(not k["changes"] for k in plan["kubernetes"])
     assert plan["cost"]["delta"] == "0.00"
-    # The waivers decide what may be deployed: every shard is applied again
-    assert len(shards(plan)) == 22
+    # A waiver renders nothing: no shard is applied, and the plan says why
+    assert shards(plan) == []
+    assert len(plan["unaffectedStacks"]) == 22
+    text = MarkdownReporter().render(plans("touch-waivers"))
+    assert "No Pulumi stack is affected." in text
+    assert "a check-only change (waivers, policies, prices, comments) affects no stack" in text
 
 
 def test_rename_changes_no_resource(plans: Callable[[str], Plan]) -> None:
@@ -404,6 +446,7 @@ def test_json_money_is_a_string(plan_repo: Path, run: Callable[[list[str]], Run]
         "affectedStacks",
         "base",
         "changedPaths",
+        "closings",
         "cost",
         "findings",
         "head",
@@ -413,10 +456,13 @@ def test_json_money_is_a_string(plan_repo: Path, run: Callable[[list[str]], Run]
         "largestStack",
         "openings",
         "passed",
+        "pathsFollowingRenames",
         "quotas",
+        "renames",
         "requiredApprovals",
         "reviewers",
         "risks",
+        "unaffectedStacks",
         "verdict",
         "version",
     ]
@@ -515,7 +561,7 @@ def test_plan_with_a_cache_is_identical_to_one_without(
     case: str, plan_repo: Path, plans: Callable[[str], Plan], tmp_path: Path
 ) -> None:
     store = DocumentCache(tmp_path / "cache")
-    options = PlanOptions(plan_repo, "main", case, datetime.date.fromisoformat(TODAY), store)
+    options = PlanOptions(plan_repo, base_of(case), case, datetime.date.fromisoformat(TODAY), store)
     cold = run_plan(options)
     warm = run_plan(options)
     # The first plan evaluates the base in full and keeps its state; the second reads

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 
 from platform_cli.checks.integrity import file_name
 from platform_cli.load.schema import SCHEMA
+from platform_cli.plan.access import Opening
 from platform_cli.plan.build import Plan, Snapshot
 from platform_cli.plan.landscape_diff import Change, ChangeAction, FieldChange
 from platform_cli.plan.money import CostLine, QuotaLine
@@ -20,6 +22,7 @@ from platform_cli.plan.risks import Risk, RiskCode
 from platform_cli.plan.shards import Affected, Shard
 from platform_cli.report.plan_markdown import COMMENT_LIMIT, MARKER, MarkdownReporter
 from platform_cli.report.plan_text import TextReporter
+from platform_cli.report.plan_wording import describe_fields
 from platform_cli.sources.tree import Tree
 
 
@@ -255,3 +258,132 @@ def test_identity_change_is_delete_and_create() -> None:
         ("create", "api-v2"),
     ]
     assert diff_objects([old], [copy.deepcopy(old)]) == []
+
+
+def _with_openings(count: int) -> Plan:
+    plan = huge_plan()
+    opened = tuple(
+        Opening(
+            "prod",
+            "prod-billing",
+            "billing",
+            "billing-api",
+            f"prod-team/svc-{i:05}",
+            "prod-team",
+            ("8080/TCP",),
+            "stacks/prod/billing/billing-api.yaml",
+            "prod-billing/billing-api",
+        )
+        for i in range(count)
+    )
+    (stack,) = plan.kubernetes
+    plan.kubernetes = (dataclasses.replace(stack, openings=opened),)
+    return plan
+
+
+def test_every_opened_path_survives_the_cut_of_a_huge_plan() -> None:
+    """Network access is security-relevant: the other sections are cut first."""
+    text = MarkdownReporter().render(_with_openings(200))
+    assert len(text) < COMMENT_LIMIT
+    _tables_are_whole(text)
+    for i in range(200):
+        assert f"prod-team/svc-{i:05} may now reach prod-billing/billing-api on 8080/TCP" in text
+    assert "### Network access" in text and "### Affected stacks" in text
+
+
+def test_more_openings_than_a_comment_holds_are_cut_with_a_note() -> None:
+    text = MarkdownReporter().render(_with_openings(5_000))
+    assert len(text) < COMMENT_LIMIT
+    _tables_are_whole(text)
+    assert re.search(r"… [\d,]+ more rows not shown", text.split("### Network access")[1])
+    assert "### Affected stacks" in text
+
+
+def test_long_values_show_where_they_differ_and_lists_what_they_gain() -> None:
+    digest_a, digest_b = "a" * 64, "b" * 64
+    image = "registry.dom-komfort.example/call-center/crm-api"
+    lines = describe_fields(
+        [
+            FieldChange(
+                "spec.image", f"{image}:3.15@sha256:{digest_a}", f"{image}:3.15@sha256:{digest_b}"
+            ),
+            FieldChange("spec.dependsOn", [{"service": "a"}], [{"service": "a"}, {"service": "b"}]),
+            FieldChange("spec.args", ["--x", "--y"], ["--y", "--x"]),
+        ]
+    )
+    assert lines[0] == (
+        f"image …ter/crm-api:3.15@sha256:{digest_a} -> …ter/crm-api:3.15@sha256:{digest_b}"
+    )
+    assert lines[1] == "dependsOn +[{service: b}]"
+    assert lines[2] == "args reordered: [--y, --x]"
+
+
+def test_security_relevant_fields_are_never_counted_away() -> None:
+    fields = [FieldChange(f"spec.f{i}", i, i + 1) for i in range(10)]
+    fields.append(FieldChange("spec.ingress.public", False, True))
+    lines = describe_fields(fields, limit=6)
+    assert lines[0] == "ingress.public false -> true"
+    assert lines[-1] == "(+5 more fields)"
+
+
+def test_a_new_resource_says_what_a_reviewer_judges() -> None:
+    """Host and exposure, ports, dependencies, replicas, CPU and memory, disk, image;
+    and a removal says what stops existing."""
+    from platform_cli.load.model import Resource
+    from platform_cli.plan.landscape_diff import diff_landscapes
+    from platform_cli.render.hosts import Host
+    from platform_cli.report.plan_wording import describe_change
+    from tests.test_risks import bundled_landscape
+
+    landscape = bundled_landscape()
+    empty = dataclasses.replace(landscape, resources={})
+    added = {(c.kind, c.name): c for c in diff_landscapes(empty, landscape) if c.stack == "prod"}
+    removed = {(c.kind, c.name): c for c in diff_landscapes(landscape, empty) if c.stack == "prod"}
+    web = added[("Service", "crm-web")]
+    host = Host("crm.apps.dom-komfort.example", "/", False)
+    (line,) = describe_change(web, host=host)
+    assert line.startswith("new: image registry.dom-komfort.example/call-center/crm-web:")
+    assert "; 2 replicas; requests cpu 100m memory 128Mi; limits cpu 500m memory 256Mi; " in line
+    assert line.endswith(
+        "ports http 8080; depends on service crm-api, service keycloak; "
+        "internal host crm.apps.dom-komfort.example/"
+    )
+    (db,) = describe_change(added[("Database", "analytics-bi-db")])
+    assert db == (
+        "new: postgresql 16, storage 10Gi x 2; cpu 500m memory 1Gi per instance; "
+        "deletionProtection on"
+    )
+    (server,) = describe_change(added[("Server", "erp-db-1")])
+    assert server.startswith("new: 16 vCPU, 64Gi memory; disk 2Ti ssd-encrypted; image astra-1.7")
+    assert isinstance(removed[("Database", "analytics-bi-db")].entity, Resource)
+    assert describe_change(removed[("Database", "analytics-bi-db")]) == [
+        "deleted: stops existing: the postgresql 16 cluster and its data (10Gi), its "
+        "connection secret analytics-bi-db-app and service analytics-bi-db-rw"
+    ]
+    assert describe_change(removed[("Service", "crm-web")], host=host) == [
+        "deleted: stops existing: its pods and in-cluster name crm-web; its internal host "
+        "crm.apps.dom-komfort.example/"
+    ]
+    assert describe_change(removed[("Server", "erp-db-1")]) == [
+        "deleted: stops existing: the VM and its disk (2Ti, image astra-1.7)"
+    ]
+
+
+def test_a_pod_template_change_says_the_pods_restart() -> None:
+    from platform_cli.report.plan_wording import describe_object
+
+    def update(kind: str, path: str) -> ObjectChange:
+        return ObjectChange(
+            ObjectAction.UPDATE, "v1", kind, "ns", "x", "", (FieldChange(path, 1, 2),)
+        )
+
+    assert describe_object(update("Deployment", "spec.template.spec.containers[app].image"))[0] == (
+        "pods restart (rolling update)"
+    )
+    assert describe_object(update("Deployment", "spec.replicas")) == ["replicas 1 -> 2"]
+    assert describe_object(update("VirtualMachine", "spec.template.spec.domain.cpu.cores"))[0] == (
+        "the VM must restart to take the change"
+    )
+    assert describe_object(update("Cluster", "spec.resources.limits.cpu"))[0].startswith(
+        "database instances restart one by one"
+    )

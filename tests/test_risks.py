@@ -9,9 +9,11 @@ import pytest
 
 from platform_cli.load.landscape import load
 from platform_cli.load.model import Landscape
+from platform_cli.plan import money
 from platform_cli.plan.access import Opening
 from platform_cli.plan.landscape_diff import diff_landscapes
 from platform_cli.plan.objects import KubernetesStack, ObjectAction, ObjectChange
+from platform_cli.plan.renames import renames
 from platform_cli.plan.risks import ARCHITECTS, WAIVERS_PATH, Risk, RiskCode, risks
 from platform_cli.sources.tree import SourceFile, read_tree
 from tests.conftest import REPO
@@ -56,7 +58,16 @@ class Case:
         # The edits stay valid: a file that failed its schema would not load at all
         assert [f for f in head.findings if f.path in self.edits] == []
         old, new = bundled_landscape(), head.landscape
-        return risks(old, new, diff_landscapes(old, new), self.paths, self.kubernetes)
+        changes = diff_landscapes(old, new)
+        return risks(
+            old,
+            new,
+            changes,
+            self.paths,
+            self.kubernetes,
+            renames(old, new, changes),
+            money.price_data(old) != money.price_data(new),
+        )
 
 
 REPLACED = ObjectChange(
@@ -80,6 +91,8 @@ OPENED = Opening(
     "stacks/prod/legacy-ops/erp-db-1.yaml",
 )
 WEBHOOK = "stacks/prod/billing/payments-webhook.yaml"
+JUMP = "stacks/prod/analytics/analytics-jump-1.yaml"  # a Server nothing depends on
+BI_DB = "stacks/prod/analytics/analytics-bi-db.yaml"  # analytics-bi's database
 BI = "stacks/prod/analytics/analytics-bi.yaml"
 RECEIPTS = "stacks/prod/billing/receipts-renderer.yaml"
 
@@ -124,6 +137,19 @@ CASES: dict[RiskCode, Case] = {
     RiskCode.WAIVERS_CHANGED: Case(paths=(WAIVERS_PATH,)),
     RiskCode.POLICIES_CHANGED: Case(paths=("policies/config.yaml",)),
     RiskCode.SCHEMAS_CHANGED: Case(paths=("schemas/server.schema.json",)),
+    RiskCode.RENAME: Case({JUMP: (("name: analytics-jump-1", "name: analytics-jump-2"),)}),
+    RiskCode.RENAME_DATABASE: Case(
+        {
+            BI_DB: (("name: analytics-bi-db", "name: analytics-bi-pg"),),
+            BI: (("- database: analytics-bi-db", "- database: analytics-bi-pg"),),
+        }
+    ),
+    RiskCode.KUBERNETES_UNAVAILABLE: Case(
+        kubernetes=(KubernetesStack("prod", unavailable="the base has 1 error"),)
+    ),
+    RiskCode.PRICES_CHANGED: Case(
+        {"policies/prices.yaml": (("cpu: ", "cpu: 1"),)}, paths=("policies/prices.yaml",)
+    ),
 }
 
 
@@ -168,12 +194,15 @@ def test_the_codes_and_actions_print_as_they_always_have() -> None:
     assert [c.value for c in RiskCode] == [
         "access-opened",
         "delete-database",
+        "rename-database",
         "delete-server",
         "delete-depended-on",
+        "rename",
         "deletion-protection-removed",
         "shrink-storage",
         "major-version",
         "replacement",
+        "kubernetes-unavailable",
         "quota-raised",
         "public-host",
         "exposure-changed",
@@ -183,12 +212,14 @@ def test_the_codes_and_actions_print_as_they_always_have() -> None:
         "waivers-changed",
         "policies-changed",
         "schemas-changed",
+        "prices-changed",
     ]
     assert [str(a) for a in ObjectAction] == ["create", "update", "replace", "delete"]
     assert f"{RiskCode.SHRINK_STORAGE}" == "shrink-storage"
 
 
 ARCHITECT_RISKS = (
+    RiskCode.RENAME_DATABASE,
     RiskCode.PUBLIC_HOST,
     RiskCode.EXPOSURE_CHANGED,
     RiskCode.TEAM_ACCESS_CHANGED,
@@ -235,3 +266,58 @@ def test_a_move_between_systems_of_one_classification_is_no_risk() -> None:
         }
     ).risks()
     assert RiskCode.SYSTEM_MOVE_WEAKER not in {r.code for r in moved}
+
+
+def test_a_renamed_database_says_what_moves_and_who_still_names_it() -> None:
+    (risk,) = [
+        r for r in CASES[RiskCode.RENAME_DATABASE].risks() if r.code is RiskCode.RENAME_DATABASE
+    ]
+    assert risk.subject == "prod Database analytics-bi-db -> analytics-bi-pg"
+    assert risk.message.startswith("renamed: a new, empty database unless a restore")
+    # analytics-bi's secretEnv still names the old cluster's secret
+    assert risk.message.endswith(
+        "still naming the old one: prod Service analytics-bi (secretEnv.DB_HOST.secret, "
+        "secretEnv.DB_NAME.secret, secretEnv.DB_USER.secret, secretEnv.DB_PASSWORD.secret)"
+    )
+
+
+def test_a_renamed_server_is_no_risk_for_the_architects() -> None:
+    found = CASES[RiskCode.RENAME].risks()
+    (risk,) = [r for r in found if r.code is RiskCode.RENAME]
+    assert risk.approver == ""
+    assert risk.subject == "prod Server analytics-jump-1 -> analytics-jump-2"
+    assert risk.message.startswith("renamed: Pulumi deletes and creates its objects")
+    # The old one is still deleted with its disk: that risk stays
+    assert RiskCode.DELETE_SERVER in {r.code for r in found}
+
+
+def test_a_delete_and_an_unlike_create_are_no_rename() -> None:
+    """A new server of another size and image is not the old one renamed."""
+    edits = (
+        ("name: analytics-jump-1", "name: analytics-jump-2"),
+        ("cpu: 8", "cpu: 2"),
+        ('size: "200Gi"', 'size: "50Gi"'),
+        ("image: ubuntu-22.04", "image: debian-12"),
+        ('memory: "32Gi"', 'memory: "4Gi"'),
+    )
+    codes = {r.code for r in Case({JUMP: edits}).risks()}
+    assert RiskCode.RENAME not in codes and RiskCode.DELETE_SERVER in codes
+
+
+def test_what_moves_with_a_renamed_database() -> None:
+    old = bundled_landscape()
+    case = CASES[RiskCode.RENAME_DATABASE]
+    files = dict(_files())
+    for path, edits in case.edits.items():
+        text = files[path].decode()
+        for a, b in edits or ():
+            text = text.replace(a, b)
+        files[path] = text.encode()
+    new = load([SourceFile(p, d) for p, d in files.items()]).landscape
+    (rename,) = renames(old, new, diff_landscapes(old, new))
+    assert rename.moves[0] == (
+        "connection secret analytics-bi-db-app -> analytics-bi-pg-app, services "
+        "analytics-bi-db-rw/-ro -> analytics-bi-pg-rw/-ro"
+    )
+    assert "a new, empty database" in rename.moves[1]
+    assert "no alias can keep them" in rename.moves[-1]

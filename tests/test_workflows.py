@@ -28,7 +28,7 @@ NAMES = [p.name for p in WORKFLOWS]
 PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+(\S+)@([0-9a-f]{40})\s+#\s+v\d+\.\d+\.\d+\s*$")
 UNTRUSTED = re.compile(r"\$\{\{\s*github\.(event\.|head_ref)")
 # Commit IDs GitHub fills in: forty hex digits, never text an attacker chooses
-A_COMMIT = re.compile(r"^\$\{\{ github\.event\.pull_request\.(head|base)\.sha \}\}$")
+A_COMMIT = re.compile(r"^(?:[a-z-]+-)?\$\{\{ github\.event\.pull_request\.(head|base)\.sha \}\}$")
 # What each workflow's jobs may ask for, and nothing else
 ALLOWED_PERMISSIONS: dict[str, dict[str, str]] = {
     "pr.yml": {"contents": "read", "pull-requests": "write", "security-events": "write"},
@@ -121,8 +121,11 @@ def test_pull_request_code_runs_only_with_a_read_only_token() -> None:
         job = workflow["jobs"][name]
         assert job["permissions"] == {"contents": "read"}, name
     scripts = "\n".join(s["run"] for s in workflow["jobs"]["check"]["steps"] if "run" in s)
-    assert "platform check --format github" in scripts
-    assert "platform preview --offline" in scripts
+    # One evaluation gives the annotations, the SARIF, the plan, the matrix and previews
+    assert 'platform ci pr --base "origin/$BASE_REF" --head HEAD' in scripts
+    for option in ("--annotations -", "--sarif results/platform-check.sarif", "--previews"):
+        assert option in scripts, option
+    assert "platform check" not in scripts and "platform stacks" not in scripts
     uploads = [
         s for s in workflow["jobs"]["check"]["steps"] if "upload-artifact" in s.get("uses", "")
     ]
@@ -143,6 +146,20 @@ def test_jobs_with_write_or_gate_rights_run_the_base_branchs_code(path: Path, na
     assert "pip install" in later and "-r requirements/run.txt" in later
     assert 'plan --base "$fork_point" --head "$HEAD_SHA"' in later
     assert ".venv/bin" not in later  # nothing the pull request's job may have left
+
+
+def test_the_state_store_is_kept_by_the_base_commit_for_the_check_job_only() -> None:
+    """The untrusted job may write anything into its cache, so the job that posts the
+    comment never reads one."""
+    jobs = _load(PR)["jobs"]
+    (cache,) = [s for s in jobs["check"]["steps"] if "actions/cache@" in s.get("uses", "")]
+    assert cache["with"] == {
+        "path": "~/.cache/platform",
+        "key": "platform-state-${{ github.event.pull_request.base.sha }}",
+    }
+    step = next(s for s in jobs["check"]["steps"] if "platform ci pr" in s.get("run", ""))
+    assert step["env"]["PLATFORM_CACHE"] == "on"
+    assert "actions/cache" not in json.dumps(jobs["report"])
 
 
 def test_the_sticky_comment_is_matched_by_marker_and_author() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from platform_cli import __version__
-from platform_cli.cli import apply, approvals, review, self_service
+from platform_cli.cli import apply, approvals, ci, review, self_service
 from platform_cli.errors import PlatformError
 
 EXIT_BUG = 70
@@ -40,6 +40,7 @@ for command in (
     apply.preview,
     apply.up,
     apply.drift,
+    ci.ci,
     self_service.new,
     self_service.promote_command,
 ):

@@ -21,6 +21,7 @@ cache both sides are evaluated in full, with the same result.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import Counter
 from collections.abc import Iterable
@@ -28,19 +29,22 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
 
+from platform_cli.checks.waivers import Waived
 from platform_cli.evaluate.incremental import Mode, evaluate_tree
 from platform_cli.findings import Finding, Level
 from platform_cli.gcpause import paused
 from platform_cli.load.cache import DocumentCache
 from platform_cli.load.model import Landscape
 from platform_cli.plan import money
+from platform_cli.plan.access import follow_renames
 from platform_cli.plan.hosts import HostChange, host_changes
 from platform_cli.plan.landscape_diff import Change, diff_landscapes
 from platform_cli.plan.money import CostLine, QuotaLine
 from platform_cli.plan.objects import KubernetesStack, kubernetes_stack
+from platform_cli.plan.renames import Rename, renames
 from platform_cli.plan.reviewers import Approval, Reviewer, approvals, reviewers
 from platform_cli.plan.risks import Risk, risks
-from platform_cli.plan.shards import Affected, Shard, affected_shards
+from platform_cli.plan.shards import Affected, Shard, affected_shards, settle
 from platform_cli.progress import SILENT, Progress
 from platform_cli.sources.layout import RESOURCE_KINDS
 from platform_cli.sources.tree import Tree
@@ -84,6 +88,15 @@ class Plan:
     approvals: tuple[Approval, ...] = ()
     # Services whose host, path or exposure the change creates, moves or removes
     hosts: tuple[HostChange, ...] = ()
+    # Shards the changed paths could touch but that render the same on both sides
+    unaffected: tuple[Affected, ...] = ()
+    # Resources removed and added again under another name (renames.py)
+    renames: tuple[Rename, ...] = ()
+    # What `platform check` of the head reports, kept for `platform ci pr`
+    base_landscape: Landscape = field(default_factory=Landscape, repr=False, compare=False)
+    head_landscape: Landscape = field(default_factory=Landscape, repr=False, compare=False)
+    head_files: int = 0
+    waived_findings: tuple[Waived, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def errors(self) -> list[Finding]:
@@ -135,9 +148,9 @@ def build_plan(
     head_errors = [f for f in head_findings if f.level is Level.ERROR]
 
     changes = diff_landscapes(old, new)
-    affected = affected_shards(old, new, paths)
+    candidates = affected_shards(old, new, paths)
     touched_stacks = sorted(
-        {a.shard.stack for a in affected}
+        {a.shard.stack for a in candidates}
         | {c.stack for c in changes if c.stack}
         | {c.name for c in changes if c.kind == "Stack"}
     )
@@ -150,17 +163,22 @@ def build_plan(
             new,
             len(base_errors),
             len(head_errors),
-            {a.shard.team for a in affected if a.shard.stack == stack},
+            {a.shard.team for a in candidates if a.shard.stack == stack},
         )
         for stack in touched_stacks
     )
+    # Affected means rendered-different: a candidate whose objects and kube context
+    # are the same on both sides is left alone (shards.py)
+    affected, unaffected = settle(candidates, {k.stack: k.differing for k in kubernetes})
     price_sheet_changed = money.price_data(old) != money.price_data(new)
     cost_scope, quota_scope = money.scopes(old, new, changes, price_sheet_changed)
     costs, unpriced = money.costs(old, new, cost_scope)
     stack_costs = money.stack_costs(
         old, new, sorted({s.stack for s in cost_scope}), base_run, cache
     )
-    found_risks = risks(old, new, changes, paths, kubernetes)
+    renamed = renames(old, new, changes)
+    kubernetes = tuple(_follow(k, renamed, old, new) for k in kubernetes)
+    found_risks = risks(old, new, changes, paths, kubernetes, renamed, price_sheet_changed)
     required = approvals(old, new, paths, found_risks, kubernetes)
     return Plan(
         base=base,
@@ -183,6 +201,31 @@ def build_plan(
         evaluated=(base_run.how, head_run.how),
         approvals=tuple(required),
         hosts=tuple(host_changes(old, new, changes)),
+        unaffected=tuple(unaffected),
+        renames=tuple(renamed),
+        base_landscape=old,
+        head_landscape=new,
+        head_files=head_eval.loaded.files,
+        waived_findings=tuple(head_eval.waived),
+    )
+
+
+def _follow(
+    stack: KubernetesStack, renamed: list[Rename], old: Landscape, new: Landscape
+) -> KubernetesStack:
+    """The stack's network paths without those that only follow a rename."""
+    pairs = {}
+    for r in renamed:
+        if r.stack != stack.stack:
+            continue
+        was, now = old.find(r.stack, r.kind, r.old), new.find(r.stack, r.kind, r.new)
+        before, after = old.stacks.get(r.stack), new.stacks.get(r.stack)
+        if was is None or now is None or before is None or after is None:
+            continue
+        pairs[f"{before.namespace(was.team)}/{r.old}"] = f"{after.namespace(now.team)}/{r.new}"
+    opened, closed, moved = follow_renames(stack.openings, stack.closings, pairs)
+    return dataclasses.replace(
+        stack, openings=tuple(opened), closings=tuple(closed), moved=stack.moved + moved
     )
 
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from platform_cli.findings import Level, format_finding
 from platform_cli.load.model import Landscape
-from platform_cli.plan.access import Opening, openings
+from platform_cli.plan.access import Opening, closings, openings
 from platform_cli.plan.landscape_diff import FieldChange, field_changes
 from platform_cli.render import Manifest, object_id, render_stack
-from platform_cli.render.meta import SOURCE_ANNOTATION
+from platform_cli.render.meta import SOURCE_ANNOTATION, TEAM_LABEL
 from platform_cli.words import plural
 
 
@@ -125,13 +125,23 @@ class ObjectChange:
 
 @dataclass(frozen=True)
 class KubernetesStack:
-    """The object changes of one stack and the network paths they open (`access.py`),
-    or why they cannot be computed."""
+    """The object changes of one stack and the network paths they open and close
+    (`access.py`), or why they cannot be computed."""
 
     stack: str
     changes: tuple[ObjectChange, ...] = ()
     unavailable: str = ""
     openings: tuple[Opening, ...] = ()
+    closings: tuple[Opening, ...] = ()
+    # Paths that only follow a rename (taken out of both lists, `access.follow_renames`)
+    moved: int = 0
+    # The teams whose shard renders differently (objects or the provider's context);
+    # None when the objects could not be compared
+    differing: frozenset[str] | None = None
+    # The head's objects of the rendered shards and its kube context: what an offline
+    # preview registers, without rendering again
+    head_objects: tuple[Manifest, ...] = field(default=(), compare=False, repr=False)
+    kube_context: str = field(default="", compare=False)
 
     def count(self, action: ObjectAction) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -181,11 +191,14 @@ def kubernetes_stack(
     if base_errors:
         return KubernetesStack(stack, unavailable=f"the base has {plural(base_errors, 'error')}")
     sides: list[list[Manifest]] = []
+    contexts: list[str] = []
     for side, landscape in (("base", old), ("head", new)):
         if stack not in landscape.stacks:
             sides.append([])
+            contexts.append("")
             continue
         rendered = render_stack(landscape, stack, teams)
+        contexts.append(rendered.kube_context)
         if rendered.failed:
             errors = [f for f in rendered.findings if f.level is Level.ERROR]
             return KubernetesStack(
@@ -196,11 +209,34 @@ def kubernetes_stack(
             )
         sides.append(rendered.objects)
     namespaces = teams_by_namespace(stack, old, new)
+    differing = differing_teams(sides[0], sides[1])
+    if contexts[0] != contexts[1]:  # the provider of every shard moves to another cluster
+        differing |= teams
     return KubernetesStack(
         stack,
         tuple(diff_objects(sides[0], sides[1])),
         openings=tuple(openings(stack, sides[0], sides[1], namespaces)),
+        closings=tuple(closings(stack, sides[0], sides[1], namespaces)),
+        differing=frozenset(differing),
+        head_objects=tuple(sides[1]),
+        kube_context=contexts[1],
     )
+
+
+def differing_teams(base: Iterable[Manifest], head: Iterable[Manifest]) -> set[str]:
+    """The teams whose objects differ between two renders: a shard is the objects
+    labelled with its team, and it differs when any of them is created, deleted or
+    changed (the render's order is part of the program, so it counts too)."""
+    sides: list[dict[str, list[Manifest]]] = [{}, {}]
+    for side, objects in zip(sides, (base, head), strict=True):
+        for obj in objects:
+            team = str(obj["metadata"].get("labels", {}).get(TEAM_LABEL, ""))
+            side.setdefault(team, []).append(obj)
+    return {
+        team
+        for team in sides[0].keys() | sides[1].keys()
+        if sides[0].get(team, []) != sides[1].get(team, [])
+    }
 
 
 def teams_by_namespace(stack: str, old: Landscape, new: Landscape) -> dict[str, str]:

@@ -16,7 +16,7 @@ opens. `reviewers.py` turns these into required approvals.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,10 +24,12 @@ from platform_cli.load.model import Database, Entity, Landscape, Resource, Serve
 from platform_cli.plan.hosts import host_changes
 from platform_cli.plan.landscape_diff import Change, ChangeAction, field_changes
 from platform_cli.plan.objects import KubernetesStack, ObjectAction
+from platform_cli.plan.renames import Rename
 from platform_cli.render.usage import QUOTA_KEYS, parse_quota
 from platform_cli.sources.layout import RESOURCE_KINDS
 
 WAIVERS_PATH = "policies/waivers.yaml"
+PRICES_PATH = "policies/prices.yaml"
 
 
 class RiskCode(enum.StrEnum):
@@ -35,12 +37,15 @@ class RiskCode(enum.StrEnum):
 
     ACCESS_OPENED = "access-opened"
     DELETE_DATABASE = "delete-database"
+    RENAME_DATABASE = "rename-database"
     DELETE_SERVER = "delete-server"
     DELETE_DEPENDED_ON = "delete-depended-on"
+    RENAME = "rename"
     DELETION_PROTECTION_REMOVED = "deletion-protection-removed"
     SHRINK_STORAGE = "shrink-storage"
     MAJOR_VERSION = "major-version"
     REPLACEMENT = "replacement"
+    KUBERNETES_UNAVAILABLE = "kubernetes-unavailable"
     QUOTA_RAISED = "quota-raised"
     PUBLIC_HOST = "public-host"
     EXPOSURE_CHANGED = "exposure-changed"
@@ -50,6 +55,7 @@ class RiskCode(enum.StrEnum):
     WAIVERS_CHANGED = "waivers-changed"
     POLICIES_CHANGED = "policies-changed"
     SCHEMAS_CHANGED = "schemas-changed"
+    PRICES_CHANGED = "prices-changed"
 
 
 _ORDER = {code: i for i, code in enumerate(RiskCode)}
@@ -80,13 +86,25 @@ def risks(
     changes: list[Change],
     paths: tuple[str, ...],
     kubernetes: tuple[KubernetesStack, ...],
+    renamed: Sequence[Rename] = (),
+    prices_changed: bool = False,
 ) -> list[Risk]:
     """Every risk of the change, in the order of `RiskCode`, then by subject."""
-    found: list[Risk] = []
+    found: list[Risk] = [_rename_risk(r) for r in renamed]
+    if prices_changed:
+        found.append(
+            Risk(
+                RiskCode.PRICES_CHANGED,
+                PRICES_PATH,
+                "the price sheet changes: every shard's cost is computed again; no "
+                "deployed object changes",
+            )
+        )
     removed = {
         (c.stack, c.kind, c.name) for c in changes if c.action == ChangeAction.REMOVE and c.stack
     }
-    dependents = _dependents(old, removed)
+    # A renamed resource's dependents follow the new name (or the head has errors)
+    dependents = _dependents(old, removed - {(r.stack, r.kind, r.old) for r in renamed})
     for change in changes:
         if not change.stack or change.kind not in RESOURCE_KINDS:
             continue
@@ -136,6 +154,16 @@ def risks(
                         opening.team,
                     )
                 )
+        if stack.unavailable and not stack.unavailable.startswith("the head"):
+            found.append(
+                Risk(
+                    RiskCode.KUBERNETES_UNAVAILABLE,
+                    f"{stack.stack}",
+                    f"the Kubernetes objects cannot be compared ({stack.unavailable}): "
+                    "which objects change and which network paths open is unknown; the "
+                    "architects must approve",
+                )
+            )
         for obj in stack.changes:
             if obj.action == ObjectAction.REPLACE:
                 found.append(
@@ -160,6 +188,22 @@ def risks(
             )
     found += _architecture_risks(old, new, paths)
     return sorted(found, key=lambda r: (_ORDER[r.code], r.subject))
+
+
+def _rename_risk(rename: Rename) -> Risk:
+    """A rename is a delete and a create under a new name; a database's is a new,
+    empty database, which the architects must accept."""
+    gone = (
+        "a new, empty database unless a restore is declared"
+        if rename.is_database
+        else "Pulumi deletes and creates its objects"
+    )
+    text = f"renamed: {gone}; downtime while it moves (see Renames)"
+    if rename.references:
+        text += "; still naming the old one: " + ", ".join(rename.references)
+    if rename.is_database:
+        return Risk(RiskCode.RENAME_DATABASE, rename.subject, text, ARCHITECTS)
+    return Risk(RiskCode.RENAME, rename.subject, text)
 
 
 def raised_quotas(change: Change) -> list[str]:
@@ -345,7 +389,9 @@ def _architecture_risks(old: Landscape, new: Landscape, paths: tuple[str, ...]) 
     if WAIVERS_PATH in paths:
         details = _waiver_changes(old, new) or ["the file changes"]
         found.append(Risk(RiskCode.WAIVERS_CHANGED, WAIVERS_PATH, "; ".join(details)))
-    policies = [p for p in paths if p.startswith("policies/") and p != WAIVERS_PATH]
+    policies = [
+        p for p in paths if p.startswith("policies/") and p not in (WAIVERS_PATH, PRICES_PATH)
+    ]
     if policies:
         found.append(Risk(RiskCode.POLICIES_CHANGED, "policies/", "changes " + ", ".join(policies)))
     schemas = [p for p in paths if p.startswith("schemas/")]

@@ -18,11 +18,19 @@ A changed path affects:
   `pyproject.toml`, `policies/config.yaml`, `policies/waivers.yaml`): every shard;
 - anything else (`policies/prices.yaml`, docs, tests, workflows): nothing, because
   no deployed object depends on it.
+
+Those are the candidates. A plan then renders every candidate shard on both sides,
+and keeps only those that render differently (`settle`): its objects or its Pulumi
+configuration (the stack's kube context) differ. A waiver, a policy, a comment or a
+reformatted file renders nothing new and affects no shard; the plan lists such
+candidates as unaffected. A change of the toolkit itself (`CODE_PREFIXES`,
+`CODE_FILES`) keeps every shard affected: the plan renders both sides with one
+version of the code, so it cannot see what the other version renders.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from platform_cli.load.model import Landscape, Resource
@@ -31,6 +39,9 @@ from platform_cli.sources.layout import file_stem, place_of
 # Paths whose change can alter every deployed object or the verdict that gates it
 GLOBAL_PREFIXES = ("platform_cli/", "deploy/", "schemas/")
 GLOBAL_FILES = ("Pulumi.yaml", "pyproject.toml", "policies/config.yaml", "policies/waivers.yaml")
+# The code that renders and deploys: its change cannot be judged by rendering
+CODE_PREFIXES = ("platform_cli/", "deploy/")
+CODE_FILES = ("Pulumi.yaml", "pyproject.toml")
 
 
 @dataclass(frozen=True, order=True)
@@ -127,3 +138,28 @@ def _resources_by_path(
             if resource.path in wanted:
                 found.setdefault(resource.path, []).append((landscape, resource))
     return found
+
+
+def is_code(path: str) -> bool:
+    """A path of the toolkit that renders and deploys the objects."""
+    return path in CODE_FILES or path.startswith(CODE_PREFIXES)
+
+
+def settle(
+    candidates: Iterable[Affected], differing: Mapping[str, frozenset[str] | None]
+) -> tuple[list[Affected], list[Affected]]:
+    """The candidates split into (affected, unaffected): a shard stays affected when
+    its stack's render found it different, when the render could not be compared
+    (`differing[stack]` None or absent), or when the toolkit's code changes."""
+    affected, unaffected = [], []
+    for candidate in candidates:
+        teams = differing.get(candidate.shard.stack)
+        if (
+            teams is None
+            or candidate.shard.team in teams
+            or any(is_code(reason) for reason in candidate.reasons)
+        ):
+            affected.append(candidate)
+        else:
+            unaffected.append(candidate)
+    return affected, unaffected

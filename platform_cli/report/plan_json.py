@@ -7,12 +7,13 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from platform_cli.plan.access import Opening
 from platform_cli.plan.build import Plan
 from platform_cli.plan.landscape_diff import MISSING, Change, FieldChange
 from platform_cli.plan.objects import ObjectChange
 from platform_cli.render.hosts import Host
 from platform_cli.report.check import finding_dict
-from platform_cli.report.plan_wording import describe_change, headline, summary
+from platform_cli.report.plan_wording import change_host, describe_change, headline, summary
 
 _UNITS = {"cpu": "millicores", "memory": "bytes", "storage": "bytes", "servers": "count"}
 
@@ -29,14 +30,14 @@ def _fields(fields: Iterable[FieldChange]) -> list[dict[str, Any]]:
     return out
 
 
-def _change_dict(change: Change) -> dict[str, Any]:
+def _change_dict(plan: Plan, change: Change) -> dict[str, Any]:
     return {
         "action": change.action,
         "stack": change.stack,
         "kind": change.kind,
         "name": change.name,
         "path": change.entity.path,
-        "summary": describe_change(change),
+        "summary": describe_change(change, host=change_host(plan, change)),
         "fields": _fields(change.fields),
     }
 
@@ -51,6 +52,21 @@ def _object_dict(obj: ObjectChange) -> dict[str, Any]:
         "source": obj.source,
         "immutableFields": list(obj.immutable),
         "fields": _fields(obj.fields),
+    }
+
+
+def _access(o: Opening) -> dict[str, Any]:
+    return {
+        "stack": o.stack,
+        "namespace": o.namespace,
+        "team": o.team,
+        "networkPolicy": o.policy,
+        "target": o.target,
+        "peer": o.peer,
+        "peerNamespace": o.peer_namespace,
+        "ports": list(o.ports),
+        "source": o.source,
+        "description": o.describe(),
     }
 
 
@@ -81,7 +97,7 @@ class JsonReporter:
                 "baseErrors": plan.base_errors,
                 "items": [finding_dict(f) for f in plan.findings],
             },
-            "landscapeChanges": [_change_dict(c) for c in plan.changes],
+            "landscapeChanges": [_change_dict(plan, c) for c in plan.changes],
             "kubernetes": [
                 {
                     "stack": k.stack,
@@ -152,19 +168,22 @@ class JsonReporter:
                 }
                 for h in plan.hosts
             ],
-            "openings": [
+            "openings": [_access(o) for k in plan.kubernetes for o in k.openings],
+            "closings": [_access(o) for k in plan.kubernetes for o in k.closings],
+            # Paths that only follow a rename, left out of both lists
+            "pathsFollowingRenames": sum(k.moved for k in plan.kubernetes),
+            "renames": [
                 {
-                    "stack": o.stack,
-                    "namespace": o.namespace,
-                    "team": o.team,
-                    "networkPolicy": o.policy,
-                    "peer": o.peer,
-                    "peerNamespace": o.peer_namespace,
-                    "ports": list(o.ports),
-                    "source": o.source,
+                    "stack": r.stack,
+                    "kind": r.kind,
+                    "old": r.old,
+                    "new": r.new,
+                    "team": r.team,
+                    "fields": _fields(r.fields),
+                    "changes": list(r.moves),
+                    "references": list(r.references),
                 }
-                for k in plan.kubernetes
-                for o in k.openings
+                for r in plan.renames
             ],
             "affectedStacks": [
                 {
@@ -174,6 +193,10 @@ class JsonReporter:
                     "reasons": list(a.reasons),
                 }
                 for a in plan.affected
+            ],
+            # Shards the changed paths could touch that render the same on both sides
+            "unaffectedStacks": [
+                {"name": a.shard.name, "reasons": list(a.reasons)} for a in plan.unaffected
             ],
             "largestStack": (
                 {"name": plan.largest[0], "resources": plan.largest[1]} if plan.largest else None

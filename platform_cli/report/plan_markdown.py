@@ -17,17 +17,21 @@ from platform_cli.plan.landscape_diff import Change
 from platform_cli.render.usage import QUOTA_KEYS, format_money
 from platform_cli.report.plan_wording import (
     ACTION_SIGNS,
+    access_paths,
+    change_host,
     describe_change,
     describe_object,
     headline,
     host_text,
     kube_counts,
     money_delta,
+    moved_text,
     quota_groups,
     quota_text,
     snapshot,
     stack_title,
     summary,
+    unaffected_text,
 )
 from platform_cli.words import plural
 
@@ -74,6 +78,7 @@ class Block:
     columns: tuple[str, ...] = ()
     rows: list[str] = field(default_factory=list)
     fold: str = ""  # a <details> summary when the block folds
+    keep: bool = False  # security-relevant: never cut for room (risks, access, approvals)
 
     def render(self, shown: int | None = None) -> str:
         n = len(self.rows) if shown is None else shown
@@ -126,6 +131,8 @@ class MarkdownReporter:
     def blocks(self, plan: Plan) -> list[Block]:
         return [
             self._risks(plan),
+            *self._access(plan),
+            *self._renames(plan),
             self._findings(plan),
             *self._landscape(plan),
             *self._kubernetes(plan),
@@ -142,6 +149,50 @@ class MarkdownReporter:
             return Block("### Risks", ["No risk flags."])
         rows = [_row(_code(r.code), _cell(r.subject), _cell(r.message)) for r in plan.risks]
         return Block("### ⚠️ Risks", [], ("risk", "subject", "detail"), rows)
+
+    def _access(self, plan: Plan) -> list[Block]:
+        """Every network path the change opens or closes, in words; absent when none."""
+        rows = [
+            _row(_cell("opens" if o.opens else "closes"), _cell(o.describe()), _cell(o.team or "-"))
+            for o in access_paths(plan)
+        ]
+        moved = sum(k.moved for k in plan.kubernetes)
+        if not rows and not moved:
+            return []
+        lines = ["Read from the rendered NetworkPolicies of base and head."]
+        if moved:
+            lines.append(f"{moved_text(moved)}.")
+        return [
+            Block(
+                "### Network access",
+                lines,
+                ("", "path", "namespace owner"),
+                rows,
+                keep=True,
+            )
+        ]
+
+    def _renames(self, plan: Plan) -> list[Block]:
+        """Deletes and creates that are one resource under a new name; absent when none."""
+        if not plan.renames:
+            return []
+        rows = [
+            _row(
+                _cell(f"{r.stack} {r.kind} {r.old} → {r.new}"),
+                "<br>".join(_cell(m) for m in r.moves),
+                _cell(", ".join(r.references) or "none found"),
+            )
+            for r in plan.renames
+        ]
+        return [
+            Block(
+                "### Renames",
+                ["A delete and a create of nearly the same resource: what moves with the name."],
+                ("rename", "what changes", "still naming the old one"),
+                rows,
+                keep=True,
+            )
+        ]
 
     def _findings(self, plan: Plan) -> Block:
         counts = (
@@ -173,7 +224,12 @@ class MarkdownReporter:
                 _row(
                     f"{ACTION_SIGNS[change.action]} {change.action}",
                     _cell(f"{change.kind} {change.name}"),
-                    "<br>".join(_cell(t) for t in describe_change(change, limit=_FIELDS_SHOWN)),
+                    "<br>".join(
+                        _cell(t)
+                        for t in describe_change(
+                            change, limit=_FIELDS_SHOWN, host=change_host(plan, change)
+                        )
+                    ),
                 )
                 for change in changes
             ]
@@ -325,12 +381,18 @@ class MarkdownReporter:
              f"{plural(plan.largest[1], 'resource')}."]
             if plan.largest else []
         )  # fmt: skip
+        same = [unaffected_text(plan)] if plan.unaffected else []
         if not plan.affected:
-            return Block("### Affected stacks", ["No Pulumi stack is affected.", *largest])
+            return Block("### Affected stacks", ["No Pulumi stack is affected.", *same, *largest])
         rows = [_row(_code(a.shard.name), _cell(", ".join(a.reasons))) for a in plan.affected]
         return Block(
             "### Affected stacks",
-            ["The Pulumi stacks the apply step updates after the merge.", *largest],
+            [
+                "The Pulumi stacks the apply step updates after the merge: those whose "
+                "objects or configuration render differently.",
+                *same,
+                *largest,
+            ],
             ("stack", "because of"),
             rows,
             _folded(len(rows), f"{plural(len(rows), 'stack')}"),
@@ -345,13 +407,18 @@ def fit(top: list[str], blocks: Sequence[Block], limit: int = COMMENT_LIMIT) -> 
     """Render `blocks` after `top`, cutting tables at whole rows to stay under `limit`.
 
     Each block is offered the room left after reserving, for every block after it,
-    its whole rendering when that is short, else its rendering without rows (with the
+    its whole rendering when that is short (or security-relevant: network access and
+    renames, up to half the comment), else its rendering without rows (with the
     note): a long early table can never crowd out the sections below it, and the short
     ones (cost, quotas, reviewers) stay whole."""
     out = "".join(top)
     wholes = [len(b.render()) for b in blocks]
+    # A security-relevant block (`keep`) is reserved whole, up to half the comment:
+    # the others are cut first; beyond that it is cut like any other
+    keep_cap = (limit - _RESERVE) // 2
     minimum = [
-        w if w <= _SMALL_BLOCK else len(b.render(0)) for b, w in zip(blocks, wholes, strict=True)
+        w if w <= _SMALL_BLOCK or (b.keep and w <= keep_cap) else len(b.render(0))
+        for b, w in zip(blocks, wholes, strict=True)
     ]
     for i, block in enumerate(blocks):
         room = limit - _RESERVE - len(out) - sum(minimum[i + 1 :])

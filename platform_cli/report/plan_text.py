@@ -7,17 +7,21 @@ from platform_cli.plan.build import Plan
 from platform_cli.render.usage import QUOTA_KEYS, format_money
 from platform_cli.report.plan_wording import (
     ACTION_SIGNS,
+    access_paths,
+    change_host,
     describe_change,
     describe_object,
     headline,
     host_text,
     kube_counts,
     money_delta,
+    moved_text,
     quota_groups,
     quota_text,
     snapshot,
     stack_title,
     summary,
+    unaffected_text,
 )
 from platform_cli.words import plural
 
@@ -35,6 +39,25 @@ class TextReporter:
             "Risks:",
         ]
         lines += [f"  [{r.code}] {r.subject}: {r.message}" for r in plan.risks] or ["  none"]
+        paths = access_paths(plan)
+        moved = sum(k.moved for k in plan.kubernetes)
+        if paths or moved:
+            lines += ["", "Network access (from the rendered NetworkPolicies):"]
+            if moved:
+                lines.append(f"  {moved_text(moved)}")
+            lines += [
+                f"  {'opens' if o.opens else 'closes'}: {o.describe()}"
+                + (f" (namespace of {o.team})" if o.team else "")
+                for o in paths
+            ]
+        if plan.renames:
+            lines += ["", "Renames:"]
+            for r in plan.renames:
+                lines.append(f"  {r.stack} {r.kind} {r.old} -> {r.new}:")
+                lines += [f"    {m}" for m in r.moves]
+                lines.append(
+                    "    still naming the old one: " + (", ".join(r.references) or "none found")
+                )
         lines += [
             "",
             f"Findings at head: {plural(len(plan.errors), 'error')}, "
@@ -51,7 +74,7 @@ class TextReporter:
             if change.stack != current:
                 current = change.stack
                 lines.append(f"  {stack_title(change.stack)}:")
-            details = describe_change(change)
+            details = describe_change(change, host=change_host(plan, change))
             sign = ACTION_SIGNS[change.action]
             lines.append(f"    {sign} {change.kind} {change.name}: {', '.join(details)}")
         lines += ["", "Kubernetes objects:"]
@@ -104,6 +127,8 @@ class TextReporter:
             lines.append("  none beyond the owners of the files")
         lines += ["", "Affected stacks:"]
         lines += [f"  {a.shard.name}: {', '.join(a.reasons)}" for a in plan.affected] or ["  none"]
+        if plan.unaffected:
+            lines.append(f"  {unaffected_text(plan)}")
         if plan.largest:
             lines.append(
                 f"Largest Pulumi stack at head: {plan.largest[0]} "

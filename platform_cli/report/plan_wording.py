@@ -7,13 +7,21 @@ actions, and the wording of money deltas and quota lines.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from platform_cli.load.model import Database, Server, Service
+from platform_cli.load.model import Database, Resource, Server, Service
+from platform_cli.plan.access import Opening
 from platform_cli.plan.build import Plan
-from platform_cli.plan.landscape_diff import MISSING, Change, FieldChange, render_value
+from platform_cli.plan.landscape_diff import (
+    MISSING,
+    Change,
+    FieldChange,
+    field_changes,
+    render_value,
+)
 from platform_cli.plan.money import QuotaLine
 from platform_cli.plan.objects import KubernetesStack, ObjectAction, ObjectChange
 from platform_cli.render.hosts import Host
@@ -23,6 +31,8 @@ from platform_cli.words import plural
 
 # A value shown in a field change is cut after this many characters
 _VALUE_LIMIT = 80
+# Characters shown on each side of where two long values start to differ
+_CONTEXT = 24
 
 ACTION_SIGNS = {
     "add": "+",
@@ -84,11 +94,26 @@ def _short(value: Any, limit: int = _VALUE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# Field paths a reviewer must never lose to a limit: who is let in, where a service is
+# reachable, what it may call, what protects its data. Listed first, never cut.
+_SECURITY = re.compile(
+    r"ingress|egress|exposure|host|public|dependsOn|securityContext|serviceAccount|"
+    r"deletionProtection|labels|podSelector|namespaceSelector|secret|image|tls",
+    re.IGNORECASE,
+)
+
+
 def describe_fields(fields: Sequence[FieldChange], *, limit: int | None = None) -> list[str]:
-    shown = fields if limit is None else fields[:limit]
-    out = [_describe_field(f) for f in shown]
-    if limit is not None and len(fields) > limit:
-        out.append(f"(+{len(fields) - limit} more fields)")
+    """One line per changed field. With `limit`, the security-relevant fields come
+    first and are always shown; only the others are counted as `(+n more fields)`."""
+    if limit is None:
+        return [_describe_field(f) for f in fields]
+    relevant = [f for f in fields if _SECURITY.search(f.path)]
+    other = [f for f in fields if not _SECURITY.search(f.path)]
+    room = max(limit - len(relevant), 0)
+    out = [_describe_field(f) for f in [*relevant, *other[:room]]]
+    if len(other) > room:
+        out.append(f"(+{len(other) - room} more fields)")
     return out
 
 
@@ -98,44 +123,222 @@ def _describe_field(f: FieldChange) -> str:
         return f"{path} added" if isinstance(f.new, dict) else f"{path} added: {_short(f.new)}"
     if f.new is MISSING:
         return f"{path} removed"
-    return f"{path} {_short(f.old)} -> {_short(f.new)}"
+    if isinstance(f.old, list) and isinstance(f.new, list):
+        return _describe_list(path, f.old, f.new)
+    old, new = render_value(f.old), render_value(f.new)
+    if len(old) > _VALUE_LIMIT or len(new) > _VALUE_LIMIT:
+        old, new = differing_part(old, new)
+    return f"{path} {old} -> {new}"
 
 
-def describe_entity(change: Change) -> str:
-    """What an added or removed resource is, in a few words."""
+def _describe_list(path: str, old: list[Any], new: list[Any]) -> str:
+    """A list of mappings that keeps its length changes inside its elements (a
+    NetworkPolicy's one ingress rule gains a peer): the elements' own changes, by
+    index. Any other list: the elements it gains and loses."""
+    if len(old) == len(new) and all(isinstance(v, dict) for v in [*old, *new]):
+        inner = [
+            _describe_field(c)
+            for i, (a, b) in enumerate(zip(old, new, strict=True))
+            for c in field_changes(a, b, f"{path}[{i}]")
+        ]
+        return "; ".join(inner)
+    return f"{path} {list_delta(old, new)}"
+
+
+def list_delta(old: list[Any], new: list[Any]) -> str:
+    """`+[service: tickets-api]; -[service: keycloak]`: the elements a list gains and
+    loses, each whole; `reordered` when it only changes order."""
+    before = [render_value(v) for v in old]
+    after = [render_value(v) for v in new]
+    added = [v for v in after if v not in before]
+    removed = [v for v in before if v not in after]
+    parts = []
+    if added:
+        parts.append("+[" + ", ".join(added) + "]")
+    if removed:
+        parts.append("-[" + ", ".join(removed) + "]")
+    if not parts:
+        return "reordered: " + _short(new)
+    return "; ".join(parts)
+
+
+def differing_part(old: str, new: str, context: int = _CONTEXT) -> tuple[str, str]:
+    """The part of two long strings that differs, with `context` characters of what
+    they share on each side, and `…` where the text is cut: an image digest or a long
+    URL shows where it changes, never only a common prefix."""
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while (
+        end < min(len(old), len(new)) - start and old[len(old) - 1 - end] == new[len(new) - 1 - end]
+    ):
+        end += 1
+    left = max(start - context, 0)
+
+    def cut(text: str) -> str:
+        right = min(len(text) - end + context, len(text))
+        return ("…" if left else "") + text[left:right] + ("…" if right < len(text) else "")
+
+    return cut(old), cut(new)
+
+
+def _join(items: Sequence[str]) -> str:
+    return ", ".join(items)
+
+
+def _depends(entity: Resource) -> list[str]:
+    if not entity.depends_on:
+        return []
+    return ["depends on " + _join([f"{kind.lower()} {name}" for kind, name in entity.depends_on])]
+
+
+def _ports(spec: Mapping[str, Any]) -> list[str]:
+    ports = spec.get("ports") or []
+    if not ports:
+        return []
+    return ["ports " + _join([f"{p.get('name', '?')} {p.get('port', '?')}" for p in ports])]
+
+
+def _resources(spec: Mapping[str, Any]) -> list[str]:
+    """`requests cpu 100m memory 128Mi`, `limits ...` for a service; `cpu 500m memory
+    1Gi per instance` for a database, whose resources are one figure each."""
+    resources = spec.get("resources") or {}
+    if "cpu" in resources or "memory" in resources:
+        return [
+            f"cpu {resources.get('cpu', '-')} memory {resources.get('memory', '-')} per instance"
+        ]
+    out = []
+    for key in ("requests", "limits"):
+        values = resources.get(key) or {}
+        if values:
+            out.append(f"{key} cpu {values.get('cpu', '-')} memory {values.get('memory', '-')}")
+    return out
+
+
+def describe_entity(change: Change, host: Host | None = None) -> str:
+    """What an added resource is, in the terms a reviewer judges: host and exposure,
+    ports, dependencies, replicas, CPU and memory, disk, image."""
     entity = change.entity
     spec = entity.spec
     if isinstance(entity, Server):
-        return (
-            f"{spec['cpu']} vCPU, {spec['memory']} memory, disk {spec['disk']['size']}, "
-            f"image {spec['image']}"
-        )
+        parts = [
+            f"{spec['cpu']} vCPU, {spec['memory']} memory",
+            f"disk {spec['disk']['size']}"
+            + (f" {spec['disk']['class']}" if spec["disk"].get("class") else ""),
+            f"image {spec['image']}",
+            *_ports(spec),
+            *_depends(entity),
+        ]
+        if entity.deletion_protection:
+            parts.append("deletionProtection on")
+        return "; ".join(parts)
     if isinstance(entity, Database):
-        text = f"{spec['engine']} {spec['version']}, storage {spec['storage']['size']}"
+        storage = spec["storage"]
+        text = f"{spec['engine']} {spec['version']}, storage {storage['size']}"
+        if storage.get("class"):
+            text += f" {storage['class']}"
         if "instances" in spec:
             text += f" x {spec['instances']}"
-        return text
+        parts = [text, *_resources(spec), *_depends(entity)]
+        if entity.deletion_protection:
+            parts.append("deletionProtection on")
+        return "; ".join(parts)
     if isinstance(entity, Service):
-        ingress = spec.get("ingress")
-        if ingress:
-            exposure = "public" if ingress.get("public", False) else "internal"
-            host = ingress.get("host") or "default host"
-            return f"image {spec['image']}, {exposure} ingress on {host}{ingress.get('path', '/')}"
-        return f"image {spec['image']}"
+        scaling = spec.get("autoscaling")
+        if scaling:
+            replicas = f"{scaling['minReplicas']}-{scaling['maxReplicas']} replicas (autoscaled)"
+        elif "replicas" in spec:
+            replicas = f"{spec['replicas']} replicas"
+        else:
+            replicas = "the stack's default replicas"
+        parts = [f"image {spec['image']}", replicas, *_resources(spec), *_ports(spec)]
+        parts += _depends(entity)
+        if host is not None:
+            parts.append(f"{host.exposure} host {host.host}{host.path}")
+        elif spec.get("ingress"):
+            parts.append("ingress on the default host")
+        else:
+            parts.append("no ingress (in-cluster only)")
+        return "; ".join(parts)
     return entity.path
 
 
-def describe_change(change: Change, *, limit: int | None = None) -> list[str]:
+def describe_removal(change: Change, host: Host | None = None) -> str:
+    """What stops existing when a resource is removed."""
+    entity = change.entity
+    name = entity.name
+    if isinstance(entity, Service):
+        gone = [f"its pods and in-cluster name {name}"]
+        if host is not None:
+            gone.append(f"its {host.exposure} host {host.host}{host.path}")
+        return "stops existing: " + "; ".join(gone)
+    if isinstance(entity, Database):
+        return (
+            f"stops existing: the {spec_text(entity)} cluster and its data "
+            f"({entity.spec['storage']['size']}), its connection secret {name}-app and "
+            f"service {name}-rw"
+        )
+    if isinstance(entity, Server):
+        return (
+            f"stops existing: the VM and its disk ({entity.spec['disk']['size']}, image "
+            f"{entity.spec['image']})"
+        )
+    return f"stops existing: {entity.path}"
+
+
+def spec_text(entity: Database) -> str:
+    return f"{entity.spec['engine']} {entity.spec['version']}"
+
+
+def describe_change(
+    change: Change, *, limit: int | None = None, host: Host | None = None
+) -> list[str]:
     if change.action == "change":
         return describe_fields(change.fields, limit=limit)
-    verb = "new" if change.action == "add" else "deleted"
-    return [f"{verb}: {describe_entity(change)}"]
+    if change.action == "add":
+        return [f"new: {describe_entity(change, host)}"]
+    return [f"deleted: {describe_removal(change, host)}"]
+
+
+def change_host(plan: Plan, change: Change) -> Host | None:
+    """The host a created service gets, or a removed one loses."""
+    for h in plan.hosts:
+        if (h.stack, h.service) == (change.stack, change.name) and change.kind == "Service":
+            return h.after if change.action == "add" else h.before
+    return None
+
+
+# Changes under these paths roll a workload's pods (or restart its instances)
+_ROLLS = {
+    "Deployment": ("spec.template.",),
+    "Cluster": ("spec.imageName", "spec.resources", "spec.postgresql.", "spec.env"),
+    "VirtualMachine": ("spec.template.",),
+}
+_ROLL_NOTES = {
+    "Deployment": "pods restart (rolling update)",
+    "Cluster": "database instances restart one by one (switchover of the primary)",
+    "VirtualMachine": "the VM must restart to take the change",
+}
+
+
+def restart_note(obj: ObjectChange) -> str:
+    """`pods restart (rolling update)` when an update changes the pod template."""
+    prefixes = _ROLLS.get(obj.kind)
+    if obj.action != "update" or not prefixes:
+        return ""
+    if any(f.path.startswith(prefixes) or f.path in prefixes for f in obj.fields):
+        return _ROLL_NOTES[obj.kind]
+    return ""
 
 
 def describe_object(obj: ObjectChange, *, limit: int | None = None) -> list[str]:
     lines = []
     if obj.action == "replace":
         lines.append(f"replaced: {', '.join(obj.immutable)} cannot change in place")
+    note = restart_note(obj)
+    if note:
+        lines.append(note)
     if obj.fields:
         lines += describe_fields(obj.fields, limit=limit)
     return lines
@@ -154,6 +357,37 @@ def host_text(before: Host | None, after: Host | None) -> str:
     if after is None:
         return f"{before} removed"
     return f"{before} -> {after}"
+
+
+def access_paths(plan: Plan) -> list[Opening]:
+    """Every network path the plan opens, then every one it closes, each in order."""
+    opened = [o for k in plan.kubernetes for o in k.openings]
+    closed = [o for k in plan.kubernetes for o in k.closings]
+    return [*opened, *closed]
+
+
+def moved_text(moved: int) -> str:
+    return (
+        f"{plural(moved, 'network path')} only {'follows' if moved == 1 else 'follow'} a "
+        "rename (the same path under the new name) and "
+        f"{'is' if moved == 1 else 'are'} not listed"
+    )
+
+
+def unaffected_text(plan: Plan) -> str:
+    """The shards the changed paths could touch that render the same, and why they
+    are left alone; when no shard is affected, the change is check-only."""
+    names = ", ".join(a.shard.name for a in plan.unaffected[:5])
+    more = f" and {len(plan.unaffected) - 5} more" if len(plan.unaffected) > 5 else ""
+    same = (
+        f"{plural(len(plan.unaffected), 'Pulumi stack')} ({names}{more}) "
+        f"{'renders' if len(plan.unaffected) == 1 else 'render'} the same objects and "
+        "configuration on both sides and "
+        f"{'is' if len(plan.unaffected) == 1 else 'are'} not applied"
+    )
+    if plan.affected:
+        return same + "."
+    return same + ": a check-only change (waivers, policies, prices, comments) affects no stack."
 
 
 # --- Money and quotas --------------------------------------------------------------

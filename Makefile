@@ -45,7 +45,7 @@ test: $(STAMP)
 # `make test` runs the same targets briefly, with fixed inputs.
 FUZZ_SECONDS ?= 600
 fuzz: $(STAMP)
-	PLATFORM_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m pytest tests/test_fuzz.py -k campaign -s -q
+	PLATFORM_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m pytest -m fuzz tests/test_fuzz.py -s -q
 
 # The Pulumi CLI and language host, the Kubernetes provider, etcd, the Kubernetes control
 # plane, kwok and the operators' CRDs, at the versions in scripts/e2e/pins.env. Cold: about

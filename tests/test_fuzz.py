@@ -222,10 +222,10 @@ def test_the_mutations_reach_the_new_refusals() -> None:
         assert [f.rule for f in result.findings] == [rule], text
 
 
-FUZZ_SECONDS = float(os.environ.get("PLATFORM_FUZZ_SECONDS", "0"))
+FUZZ_SECONDS = float(os.environ.get("PLATFORM_FUZZ_SECONDS", "600"))
 
 
-@pytest.mark.skipif(not FUZZ_SECONDS, reason="make fuzz runs the campaign")
+@pytest.mark.fuzz
 def test_fuzz_campaign() -> None:
     """Random rounds of both targets until PLATFORM_FUZZ_SECONDS are up; then the counts."""
     campaign = settings(

@@ -26,6 +26,7 @@ from platform_cli.load.model import (
     Waivers,
 )
 from platform_cli.load.reader import Document, cached_document, parse
+from platform_cli.load.values import shorten
 from platform_cli.progress import SILENT, Progress
 from platform_cli.sources.layout import PLACES_HINT, RESOURCE_KINDS, Place, place_of
 from platform_cli.sources.tree import LAYOUT, SourceFile, blob_id
@@ -184,7 +185,7 @@ def _entity(
             message = "missing apiVersion"
         else:
             line, column = doc.locate(["apiVersion"])
-            message = f"unknown apiVersion {api!r}"
+            message = f"unknown apiVersion {shorten(repr(api))}"
         findings.append(
             API_VERSION.finding(
                 doc.path,
@@ -219,10 +220,12 @@ def _entity(
             )
         else:
             line, column = doc.locate(["kind"])
-            hint = did_you_mean(str(kind), ENTITY_CLASSES) or (
+            hint = did_you_mean(str(kind)[:64], ENTITY_CLASSES) or (
                 f"kind is one of: {', '.join(ENTITY_CLASSES)}"
             )
-            findings.append(KIND.finding(doc.path, line, column, f"unknown kind {kind!r}", hint))
+            findings.append(
+                KIND.finding(doc.path, line, column, f"unknown kind {shorten(repr(kind))}", hint)
+            )
         return None
     assert isinstance(kind, str)
     if kind not in place.kinds:

@@ -16,8 +16,7 @@ import click
 
 from platform_cli import progress
 from platform_cli.atomic import write_atomic
-from platform_cli.cli.options import emit, landscape_root, root_option
-from platform_cli.cli.param_types import Date
+from platform_cli.cli.options import emit, landscape_root, root_option, today_option
 from platform_cli.load.cache import DocumentCache
 
 _OUT = click.Path(dir_okay=False, allow_dash=True, path_type=Path)
@@ -73,13 +72,7 @@ def ci() -> None:
     help="Write the offline preview of each affected stack into this folder, one "
     "`<stack>.txt` each (and list them on stderr).",
 )
-@click.option(
-    "--today",
-    type=Date(),
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="Judge waiver expiry as of this day (default: today).",
-)
+@today_option
 def pr(
     root: Path | None,
     base: str,

@@ -1,4 +1,4 @@
-"""What every command shares: the `--root` and `--format` options, paths relative to
+"""What every command shares: the `--root`, `--format` and `--today` options, paths relative to
 the landscape, and printing an `Output`."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from platform_cli.cli.param_types import FormatChoice
+from platform_cli.cli.param_types import Date, FormatChoice
 from platform_cli.errors import UsageError
 from platform_cli.report.output import Output, Stream
 from platform_cli.sources.tree import find_root
@@ -22,6 +22,16 @@ root_option = click.option(
     default=None,
     help="The landscape repository (default: the nearest folder above the current one "
     "with landscape/ and stacks/).",
+)
+
+
+today_option = click.option(
+    "--today",
+    type=Date(),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Judge waiver expiry as of this day (default: today), e.g. to see what "
+    "expires next month.",
 )
 
 

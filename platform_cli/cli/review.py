@@ -18,8 +18,8 @@ from platform_cli.cli.options import (
     relative,
     repository_path,
     root_option,
+    today_option,
 )
-from platform_cli.cli.param_types import Date
 from platform_cli.errors import UsageError
 from platform_cli.evaluate.pipeline import CheckOptions, run_check
 from platform_cli.load.cache import DocumentCache
@@ -52,14 +52,7 @@ def _plan_formats() -> Iterable[str]:
     help="Output format (default: github inside GitHub Actions, else text).",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@click.option(
-    "--today",
-    type=Date(),
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="Judge waiver expiry as of this day (default: today), e.g. to see what "
-    "expires next month.",
-)
+@today_option
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def check(
     root: Path | None,
@@ -107,13 +100,7 @@ def check(
     default="text",
     help="markdown: a pull-request comment; text: for a terminal; json: for tools.",
 )
-@click.option(
-    "--today",
-    type=Date(),
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="Judge waiver expiry as of this day (default: today).",
-)
+@today_option
 def plan(
     root: Path | None,
     base: str,

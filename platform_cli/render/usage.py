@@ -35,24 +35,16 @@ __all__ = [
 GIB = 1024**3
 
 
-@dataclass(frozen=True)
-class Usage:
-    """Quota usage of a set of resources at peak: millicores, bytes, bytes, count."""
-
-    cpu: int = 0
-    memory: int = 0
-    storage: int = 0
-    servers: int = 0
-
-    def get(self, key: str) -> int:
-        return int(getattr(self, key))
+# Quota usage of a set of resources at peak (millicores, bytes, bytes, count): the
+# model's own sum, so that usage and the model cannot disagree
+Usage = Peak
 
 
 def usage(resources: Iterable[Resource], stack: Stack) -> Usage:
     total = Peak()
     for resource in resources:
         total = total.plus(demand(resource, stack).peak)
-    return Usage(*total)
+    return total
 
 
 def parse_quota(key: str, value: object) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import os
 import re
 import subprocess
 import sys
@@ -502,3 +503,23 @@ def test_the_sarif_check_refuses_crafted_artifacts(tmp_path: Path, attempt: str)
     result = _validate(tmp_path, make)
     assert result.returncode != 0
     assert (tmp_path / "output").read_text() == ""
+
+
+@pytest.mark.parametrize("status, code", [("0", 0), ("1", 1), ("70", 1), ("", 1)])
+def test_the_base_branchs_verdict_fails_on_errors_in_the_head(status: str, code: int) -> None:
+    """The `check` job runs the pull request's own toolkit; the report job's last step
+    is the verdict of the base branch's toolkit, which the pull request cannot rewrite.
+    Its script, run as the job would run it."""
+    steps = _load(PR)["jobs"]["report"]["steps"]
+    plan = _step(PR, "report", "Plan with the base branch's toolkit")
+    assert "|| status=$?" in plan["run"] and 'echo "status=$status"' in plan["run"]
+    verdict = steps[-1]
+    assert verdict["name"] == "The base branch's verdict"
+    assert verdict["env"]["STATUS"] == "${{ steps.plan.outputs.status }}"
+    ran = subprocess.run(
+        ["bash", "-e", "-c", verdict["run"]],
+        env={"STATUS": status, "PATH": os.environ["PATH"]},
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == code

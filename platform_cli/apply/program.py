@@ -139,11 +139,13 @@ def register(obj: Manifest, opts: pulumi.ResourceOptions) -> pulumi.CustomResour
 
 
 def outputs(objects: Iterable[Manifest]) -> dict[str, Any]:
-    """Stack outputs: namespaces, service URLs, database secret names and VM names."""
+    """Stack outputs: namespaces, service URLs, database secret names, VM names and the
+    in-cluster address of each VM with ports (its Service)."""
     namespaces: list[str] = []
     urls: dict[str, str] = {}
     secrets: dict[str, str] = {}
     machines: list[str] = []
+    addresses: dict[str, str] = {}
     for obj in objects:
         meta, kind = obj["metadata"], obj["kind"]
         ref = f"{meta.get('namespace', '')}/{meta['name']}"
@@ -154,6 +156,8 @@ def outputs(objects: Iterable[Manifest]) -> dict[str, Any]:
             urls.setdefault(
                 ref, f"http://{meta['name']}.{meta['namespace']}.svc.cluster.local:{port}"
             )
+        elif kind == "Service" and meta["labels"].get("app.kubernetes.io/component") == "server":
+            addresses[ref] = f"{meta['name']}.{meta['namespace']}.svc.cluster.local"
         elif kind == "Ingress":
             rule = obj["spec"]["rules"][0]
             urls[ref] = f"https://{rule['host']}{rule['http']['paths'][0]['path']}"
@@ -166,6 +170,7 @@ def outputs(objects: Iterable[Manifest]) -> dict[str, Any]:
         "serviceUrls": dict(sorted(urls.items())),
         "databaseSecrets": dict(sorted(secrets.items())),
         "virtualMachines": sorted(machines),
+        "virtualMachineAddresses": dict(sorted(addresses.items())),
     }
 
 
@@ -234,6 +239,13 @@ def main(root: Path | None = None) -> None:
     # which would turn each one-line change into an update of the whole shard.
     objects = select_team(rendered.objects, target.team)
     for key, value in deploy(objects, rendered.kube_context).items():
+        pulumi.export(key, value)
+
+
+def deploy_rendered(objects: list[Manifest], kube_context: str) -> None:
+    """The program `platform up` runs inline: one shard's objects, rendered and judged
+    once by the run that applies them (apply/operations.py), then registered."""
+    for key, value in deploy(objects, kube_context).items():
         pulumi.export(key, value)
 
 

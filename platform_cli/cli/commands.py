@@ -40,6 +40,9 @@ for command in (
     apply.preview,
     apply.up,
     apply.drift,
+    apply.status,
+    apply.report_apply,
+    apply.report_drift,
     self_service.new,
     self_service.promote_command,
 ):

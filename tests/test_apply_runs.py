@@ -148,7 +148,7 @@ def test_check_errors_refuse_only_the_shards_they_reach(
     assert result.exit_code == 1
     assert _ups(pulumi) == [OTHER]
     assert (
-        f"platform: error: refusing to apply Pulumi stack {STACK}: 1 check error reach it\n"
+        f"platform: error: refusing to apply Pulumi stack {STACK}: 1 check error reaches it\n"
         "  stacks/prod/service-desk/tickets-api.yaml:8:10: [LND009]"
     ) in result.stderr
     shards = {s["shard"]: s for s in json.loads(out.read_text())["shards"]}

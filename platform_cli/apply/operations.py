@@ -388,7 +388,7 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
             shard.name,
             REFUSED,
             error=f"refusing to apply Pulumi stack {shard.name}: "
-            f"{plural(len(judged.refused[shard]), 'check error')} reach it",
+            f"{_reaching(len(judged.refused[shard]))}",
             hint="fix them on main (`platform check`); the next apply run applies it",
             exit_code=1,
             findings=tuple(judged.refused[shard]),
@@ -427,6 +427,10 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
     return Applied(
         revision.sha, workspace.backend.url, results, ordered, records.run_url(options.env)
     )
+
+
+def _reaching(errors: int) -> str:
+    return f"{plural(errors, 'check error')} {'reaches' if errors == 1 else 'reach'} it"
 
 
 # platform status

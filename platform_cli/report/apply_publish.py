@@ -109,13 +109,18 @@ def apply_statuses(report: ApplyReport) -> list[Status]:
                 text = f"applied in {_seconds(shard.get('seconds'))}: {_changes(shard)}"
             elif status == "refused":
                 state = "failure"
-                count = plural(len(shard.get("findings", [])), "check error")
-                text = f"refused: {count} on main reach this stack"
+                n = len(shard.get("findings", []))
+                text = f"refused: {plural(n, 'check error')} on main {'reaches' if n == 1 else 'reach'} this stack"
             else:
                 state = "failure"
                 text = f"failed: {shard.get('error', '')}"
-            out.append(Status(STATUS_PREFIX + name, state, text))
+            out.append(Status(STATUS_PREFIX + name, state, _short(text)))
     return out
+
+
+def _short(text: str) -> str:
+    """GitHub refuses a status description over 140 characters."""
+    return text if len(text) <= 140 else text[:139] + "…"
 
 
 def _shards(report: ApplyReport) -> list[Mapping[str, Any]]:

@@ -276,3 +276,51 @@ def test_a_dependency_cycle_still_runs_everything() -> None:
 def test_parallel_is_bounded() -> None:
     with pytest.raises(Exception, match="between 1 and"):
         schedule.check_parallel(100)
+
+
+def _lock(state: Path, stack: str, pid: int, host: str) -> None:
+    folder = state / ".pulumi" / "locks" / "organization" / "platform" / stack
+    folder.mkdir(parents=True)
+    (folder / "0b4f.json").write_text(
+        json.dumps(
+            {"pid": pid, "username": "ci", "hostname": host, "timestamp": "2026-11-29T08:00:00Z"}
+        )
+    )
+
+
+def test_unlock_removes_only_a_stale_lock(
+    repo: Path,
+    pulumi: Pulumi,  # noqa: F811
+    platform: Callable[..., Result],  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+    import socket
+
+    state = tmp_path / "state"
+    monkeypatch.setenv("PULUMI_BACKEND_URL", state.as_uri())
+    _lock(state, STACK, os.getpid(), socket.gethostname())
+    held = platform("unlock", "--root", str(repo), "--stack", STACK)
+    assert held.exit_code == 2
+    assert "held by a running process: ci@" in held.stderr
+    assert "cancel" not in pulumi.commands()
+    shutil.rmtree(state / ".pulumi")
+    _lock(state, STACK, 2**22 + 7, socket.gethostname())  # no such process
+    gone = platform("unlock", "--root", str(repo), "--stack", STACK)
+    assert gone.exit_code == 0, gone.stderr
+    assert gone.stdout.startswith(f"unlocked Pulumi stack {STACK}: ci@")
+    assert pulumi.commands()[-1] == "cancel"
+
+
+def test_unlock_on_a_remote_backend_needs_a_persons_word(
+    repo: Path,
+    pulumi: Pulumi,  # noqa: F811
+    platform: Callable[..., Result],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PULUMI_BACKEND_URL", "s3://dom-komfort-pulumi-state")
+    refused = platform("unlock", "--root", str(repo), "--stack", STACK)
+    assert refused.exit_code == 2 and "--force" in refused.stderr
+    assert platform("unlock", "--root", str(repo), "--stack", STACK, "--force").exit_code == 0
+    assert pulumi.commands()[-1] == "cancel"

@@ -18,8 +18,10 @@ demo; in CI that is refused, because the state would vanish with the runner.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import socket
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -290,6 +292,61 @@ def stack_tags(workspace: Workspace, stacks: list[str]) -> dict[str, dict[str, s
         with _translated(workspace, stack, "stack tag ls", events):
             found[stack] = {str(k): str(v) for k, v in local.list_tags(stack).items()}
     return found
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who took a stack's lock, as a `file://` backend's lock file records it."""
+
+    username: str
+    hostname: str
+    pid: int
+    timestamp: str
+
+    def alive_here(self) -> bool:
+        if self.hostname != socket.gethostname() or self.pid <= 0:
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    def describe(self) -> str:
+        return f"{self.username}@{self.hostname} (pid {self.pid}) at {self.timestamp}"
+
+
+def lock_holders(workspace: Workspace, stack: str) -> list[LockHolder] | None:
+    """The holders of a stack's lock on a `file://` backend (its lock files under
+    `.pulumi/locks/`); None for another backend, whose locks this cannot read."""
+    url = workspace.backend.url
+    if not url.startswith("file://"):
+        return None
+    folder = Path(url.removeprefix("file://")) / ".pulumi" / "locks"
+    holders = []
+    for path in sorted(folder.glob(f"**/{stack}/*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            holders.append(
+                LockHolder(
+                    str(data.get("username", "")),
+                    str(data.get("hostname", "")),
+                    int(data.get("pid", 0)),
+                    str(data.get("timestamp", "")),
+                )
+            )
+        except (OSError, ValueError, TypeError, AttributeError):
+            holders.append(LockHolder("(unreadable)", "", 0, str(path)))
+    return holders
+
+
+def cancel(workspace: Workspace, stack: str) -> None:
+    """`pulumi cancel`: remove the stack's lock (a DIY backend deletes its lock files)."""
+    events = _Events()
+    with _translated(workspace, stack, "cancel", events):
+        _select(workspace, stack).cancel()
 
 
 def set_tags(workspace: Workspace, stack: str, tags: Mapping[str, str]) -> None:

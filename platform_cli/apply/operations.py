@@ -312,6 +312,8 @@ class RunOptions:
     selection: Selection
     commit: str | None = None
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    # Seconds the provider waits for each object to become ready (program.deploy)
+    ready_timeout: int = program.DEFAULT_READY_TIMEOUT
 
 
 APPLIED = "applied"
@@ -404,7 +406,10 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
         objects = judged.objects[shard]
         context = judged.contexts[shard.stack]
         shard_workspace = dataclasses.replace(
-            workspace, program=functools.partial(program.deploy_rendered, objects, context)
+            workspace,
+            program=functools.partial(
+                program.deploy_rendered, objects, context, options.ready_timeout
+            ),
         )
         tags = records.apply_tags(records.render_digest(objects), options.env, started)
         try:
@@ -488,6 +493,34 @@ def run_preview(options: RunOptions) -> Applied:
         repo.close()
     workspace = _workspace(options.root, options.env)
     return Applied(head, workspace.backend.url, [automation.preview(workspace, s) for s in stacks])
+
+
+def run_unlock(root: Path, stack: str, env: Mapping[str, str], force: bool) -> list[str]:
+    """Remove a stale lock from a shard's stack; the holders it removed.
+
+    Stale means the update that took the lock is gone (killed, its runner lost). On a
+    `file://` backend the lock names its process: one that still runs on this host is
+    never unlocked. Elsewhere the holder cannot be checked from here, so a person who
+    checked that no apply of the stack runs says so with `force`."""
+    name = validate_shard(current_landscape(root), stack)
+    workspace = _workspace(root, env)
+    holders = automation.lock_holders(workspace, name)
+    if holders is None and not force:
+        raise UsageError(
+            f"cannot tell from here whether the lock of {name} is stale (backend "
+            f"{workspace.backend.url})",
+            hint="check that no apply job of this stack runs (the lock error names its "
+            "holder), then run again with --force",
+        )
+    live = [h for h in holders or [] if h.alive_here()]
+    if live:
+        raise UsageError(
+            f"the lock of {name} is held by a running process: "
+            + "; ".join(h.describe() for h in live),
+            hint="wait for it to finish; a running update is never unlocked",
+        )
+    automation.cancel(workspace, name)
+    return [h.describe() for h in holders or []]
 
 
 def run_drift(root: Path, stack: str, env: Mapping[str, str]) -> automation.DriftResult:

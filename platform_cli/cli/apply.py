@@ -170,6 +170,14 @@ def stacks(root: Path | None, affected: bool, base: str | None, head: str, fmt: 
     default=None,
     help="Also write each stack's outcome as JSON here, for `platform report-apply`.",
 )
+@click.option(
+    "--ready-timeout",
+    type=click.IntRange(min=10, max=3600),
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long each object may take to become ready (a rollout) before its stack fails.",
+)
 def up(
     root: Path | None,
     stacks_: tuple[str, ...],
@@ -181,6 +189,7 @@ def up(
     parallel: int,
     commit: str | None,
     results: Path | None,
+    ready_timeout: int,
 ) -> None:
     """Apply Pulumi stacks to their clusters.
 
@@ -194,7 +203,9 @@ def up(
 
     selection = operations.Selection(stacks_, all_stacks, affected, base, pending, only)
     applied = operations.run_up(
-        operations.RunOptions(landscape_root(root), selection, commit, dict(os.environ)),
+        operations.RunOptions(
+            landscape_root(root), selection, commit, dict(os.environ), ready_timeout
+        ),
         parallel=parallel,
     )
     if results is not None:
@@ -203,6 +214,27 @@ def up(
         write_atomic(results, (json.dumps(up_results(applied), indent=2) + "\n").encode())
     emit(format_up(applied))
     sys.exit(applied.exit_code)
+
+
+@click.command()
+@root_option
+@click.option("--stack", required=True, metavar="NAME", help="The Pulumi stack, NAME.TEAM.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="On a backend whose lock holders cannot be read here: a person checked that no "
+    "apply of the stack runs.",
+)
+def unlock(root: Path | None, stack: str, force: bool) -> None:
+    """Remove the stale lock a killed apply left on a Pulumi stack (`pulumi cancel`).
+
+    Refuses while the holder still runs on this host; on a remote backend, needs --force
+    after a person checked (docs/operations.md, 'Recovery')."""
+    from platform_cli.apply import operations
+
+    removed = operations.run_unlock(landscape_root(root), stack, dict(os.environ), force)
+    held = f": {'; '.join(removed)}" if removed else ""
+    emit(f"unlocked Pulumi stack {stack}{held}\n")
 
 
 @click.command()

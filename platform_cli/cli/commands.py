@@ -41,6 +41,7 @@ for command in (
     apply.up,
     apply.drift,
     apply.status,
+    apply.unlock,
     apply.report_apply,
     apply.report_drift,
     self_service.new,

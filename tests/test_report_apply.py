@@ -66,7 +66,7 @@ def _report(queued: bool = False) -> ApplyReport:
     return ApplyReport(
         SHA,
         RUN,
-        [Environment("dev", False, None if queued else dev), Environment("prod", True, None)],
+        [Environment("dev", False, None if queued else dev), Environment("prod", queued, None)],
         queued,
     )
 
@@ -75,14 +75,24 @@ def test_the_comment_says_each_result_plainly(golden: Callable[[Path, str], None
     text = apply_comment(_report())
     golden(HERE / "comment.md", text)
     assert "**`dev.maintenance` failed**" in text
-    assert "waiting for a reviewer's approval" in text
+    assert "Environment `prod` was not applied: its job wrote no results" in text
     assert "Refused: `main` has check errors" in text
     assert "connection secret `invoices-db-app`" in text
     assert "`pbx-2.dev-call-center.svc.cluster.local`" in text
 
 
-def test_the_queued_comment(golden: Callable[[Path, str], None]) -> None:
-    golden(HERE / "comment-queued.md", apply_comment(_report(queued=True)))
+def test_the_queued_comment_says_who_waits_for_approval(
+    golden: Callable[[Path, str], None],
+) -> None:
+    text = apply_comment(_report(queued=True))
+    golden(HERE / "comment-queued.md", text)
+    assert "Environment `prod` is waiting for a reviewer's approval" in text
+    statuses = {s.context: s for s in apply_statuses(_report(queued=True))}
+    assert statuses["platform/apply/prod"].state == "pending"
+    assert statuses["platform/apply/prod"].description == (
+        "waiting for a reviewer to approve environment prod"
+    )
+    assert statuses["platform/apply/dev"].description == "queued: environment dev"
 
 
 def test_one_status_per_shard_and_per_waiting_environment(
@@ -90,7 +100,7 @@ def test_one_status_per_shard_and_per_waiting_environment(
 ) -> None:
     statuses = [s.__dict__ for s in apply_statuses(_report())]
     golden(HERE / "statuses.json", json.dumps(statuses, indent=2, ensure_ascii=False) + "\n")
-    assert [s["state"] for s in statuses] == ["success", "success", "failure", "failure", "pending"]
+    assert [s["state"] for s in statuses] == ["success", "success", "failure", "failure", "error"]
     assert all(len(s["description"]) <= 140 for s in statuses)
 
 

@@ -346,7 +346,10 @@ def report_apply(
                 raise UsageError(
                     f"{results_dir / f'{name}.json'} is not the results of commit {commit}"
                 )
-        envs.append(Environment(name, found is None and github.needs_approval(name), found))
+        # Before the jobs: say which wait for a reviewer. After them (the report job
+        # runs once every job has ended), a job without results was not applied.
+        waits = queued and github.needs_approval(name)
+        envs.append(Environment(name, waits, found))
     report = ApplyReport(commit, run_url or current_run(os.environ), envs, queued)
     published = publish_apply(github, report)
     where = (

@@ -151,6 +151,10 @@ def _requester_lines(shard: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def apply_comment(report: ApplyReport) -> str:
     """The pull request comment of one apply run."""
     shards = _shards(report)
@@ -171,7 +175,7 @@ def apply_comment(report: ApplyReport) -> str:
         COMMENT_MARKER.format(sha=report.commit),
         f"## Apply {title} of `{report.commit[:12]}`",
         "",
-        f"{'; '.join(head) or 'nothing to apply'}. Details in {run}.",
+        f"{_sentence('; '.join(head) or 'nothing to apply')}. Details in {run}.",
         "",
     ]
     if shards:

@@ -312,7 +312,12 @@ class LockHolder:
             return False
         except PermissionError:
             return True
-        return True
+        # A zombie (killed, not yet reaped by its parent) holds nothing
+        try:
+            stat = Path(f"/proc/{self.pid}/stat").read_text()
+        except OSError:
+            return True
+        return stat.rpartition(")")[2].split()[:1] != ["Z"]
 
     def describe(self) -> str:
         return f"{self.username}@{self.hostname} (pid {self.pid}) at {self.timestamp}"

@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from platform_cli.load.landscape import load
 from platform_cli.load.model import Landscape
 from platform_cli.plan.shards import Affected, Shard, affected_shards, shards
 from platform_cli.render import Manifest, render_stack, select_team
+from platform_cli.sources import kubectl
 from platform_cli.sources.git import GitRepository, Revision
 from platform_cli.sources.layout import OPTIONAL_TEXT_FILES
 from platform_cli.sources.tree import SourceFile, read_tree
@@ -415,12 +417,16 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
         try:
             result = automation.up(shard_workspace, shard.name, revision.sha, tags, context)
         except PlatformError as exc:
+            message, hint = exc.message, exc.hint
+            stuck = _NOT_READY.search(message)
+            if stuck:
+                message, hint = _with_events(message, hint, stuck, context, options.env)
             return ShardOutcome(
                 shard.name,
                 FAILED,
                 time.monotonic() - clock,
-                error=exc.message,
-                hint=exc.hint,
+                error=message,
+                hint=hint,
                 exit_code=exc.exit_code,
             )
         return ShardOutcome(shard.name, APPLIED, time.monotonic() - clock, result)
@@ -432,6 +438,25 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
     return Applied(
         revision.sha, workspace.backend.url, results, ordered, records.run_url(options.env)
     )
+
+
+# The provider's words for an object that never became ready
+_NOT_READY = re.compile(
+    r'"(?P<namespace>[a-z0-9-]+)/(?P<name>[a-z0-9.-]+)" failed to fully initialize or become live'
+)
+
+
+def _with_events(
+    message: str, hint: str, stuck: re.Match[str], context: str, env: Mapping[str, str]
+) -> tuple[str, str]:
+    """The provider says that an object timed out, not why: add the Kubernetes events
+    that say why (sources/kubectl.py), or where to find them."""
+    namespace, name = stuck.group("namespace"), stuck.group("name")
+    events = kubectl.warning_events(namespace, name, context, env)
+    look = f"kubectl --context {context} -n {namespace} get events | grep {name}"
+    if events:
+        return f"{message}; Kubernetes events: {'; '.join(events)}", hint
+    return message, f"{hint} The events say why: `{look}`".strip()
 
 
 def _reaching(errors: int) -> str:

@@ -166,7 +166,7 @@ def test_a_workload_never_ready_fails_in_time_names_why_and_others_apply(
     failure = next(line for line in run.stderr.splitlines() if SHARD in line)
     assert DEPLOYMENT in failure, run.output
     # the reason Kubernetes gave: the scheduler's, for the rollout's new pod
-    assert re.search(r"Unschedulable|untolerated taint|failed to schedule", failure), run.output
+    assert re.search(r"FailedScheduling|untolerated taint|Unschedulable", failure), run.output
     assert "Traceback" not in run.stderr
     # the other shard was applied all the same
     assert f"Applied commit {sha[:12]} to Pulumi stack {OTHER}:" in run.stdout, run.output
@@ -198,7 +198,7 @@ def test_a_second_up_exits_4_naming_the_holder_and_a_killed_up_converges(
         assert f"(pid {holder['pid']})" in second.stderr, second.output
         # SIGKILL mid-apply: the whole group (platform, the pulumi CLI, the provider)
         os.killpg(first.pid, signal.SIGKILL)
-        first.wait(30)
+        first.communicate(timeout=30)
     finally:
         stop_group(first)
     assert first.returncode == -signal.SIGKILL
@@ -228,22 +228,27 @@ def test_a_second_up_exits_4_naming_the_holder_and_a_killed_up_converges(
 def test_the_api_server_stopped_mid_apply_is_a_clear_failure_and_the_next_run_converges(
     blocked: Landscape, plane: ControlPlane
 ) -> None:
+    """The API server goes away for a while as the update waits on a rollout. While it
+    is gone the provider keeps waiting (its watch retries); once it is back the update
+    ends within its ready timeout, as a failure that names the stack, with the lock
+    released and the state intact, and the next run converges."""
     landscape = blocked
     sha = _change(landscape, SOURCE, "billing-calculator: info")
-    up = _start(landscape, "up", "--stack", SHARD, "--ready-timeout", "90", "--commit", sha)
+    up = _start(landscape, "up", "--stack", SHARD, "--ready-timeout", "60", "--commit", sha)
     try:
         _until("the rollout to reach the cluster", lambda: _log_level(plane) == "info")
         plane.stop_apiserver()
         try:
-            stdout, stderr = up.communicate(timeout=300)
+            time.sleep(20)
         finally:
             plane.start_apiserver()
+        stdout, stderr = up.communicate(timeout=300)
     finally:
         stop_group(up)
     assert up.returncode == 1, stdout + stderr
     assert f"stack {SHARD}" in stderr and "Traceback" not in stderr, stderr
-    assert re.search(r"cannot reach the Kubernetes cluster|failed half-way|timed out", stderr)
-    # the update ended on its own: its lock is released, the state intact
+    assert DEPLOYMENT in stderr or "cannot reach the Kubernetes cluster" in stderr, stderr
+    # the update ended on its own: its lock is released, the state readable
     assert _locks(landscape, SHARD) == []
     plane.kubectl("delete", "quota", BLOCKER, "-n", NAMESPACE)
     again = landscape.platform("up", "--stack", SHARD, "--commit", sha)

@@ -46,6 +46,8 @@ DOORS = {
         "platform_cli.cli.approvals",
     },
     "urllib": {"platform_cli.sources.github"},
+    # Programs the toolkit runs: git, and kubectl for a failed apply's events
+    "subprocess": {"platform_cli.sources.git", "platform_cli.sources.kubectl"},
 }
 
 

@@ -161,14 +161,22 @@ def test_up_creates_the_stack_applies_and_tags_it_with_the_commit(
         "stack output",
         "stack history",
         "stack tag",
+        "stack tag",
+        "stack tag",
     ]
+    tags = [c["args"][4:6] for c in pulumi.calls() if c["command"] == "stack tag"]
+    assert [key for key, _ in tags] == [
+        automation.COMMIT_TAG, automation.RENDER_TAG, automation.APPLIED_AT_TAG
+    ]  # fmt: skip
+    assert tags[1][1].startswith("sha256:") and len(tags[1][1]) == 71
     calls = {c["command"]: c for c in pulumi.calls()}
     up_args = calls["up"]["args"]
     assert up_args[:4] == ["--non-interactive", "up", "--yes", "--skip-preview"]
     assert up_args[-2:] == ["--stack", STACK]
     assert ["--message", f"platform up {sha}"] == up_args[4:6]
     assert calls["stack init"]["args"] == ["--non-interactive", "stack", "init", STACK]
-    assert calls["stack tag"]["args"][1:] == [
+    first_tag = next(c for c in pulumi.calls() if c["command"] == "stack tag")
+    assert first_tag["args"][1:] == [
         "stack", "tag", "set", automation.COMMIT_TAG, sha, "--stack", STACK,
     ]  # fmt: skip
     # The commit is the stack's tag, never passed to the program to stamp on objects
@@ -192,8 +200,8 @@ def test_a_concurrent_update_is_reported_and_not_retried(
     assert result.exit_code == 4
     assert result.stdout == ""
     assert result.stderr.startswith(
-        f"platform: error: stack {STACK} is locked by another update: the stack is currently "
-        "locked by 1 lock(s)."
+        f"platform: error: stack {STACK} is locked by another update (held by runner@gh "
+        "(pid 4242) at 2026-01-01T00:00:00Z): the stack is currently locked by 1 lock(s)."
     )
     assert f"`pulumi cancel --stack {STACK}`" in result.stderr
     assert "Never retried automatically" in result.stderr

@@ -34,7 +34,16 @@ A_COMMIT = re.compile(r"^(?:[a-z-]+-)?\$\{\{ github\.event\.pull_request\.(head|
 ALLOWED_PERMISSIONS: dict[str, dict[str, str]] = {
     "pr.yml": {"contents": "read", "pull-requests": "write", "security-events": "write"},
     "approvals.yml": {"contents": "read", "pull-requests": "read"},
-    "apply.yml": {"contents": "read"},
+    # The jobs that report (commit statuses, the merged pull request's comment) hold no
+    # environment; the job with the credentials holds only contents: read
+    "apply.yml": {
+        "contents": "read",
+        "actions": "read",
+        "statuses": "write",
+        "pull-requests": "write",
+    },
+    "apply.yml:up": {"contents": "read"},
+    "apply.yml:environments": {"contents": "read"},
     "drift.yml": {"contents": "read", "issues": "write"},
 }
 
@@ -208,7 +217,8 @@ def test_the_approvals_gate_runs_on_every_push_and_review() -> None:
 @pytest.mark.parametrize("name", ["apply.yml", "drift.yml"])
 def test_apply_and_drift_run_only_from_main(name: str) -> None:
     for job_name, job in _load(REPO / ".github/workflows" / name)["jobs"].items():
-        assert job["if"].startswith("github.ref == 'refs/heads/main'"), job_name
+        condition = job["if"].removeprefix("always() && ")
+        assert condition.startswith("github.ref == 'refs/heads/main'"), job_name
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=NAMES)
@@ -360,23 +370,38 @@ def test_secrets_only_in_jobs_with_an_environment() -> None:
                 assert "environment" in job, f"{path.name}:{name}"
 
 
-def test_apply_runs_one_queued_job_per_stack_with_its_environment() -> None:
+def test_apply_runs_what_is_behind_main_per_environment_and_reports_it() -> None:
     workflow = _load(REPO / ".github/workflows/apply.yml")
     assert workflow["on"] == {"push": {"branches": ["main"]}}
-    affected = workflow["jobs"]["affected"]
-    script = affected["steps"][-1]["run"]
-    assert 'platform stacks --affected --base "$BEFORE" --head "$SHA" --format json' in script
-    assert affected["steps"][-1]["env"] == {
-        "BEFORE": "${{ github.event.before }}",
+    up = workflow["jobs"]["up"]
+    assert up["strategy"]["matrix"] == "${{ fromJSON(needs.environments.outputs.matrix) }}"
+    assert up["strategy"]["fail-fast"] is False
+    assert up["concurrency"] == {
+        "group": "apply-${{ matrix.environment }}",
+        "cancel-in-progress": False,
+    }
+    assert up["environment"] == "${{ matrix.environment }}"
+    assert up["permissions"] == {"contents": "read"}
+    apply_step = next(s for s in up["steps"] if s.get("name") == "Apply what is behind main")
+    assert (
+        '.venv/bin/platform up --pending --only "$ENVIRONMENT" --parallel 4 --commit "$SHA"'
+        in (apply_step["run"])
+    )
+    assert apply_step["env"] == {
+        "ENVIRONMENT": "${{ matrix.environment }}",
         "SHA": "${{ github.sha }}",
     }
-    up = workflow["jobs"]["up"]
-    assert up["strategy"]["matrix"] == "${{ fromJSON(needs.affected.outputs.matrix) }}"
-    assert up["concurrency"] == {"group": "apply-${{ matrix.stack }}", "cancel-in-progress": False}
-    assert up["environment"] == "${{ matrix.environment }}"
-    apply_step = up["steps"][-1]
-    assert apply_step["run"] == '.venv/bin/platform up --stack "$STACK" --commit "$SHA"'
-    assert apply_step["env"] == {"STACK": "${{ matrix.stack }}", "SHA": "${{ github.sha }}"}
+    upload = up["steps"][-1]
+    assert upload["if"] == "always()" and "upload-artifact" in upload["uses"]
+    for name in ("queued", "report"):
+        job = workflow["jobs"][name]
+        assert "environment" not in job and "secrets." not in json.dumps(job), name
+        assert job["permissions"]["statuses"] == "write", name
+        scripts = "\n".join(s.get("run", "") for s in job["steps"])
+        assert "platform report-apply" in scripts, name
+    report = workflow["jobs"]["report"]
+    assert report["if"].startswith("always() && github.ref == 'refs/heads/main'")
+    assert report["needs"] == ["environments", "up"]
 
 
 def test_drift_runs_nightly_and_keeps_one_issue_per_stack() -> None:
@@ -386,7 +411,7 @@ def test_drift_runs_nightly_and_keeps_one_issue_per_stack() -> None:
     assert drift["concurrency"]["group"] != "apply-${{ matrix.stack }}"
     scripts = "\n".join(s["run"] for s in drift["steps"] if "run" in s)
     assert 'platform drift --stack "$STACK" --format markdown' in scripts
-    assert "gh issue edit" in scripts and "gh issue create" in scripts
+    assert 'platform report-drift --stack "$STACK" --body drift.md "$flag"' in scripts
 
 
 def test_a_pull_request_that_edits_the_toolkit_runs_its_lint_and_tests() -> None:

@@ -18,8 +18,10 @@ demo; in CI that is refused, because the state would vanish with the runner.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import socket
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +37,12 @@ from platform_cli.words import plural
 BACKEND_ENV = "PULUMI_BACKEND_URL"
 PROJECT = "platform"  # the name in Pulumi.yaml
 COMMIT_TAG = "platform:commit"
+# The other tags `platform up` and `platform drift` keep on each Pulumi stack: the
+# record `platform status` and `platform up --pending` read (apply/records.py)
+RENDER_TAG = "platform:render"
+APPLIED_AT_TAG = "platform:applied-at"
+RUN_TAG = "platform:run"
+DRIFT_TAG = "platform:drift"
 LOCAL_STATE = ".pulumi-state"
 DOCS = "docs/operations.md"
 
@@ -69,6 +77,10 @@ class SecretsUnavailable(PulumiError):
 
 class ClusterUnreachable(PulumiError):
     """The Kubernetes cluster of the stack's kube context cannot be reached."""
+
+
+class ClusterCredentialsRefused(PulumiError):
+    """The cluster answered, but refused the kube context's credentials."""
 
 
 class StackLocked(PulumiError):
@@ -124,6 +136,7 @@ class DriftResult:
     drifted: tuple[ResourceChange, ...]
     # How many resources the refresh found as they were recorded
     unchanged: int
+    warnings: tuple[str, ...] = ()
 
     @property
     def has_drift(self) -> bool:
@@ -210,21 +223,29 @@ def preview(workspace: Workspace, stack: str) -> OperationResult:
     )
 
 
-def up(workspace: Workspace, stack: str, commit: str) -> OperationResult:
-    """`pulumi up` (creating the stack on first use), then tag it with the commit."""
+def up(
+    workspace: Workspace,
+    stack: str,
+    commit: str,
+    tags: Mapping[str, str] | None = None,
+    kube_context: str = "",
+) -> OperationResult:
+    """`pulumi up` (creating the stack on first use), then tag it with the commit and
+    the other `tags` (the record of this apply). Only a successful update is tagged, so
+    a failed one leaves the stack behind main and the next `up --pending` retries it."""
     events = _Events()
-    with _translated(workspace, stack, "up", events):
+    with _translated(workspace, stack, "up", events, kube_context=kube_context):
         handle = _select(workspace, stack, create=True)
         result = handle.up(on_event=events, color="never", message=f"platform up {commit}")
     warnings: list[str] = []
-    try:
-        handle.set_tag(COMMIT_TAG, commit)
-    except auto_errors.CommandError as exc:
-        # The objects are applied; only the record of which commit they came from is
-        # missing, which the next apply writes again. Said, never silent.
-        warnings.append(
-            f"could not tag stack {stack} with {COMMIT_TAG}={commit}: {_cause(exc) or exc}"
-        )
+    for key, value in {COMMIT_TAG: commit, **(tags or {})}.items():
+        try:
+            handle.set_tag(key, value)
+        except auto_errors.CommandError as exc:
+            # The objects are applied; only the record is missing, and without it the
+            # stack counts as behind main, so the next `up --pending` applies it again
+            # (a no-op) and writes it. Said, never silent.
+            warnings.append(f"could not tag stack {stack} with {key}={value}: {_cause(exc) or exc}")
     summary = result.summary.resource_changes or {}
     outputs = {k: v.value for k, v in result.outputs.items()}
     return OperationResult(
@@ -254,6 +275,92 @@ def drift(workspace: Workspace, stack: str) -> DriftResult:
             for _ in range(n)
         )
     return DriftResult(stack, drifted, int(summary.get("same", 0)))
+
+
+def stack_tags(workspace: Workspace, stacks: list[str]) -> dict[str, dict[str, str] | None]:
+    """The tags of each named Pulumi stack, None for a stack the backend does not hold
+    (never applied). One `stack ls`, then one `stack tag ls` per existing stack."""
+    events = _Events()
+    with _translated(workspace, "(all)", "stack ls", events):
+        local = auto.LocalWorkspace(work_dir=str(workspace.root), env_vars=dict(workspace.env))
+        existing = {summary.name.rsplit("/", 1)[-1] for summary in local.list_stacks()}
+    found: dict[str, dict[str, str] | None] = {}
+    for stack in stacks:
+        if stack not in existing:
+            found[stack] = None
+            continue
+        with _translated(workspace, stack, "stack tag ls", events):
+            found[stack] = {str(k): str(v) for k, v in local.list_tags(stack).items()}
+    return found
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who took a stack's lock, as a `file://` backend's lock file records it."""
+
+    username: str
+    hostname: str
+    pid: int
+    timestamp: str
+
+    def alive_here(self) -> bool:
+        if self.hostname != socket.gethostname() or self.pid <= 0:
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        # A zombie (killed, not yet reaped by its parent) holds nothing
+        try:
+            stat = Path(f"/proc/{self.pid}/stat").read_text()
+        except OSError:
+            return True
+        return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+    def describe(self) -> str:
+        return f"{self.username}@{self.hostname} (pid {self.pid}) at {self.timestamp}"
+
+
+def lock_holders(workspace: Workspace, stack: str) -> list[LockHolder] | None:
+    """The holders of a stack's lock on a `file://` backend (its lock files under
+    `.pulumi/locks/`); None for another backend, whose locks this cannot read."""
+    url = workspace.backend.url
+    if not url.startswith("file://"):
+        return None
+    folder = Path(url.removeprefix("file://")) / ".pulumi" / "locks"
+    holders = []
+    for path in sorted(folder.glob(f"**/{stack}/*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            holders.append(
+                LockHolder(
+                    str(data.get("username", "")),
+                    str(data.get("hostname", "")),
+                    int(data.get("pid", 0)),
+                    str(data.get("timestamp", "")),
+                )
+            )
+        except (OSError, ValueError, TypeError, AttributeError):
+            holders.append(LockHolder("(unreadable)", "", 0, str(path)))
+    return holders
+
+
+def cancel(workspace: Workspace, stack: str) -> None:
+    """`pulumi cancel`: remove the stack's lock (a DIY backend deletes its lock files)."""
+    events = _Events()
+    with _translated(workspace, stack, "cancel", events):
+        _select(workspace, stack).cancel()
+
+
+def set_tags(workspace: Workspace, stack: str, tags: Mapping[str, str]) -> None:
+    """Set tags on an existing Pulumi stack (`platform drift` records its result)."""
+    events = _Events()
+    with _translated(workspace, stack, "stack tag set", events):
+        handle = _select(workspace, stack)
+        for key, value in tags.items():
+            handle.set_tag(key, value)
 
 
 # Internals
@@ -346,8 +453,19 @@ _CLUSTER_TEXTS = (
     "unable to load schema information from the api server",
     "failed to read kubeconfig",
     "invalid kubeconfig",
+    "connect: connection refused",
+    "no route to host",
+)
+_CREDENTIAL_TEXTS = (
+    "unauthorized",
+    "provide credentials",
+    "certificate signed by unknown authority",
+    "certificate has expired",
+    "token has expired",
 )
 _CLUSTER_CONTEXT = re.compile(r'context "[^"]*" does not exist', re.IGNORECASE)
+# The lock file Pulumi names, and who created it: "created by user@host (pid 42) at ..."
+_LOCK_HOLDER = re.compile(r"created by ([^\n]+?)\s*$", re.MULTILINE)
 _PASSPHRASE_TEXTS = ("passphrase must be set", "incorrect passphrase")
 
 
@@ -374,7 +492,13 @@ def _cause(exc: auto_errors.CommandError) -> str:
 
 @contextmanager
 def _translated(
-    workspace: Workspace, stack: str, operation: str, events: _Events, *, drift_ok: bool = False
+    workspace: Workspace,
+    stack: str,
+    operation: str,
+    events: _Events,
+    *,
+    drift_ok: bool = False,
+    kube_context: str = "",
 ) -> Iterator[None]:
     backend = workspace.backend.url
     try:
@@ -396,22 +520,31 @@ def _translated(
         text = str(exc).lower()
         if drift_ok and _NO_CHANGES_EXPECTED.search(text):
             raise _DriftFound from None
-        raise _classify(exc, text, workspace, stack, operation, events, backend) from None
+        raise _classify(
+            exc, text, _Where(stack, operation, backend, kube_context), events
+        ) from None
+
+
+@dataclass(frozen=True)
+class _Where:
+    stack: str
+    operation: str
+    backend: str
+    kube_context: str
 
 
 def _classify(
-    exc: auto_errors.CommandError,
-    text: str,
-    workspace: Workspace,
-    stack: str,
-    operation: str,
-    events: _Events,
-    backend: str,
+    exc: auto_errors.CommandError, text: str, where: _Where, events: _Events
 ) -> PulumiError:
+    stack, operation, backend = where.stack, where.operation, where.backend
+    context = f"kube context {where.kube_context!r}" if where.kube_context else "its kube context"
+    named = f" (kube context {where.kube_context!r})" if where.kube_context else ""
     cause = _event_cause(events) or _cause(exc)
     if isinstance(exc, auto_errors.ConcurrentUpdateError) or "currently locked by" in text:
+        holders = _LOCK_HOLDER.findall(str(exc))
+        held = f" (held by {'; '.join(h.strip() for h in holders)})" if holders else ""
         return StackLocked(
-            f"stack {stack} is locked by another update: {cause}",
+            f"stack {stack} is locked by another update{held}: {cause}",
             hint="wait for the running apply to finish and run again; if none runs, a killed "
             f"job left a stale lock: a person checks and runs `pulumi cancel --stack {stack}` "
             f"(see {DOCS}, 'Recovery'). Never retried automatically.",
@@ -433,9 +566,18 @@ def _classify(
             hint=f"check {BACKEND_ENV}, the network and the backend's credentials "
             "(AWS_* for s3://, PULUMI_ACCESS_TOKEN for Pulumi Cloud)",
         )
+    if any(t in text for t in _CREDENTIAL_TEXTS):
+        return ClusterCredentialsRefused(
+            f"the Kubernetes cluster of stack {stack} refused the credentials of {context} "
+            f"(invalid or expired): {cause}",
+            hint=f"renew the credentials of {context} in the kubeconfig (KUBECONFIG, the "
+            "KUBECONFIG secret of the stack's GitHub environment) and run again; "
+            f"`kubectl --context {where.kube_context or '<context>'} auth whoami` shows "
+            "whether they are accepted",
+        )
     if any(t in text for t in _CLUSTER_TEXTS) or _CLUSTER_CONTEXT.search(text):
         return ClusterUnreachable(
-            f"cannot reach the Kubernetes cluster of stack {stack}: {cause}",
+            f"cannot reach the Kubernetes cluster of stack {stack}{named}: {cause}",
             hint="set KUBECONFIG to a kubeconfig with the context named in "
             "stacks/<stack>/stack.yaml (cluster.kubeContext) and check that "
             "`kubectl --context <context> get namespaces` answers",

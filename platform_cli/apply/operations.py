@@ -10,7 +10,15 @@ names only.
 - on a dirty working tree (what is applied must be what was merged);
 - on a HEAD other than the commit named by `--commit` (CI passes the pushed SHA, so a
   job that checked out something else never applies it);
-- on a landscape with check errors.
+- for a shard that check errors reach (apply/blast.py); every other shard is applied.
+
+The landscape is checked and rendered once per run, and each shard's Pulumi program
+registers exactly the objects that were judged (program.deploy_rendered). Shards run
+in dependency order, `--parallel N` at a time (apply/schedule.py); one shard's failure
+never stops another, and each shard's outcome is a value (`ShardOutcome`).
+
+`--pending` selects the shards whose record (apply/records.py) differs from the render
+of HEAD: never applied, failed, skipped or changed since.
 
 Pulumi itself runs through `platform_cli.apply.automation`; this module decides what to run
 and returns the results, which `platform_cli.report.apply` formats. It never prints.
@@ -18,19 +26,25 @@ and returns the results, which `platform_cli.report.apply` formats. It never pri
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
+import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from platform_cli.apply import automation, program
+from platform_cli.apply import automation, program, records, schedule
+from platform_cli.apply.blast import refused_shards
 from platform_cli.errors import PlatformError, UsageError
-from platform_cli.evaluate.pipeline import CheckOptions, run_check
-from platform_cli.findings import format_finding
+from platform_cli.evaluate.pipeline import CheckOptions, CheckResult, run_check
+from platform_cli.findings import Finding, format_finding
 from platform_cli.load.landscape import load
 from platform_cli.load.model import Landscape
 from platform_cli.plan.shards import Affected, Shard, affected_shards, shards
+from platform_cli.render import Manifest, render_stack, select_team
+from platform_cli.sources import kubectl
 from platform_cli.sources.git import GitRepository, Revision
 from platform_cli.sources.layout import OPTIONAL_TEXT_FILES
 from platform_cli.sources.tree import SourceFile, read_tree
@@ -135,26 +149,55 @@ class Selection:
     all: bool = False
     affected: bool = False
     base: str | None = None
+    # The shards behind HEAD by their record (`up --pending`)
+    pending: bool = False
+    # Only the shards of this landscape stack (one GitHub environment's share)
+    only: str | None = None
 
 
-def select(root: Path, selection: Selection, head: str = "HEAD") -> list[str]:
-    """The Pulumi stacks a command line names: `--stack` (repeatable), `--all` or
-    `--affected --base REF`; exactly one of them."""
-    given = sum([bool(selection.stacks), selection.all, selection.affected])
+def _check_selection(selection: Selection, *, pending: bool = True) -> None:
+    given = sum([bool(selection.stacks), selection.all, selection.affected, selection.pending])
     if given != 1:
+        choices = (
+            "--stack, --all, --affected or --pending"
+            if pending
+            else ("--stack, --all or --affected")
+        )
         raise UsageError(
-            "name the stacks with exactly one of --stack, --all or --affected",
+            f"name the stacks with exactly one of {choices}",
             hint="platform up --stack prod.billing",
         )
     if selection.base and not selection.affected:
         raise UsageError("--base needs --affected")
+    if selection.only and selection.stacks:
+        raise UsageError("--only narrows --all, --affected or --pending, not --stack")
+
+
+def select(root: Path, selection: Selection, head: str = "HEAD") -> list[str]:
+    """The Pulumi stacks a command line names: `--stack` (repeatable), `--all` or
+    `--affected --base REF`; exactly one of them (`--pending` needs the backend: see
+    `run_up`)."""
+    _check_selection(selection, pending=False)
+    landscape = current_landscape(root)
+    return _select(root, selection, landscape, head)
+
+
+def _select(root: Path, selection: Selection, landscape: Landscape, head: str) -> list[str]:
+    if selection.only is not None and selection.only not in landscape.stacks:
+        raise UsageError(
+            f"--only names no stack of this landscape: {selection.only!r}",
+            hint=f"stacks: {', '.join(sorted(landscape.stacks))}",
+        )
     if selection.affected:
         listed = list_stacks(StacksOptions(root, affected=True, base=selection.base, head=head))
-        return [a.shard.name for a in listed.entries]
-    landscape = current_landscape(root)
-    if selection.all:
-        return [s.name for s in shards(landscape)]
-    return [validate_shard(landscape, name) for name in selection.stacks]
+        names = [a.shard.name for a in listed.entries]
+    elif selection.all or selection.pending:
+        names = [s.name for s in shards(landscape)]
+    else:
+        return [validate_shard(landscape, name) for name in selection.stacks]
+    if selection.only is not None:
+        names = [n for n in names if Shard.parse(n).stack == selection.only]
+    return names
 
 
 def guard_apply(root: Path, commit: str | None, env: Mapping[str, str]) -> Revision:
@@ -193,6 +236,7 @@ def guard_apply(root: Path, commit: str | None, env: Mapping[str, str]) -> Revis
 
 
 def guard_check(root: Path) -> None:
+    """Refuse a landscape with any check error (`preview` and `drift` judge all of it)."""
     result = run_check(CheckOptions(root=root))
     if result.failed:
         errors = [f for f in result.findings if f.level.value == "error"]
@@ -204,6 +248,63 @@ def guard_check(root: Path) -> None:
         )
 
 
+# The landscape judged and rendered once per run
+
+
+@dataclass
+class Judged:
+    """Every shard of a landscape: the objects of each sound one, and the errors that
+    refuse each other one."""
+
+    landscape: Landscape
+    every: list[Shard]
+    objects: dict[Shard, list[Manifest]]
+    contexts: dict[str, str]  # kube context per landscape stack
+    refused: dict[Shard, list[Finding]]
+
+    def digest(self, shard: Shard) -> str:
+        return records.render_digest(self.objects[shard])
+
+
+def judge(root: Path, only: str | None = None) -> Judged:
+    """Check the landscape, refuse the shards its errors reach, render the rest."""
+    result = run_check(CheckOptions(root=root))
+    return judge_result(result, only)
+
+
+def judge_result(result: CheckResult, only: str | None = None) -> Judged:
+    landscape = result.landscape
+    every = shards(landscape)
+    refused = refused_shards(landscape, every, result.findings)
+    objects: dict[Shard, list[Manifest]] = {}
+    contexts: dict[str, str] = {}
+    for stack in sorted({s.stack for s in every}):
+        if only is not None and stack != only:
+            continue
+        sound = [s for s in every if s.stack == stack and s not in refused]
+        if not sound:
+            continue
+        has_errors = any(s.stack == stack for s in refused)
+        try:
+            rendered = render_stack(landscape, stack, teams={s.team for s in sound})
+        except (KeyError, TypeError, ValueError, AttributeError):
+            if not has_errors:
+                raise
+            # A broken declaration elsewhere in the stack that the renderer trips on:
+            # the stack's shards cannot be judged apart, so none of them is applied
+            errors = sorted({f for s, found in refused.items() if s.stack == stack for f in found})
+            for shard in sound:
+                refused[shard] = errors
+            continue
+        contexts[stack] = rendered.kube_context
+        for shard, found in refused_shards(landscape, sound, rendered.findings).items():
+            refused[shard] = found
+        for shard in sound:
+            if shard not in refused:
+                objects[shard] = select_team(rendered.objects, shard.team)
+    return Judged(landscape, every, objects, contexts, dict(sorted(refused.items())))
+
+
 # Operations
 
 
@@ -213,6 +314,27 @@ class RunOptions:
     selection: Selection
     commit: str | None = None
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    # Seconds the provider waits for each object to become ready (program.deploy)
+    ready_timeout: int = program.DEFAULT_READY_TIMEOUT
+
+
+APPLIED = "applied"
+FAILED = "failed"
+REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class ShardOutcome:
+    """What became of one shard in one `up`."""
+
+    shard: str
+    status: str  # APPLIED, FAILED or REFUSED
+    seconds: float = 0.0
+    result: automation.OperationResult | None = None
+    error: str = ""
+    hint: str = ""
+    exit_code: int = 0
+    findings: tuple[Finding, ...] = ()
 
 
 @dataclass
@@ -220,6 +342,18 @@ class Applied:
     commit: str
     backend: str
     results: list[automation.OperationResult]
+    outcomes: list[ShardOutcome] = field(default_factory=list)
+    run_url: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every shard applied; 4 when the only failures are held locks; else 1."""
+        bad = [o for o in self.outcomes if o.status != APPLIED]
+        if not bad:
+            return 0
+        if all(o.exit_code == automation.StackLocked.exit_code for o in bad):
+            return automation.StackLocked.exit_code
+        return 1
 
 
 def _workspace(root: Path, env: Mapping[str, str]) -> automation.Workspace:
@@ -227,14 +361,151 @@ def _workspace(root: Path, env: Mapping[str, str]) -> automation.Workspace:
     return automation.Workspace.open(root, env, functools.partial(program.main, root))
 
 
-def run_up(options: RunOptions) -> Applied:
-    """Apply each selected Pulumi stack in turn; the first failure stops the run."""
+def behind(judged: Judged, tags: Mapping[str, Mapping[str, str] | None]) -> dict[Shard, bool]:
+    """For each sound shard, whether its record differs from the render of HEAD."""
+    out: dict[Shard, bool] = {}
+    for shard in judged.objects:
+        found = tags.get(shard.name)
+        record = records.Record.from_tags(found) if found is not None else None
+        out[shard] = record is None or record.digest != judged.digest(shard)
+    return out
+
+
+def run_up(options: RunOptions, parallel: int = 1) -> Applied:
+    """Apply the selected shards: refused ones are reported with their errors, the
+    others applied in dependency order, `parallel` at a time, each to its own end."""
+    schedule.check_parallel(parallel)
+    _check_selection(options.selection)
     revision = guard_apply(options.root, options.commit, options.env)
-    guard_check(options.root)
-    stacks = select(options.root, options.selection, head=revision.sha)
+    judged = judge(options.root, options.selection.only)
+    names = _select(options.root, options.selection, judged.landscape, revision.sha)
     workspace = _workspace(options.root, options.env)
-    results = [automation.up(workspace, stack, revision.sha) for stack in stacks]
-    return Applied(revision.sha, workspace.backend.url, results)
+    if options.selection.pending:
+        tags = automation.stack_tags(
+            workspace, [n for n in names if Shard.parse(n) in judged.objects]
+        )
+        late = behind(judged, tags)
+        names = [n for n in names if late.get(Shard.parse(n), True)]
+    selected = [Shard.parse(n) for n in names]
+    outcomes: dict[Shard, ShardOutcome] = {
+        shard: ShardOutcome(
+            shard.name,
+            REFUSED,
+            error=f"refusing to apply Pulumi stack {shard.name}: "
+            f"{_reaching(len(judged.refused[shard]))}",
+            hint="fix them on main (`platform check`); the next apply run applies it",
+            exit_code=1,
+            findings=tuple(judged.refused[shard]),
+        )
+        for shard in selected
+        if shard in judged.refused
+    }
+    runnable = [s for s in selected if s not in judged.refused]
+    started = records.now()
+
+    def work(shard: Shard) -> ShardOutcome:
+        clock = time.monotonic()
+        objects = judged.objects[shard]
+        context = judged.contexts[shard.stack]
+        shard_workspace = dataclasses.replace(
+            workspace,
+            program=functools.partial(
+                program.deploy_rendered, objects, context, options.ready_timeout
+            ),
+        )
+        tags = records.apply_tags(records.render_digest(objects), options.env, started)
+        try:
+            result = automation.up(shard_workspace, shard.name, revision.sha, tags, context)
+        except PlatformError as exc:
+            message, hint = exc.message, exc.hint
+            stuck = _NOT_READY.search(message)
+            if stuck:
+                message, hint = _with_events(message, hint, stuck, context, options.env)
+            return ShardOutcome(
+                shard.name,
+                FAILED,
+                time.monotonic() - clock,
+                error=message,
+                hint=hint,
+                exit_code=exc.exit_code,
+            )
+        return ShardOutcome(shard.name, APPLIED, time.monotonic() - clock, result)
+
+    needs = schedule.prerequisites(judged.landscape, runnable)
+    outcomes.update(schedule.run_ordered(runnable, needs, work, parallel))
+    ordered = [outcomes[s] for s in selected]
+    results = [o.result for o in ordered if o.result is not None]
+    return Applied(
+        revision.sha, workspace.backend.url, results, ordered, records.run_url(options.env)
+    )
+
+
+# The provider's words for an object that never became ready
+_NOT_READY = re.compile(
+    r'"(?P<namespace>[a-z0-9-]+)/(?P<name>[a-z0-9.-]+)" failed to fully initialize or become live'
+)
+
+
+def _with_events(
+    message: str, hint: str, stuck: re.Match[str], context: str, env: Mapping[str, str]
+) -> tuple[str, str]:
+    """The provider says that an object timed out, not why: add the Kubernetes events
+    that say why (sources/kubectl.py), or where to find them."""
+    namespace, name = stuck.group("namespace"), stuck.group("name")
+    events = kubectl.warning_events(namespace, name, context, env)
+    look = f"kubectl --context {context} -n {namespace} get events | grep {name}"
+    if events:
+        return f"{message}; Kubernetes events: {'; '.join(events)}", hint
+    return message, f"{hint} The events say why: `{look}`".strip()
+
+
+def _reaching(errors: int) -> str:
+    return f"{plural(errors, 'check error')} {'reaches' if errors == 1 else 'reach'} it"
+
+
+# platform status
+
+
+@dataclass(frozen=True)
+class ShardStatus:
+    shard: str
+    record: records.Record | None
+    # None when the shard's check errors leave its render unknown
+    behind: bool | None
+    errors: int = 0
+
+
+@dataclass(frozen=True)
+class Status:
+    commit: str
+    backend: str
+    shards: list[ShardStatus]
+
+
+def run_status(root: Path, env: Mapping[str, str], only: str | None = None) -> Status:
+    """Per shard: its record, and whether it is behind the render of HEAD."""
+    repo = GitRepository(root)
+    try:
+        head = repo.head().sha
+    finally:
+        repo.close()
+    judged = judge(root, only)
+    every = [s for s in judged.every if only is None or s.stack == only]
+    workspace = _workspace(root, env)
+    tags = automation.stack_tags(workspace, [s.name for s in every])
+    late = behind(judged, tags)
+    listed = []
+    for shard in every:
+        found = tags.get(shard.name)
+        listed.append(
+            ShardStatus(
+                shard.name,
+                records.Record.from_tags(found) if found is not None else None,
+                late.get(shard),
+                len(judged.refused.get(shard, [])),
+            )
+        )
+    return Status(head, workspace.backend.url, listed)
 
 
 def run_preview(options: RunOptions) -> Applied:
@@ -249,7 +520,42 @@ def run_preview(options: RunOptions) -> Applied:
     return Applied(head, workspace.backend.url, [automation.preview(workspace, s) for s in stacks])
 
 
-def run_drift(root: Path, stack: str, env: Mapping[str, str]) -> automation.DriftResult:
+def run_unlock(root: Path, stack: str, env: Mapping[str, str], force: bool) -> list[str]:
+    """Remove a stale lock from a shard's stack; the holders it removed.
+
+    Stale means the update that took the lock is gone (killed, its runner lost). On a
+    `file://` backend the lock names its process: one that still runs on this host is
+    never unlocked. Elsewhere the holder cannot be checked from here, so a person who
+    checked that no apply of the stack runs says so with `force`."""
     name = validate_shard(current_landscape(root), stack)
     workspace = _workspace(root, env)
-    return automation.drift(workspace, name)
+    holders = automation.lock_holders(workspace, name)
+    if holders is None and not force:
+        raise UsageError(
+            f"cannot tell from here whether the lock of {name} is stale (backend "
+            f"{workspace.backend.url})",
+            hint="check that no apply job of this stack runs (the lock error names its "
+            "holder), then run again with --force",
+        )
+    live = [h for h in holders or [] if h.alive_here()]
+    if live:
+        raise UsageError(
+            f"the lock of {name} is held by a running process: "
+            + "; ".join(h.describe() for h in live),
+            hint="wait for it to finish; a running update is never unlocked",
+        )
+    automation.cancel(workspace, name)
+    return [h.describe() for h in holders or []]
+
+
+def run_drift(root: Path, stack: str, env: Mapping[str, str]) -> automation.DriftResult:
+    """The drift of one shard, recorded on its stack (`platform:drift`) for `status`."""
+    name = validate_shard(current_landscape(root), stack)
+    workspace = _workspace(root, env)
+    result = automation.drift(workspace, name)
+    tag = records.drift_tag(len(result.drifted), records.now())
+    try:
+        automation.set_tags(workspace, name, tag)
+    except PlatformError as exc:
+        return dataclasses.replace(result, warnings=(f"could not record the drift: {exc.message}",))
+    return result

@@ -140,11 +140,13 @@ def register(obj: Manifest, opts: pulumi.ResourceOptions) -> pulumi.CustomResour
 
 
 def outputs(objects: Iterable[Manifest]) -> dict[str, Any]:
-    """Stack outputs: namespaces, service URLs, database secret names and VM names."""
+    """Stack outputs: namespaces, service URLs, database secret names, VM names and the
+    in-cluster address of each VM with ports (its Service)."""
     namespaces: list[str] = []
     urls: dict[str, str] = {}
     secrets: dict[str, str] = {}
     machines: list[str] = []
+    addresses: dict[str, str] = {}
     for obj in objects:
         meta, kind = obj["metadata"], obj["kind"]
         ref = f"{meta.get('namespace', '')}/{meta['name']}"
@@ -155,6 +157,8 @@ def outputs(objects: Iterable[Manifest]) -> dict[str, Any]:
             urls.setdefault(
                 ref, f"http://{meta['name']}.{meta['namespace']}.svc.cluster.local:{port}"
             )
+        elif kind == "Service" and meta["labels"].get("app.kubernetes.io/component") == "server":
+            addresses[ref] = f"{meta['name']}.{meta['namespace']}.svc.cluster.local"
         elif kind == "Ingress":
             rule = obj["spec"]["rules"][0]
             urls[ref] = f"https://{rule['host']}{rule['http']['paths'][0]['path']}"
@@ -167,6 +171,7 @@ def outputs(objects: Iterable[Manifest]) -> dict[str, Any]:
         "serviceUrls": dict(sorted(urls.items())),
         "databaseSecrets": dict(sorted(secrets.items())),
         "virtualMachines": sorted(machines),
+        "virtualMachineAddresses": dict(sorted(addresses.items())),
     }
 
 
@@ -191,12 +196,29 @@ def engine_view(obj: Manifest) -> Manifest:
     return {**obj, "metadata": {**meta, "annotations": annotations}}
 
 
-def deploy(objects: list[Manifest], kube_context: str) -> dict[str, Any]:
+# How long the provider waits for an object to become ready (a Deployment's rollout)
+# unless `platform up --ready-timeout` says otherwise: inside the apply job's 60 minutes
+DEFAULT_READY_TIMEOUT = 600
+
+
+def deploy(
+    objects: list[Manifest], kube_context: str, ready_timeout: int | None = None
+) -> dict[str, Any]:
     """Register every object with Pulumi; return the stack outputs.
 
     Every namespaced object depends on its Namespace, and every workload (what makes
     pods or counts against the quota) also on the namespace's quota and limits, so
-    that admission sees both before the first workload arrives."""
+    that admission sees both before the first workload arrives.
+
+    `ready_timeout` bounds the provider's wait for each object to become ready (the
+    `customTimeouts` the provider honours): a workload that never becomes ready (an
+    image that is never pulled, pods the quota refuses) fails its update within it,
+    naming the object and the reason the provider saw, instead of holding the job."""
+    timeouts = (
+        pulumi.CustomTimeouts(create=f"{ready_timeout}s", update=f"{ready_timeout}s")
+        if ready_timeout
+        else None
+    )
     provider = k8s.Provider("kubernetes", context=kube_context)
     guards: dict[str, list[pulumi.Resource]] = {}
     retained = retained_namespaces(objects)
@@ -213,6 +235,7 @@ def deploy(objects: list[Manifest], kube_context: str) -> dict[str, Any]:
             depends_on=depends_on,
             protect=obj["kind"] != "Namespace" and _source(obj) in protected,
             retain_on_delete=obj["kind"] == "Namespace" and meta["name"] in retained,
+            custom_timeouts=timeouts,
         )
         resource = register(engine_view(obj), opts)
         if obj["kind"] == "Namespace":
@@ -235,6 +258,15 @@ def main(root: Path | None = None) -> None:
     # which would turn each one-line change into an update of the whole shard.
     objects = select_team(rendered.objects, target.team)
     for key, value in deploy(objects, rendered.kube_context).items():
+        pulumi.export(key, value)
+
+
+def deploy_rendered(
+    objects: list[Manifest], kube_context: str, ready_timeout: int = DEFAULT_READY_TIMEOUT
+) -> None:
+    """The program `platform up` runs inline: one shard's objects, rendered and judged
+    once by the run that applies them (apply/operations.py), then registered."""
+    for key, value in deploy(objects, kube_context, ready_timeout).items():
         pulumi.export(key, value)
 
 

@@ -1,15 +1,19 @@
 """The commands that turn the landscape into objects in a cluster: `render`, `stacks`,
-`preview`, `up` and `drift`.
+`preview`, `up`, `drift` and `status`, and the two that tell GitHub how it went:
+`report-apply` and `report-drift`.
 
 Pulumi takes a second to import, so the commands import the apply layer when they run.
 """
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,6 +22,10 @@ from platform_cli.cli.options import emit, format_option, landscape_root, root_o
 from platform_cli.errors import UsageError
 from platform_cli.load.cache import DocumentCache
 from platform_cli.report.apply import DRIFT_REPORTERS, STACKS_REPORTERS
+from platform_cli.report.status import STATUS_REPORTERS
+
+# The most a results file of `platform up` may weigh before report-apply refuses it
+MAX_RESULTS_BYTES = 16 * 1024 * 1024
 
 
 def _manifest_formats() -> Iterable[str]:
@@ -132,10 +140,43 @@ def stacks(root: Path | None, affected: bool, base: str | None, head: str, fmt: 
 @click.option("--affected", is_flag=True, help="The stacks a change since --base affects.")
 @click.option("--base", metavar="REF", default=None, help="With --affected: the base revision.")
 @click.option(
+    "--pending",
+    is_flag=True,
+    help="The stacks behind HEAD: never applied, failed, skipped, or rendering "
+    "differently from their last successful apply (what CI applies).",
+)
+@click.option(
+    "--only",
+    metavar="STACK",
+    default=None,
+    help="With --all, --affected or --pending: only the shards of this landscape stack.",
+)
+@click.option(
+    "--parallel",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Apply up to N independent stacks at a time (dependent ones in order).",
+)
+@click.option(
     "--commit",
     metavar="SHA",
     default=None,
     help="The commit to apply; HEAD must be it (required in CI).",
+)
+@click.option(
+    "--results",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write each stack's outcome as JSON here, for `platform report-apply`.",
+)
+@click.option(
+    "--ready-timeout",
+    type=click.IntRange(min=10, max=3600),
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long each object may take to become ready (a rollout) before its stack fails.",
 )
 def up(
     root: Path | None,
@@ -143,22 +184,70 @@ def up(
     all_stacks: bool,
     affected: bool,
     base: str | None,
+    pending: bool,
+    only: str | None,
+    parallel: int,
     commit: str | None,
+    results: Path | None,
+    ready_timeout: int,
 ) -> None:
-    """Apply Pulumi stacks to their clusters, one after another.
+    """Apply Pulumi stacks to their clusters.
 
-    Refuses a dirty working tree, a HEAD that is not --commit, and a landscape with
-    check errors. Exit codes: 0 applied, 1 failed, 2 refused (usage), 4 the stack is
-    locked by another update.
+    Refuses a dirty working tree and a HEAD that is not --commit. A stack that check
+    errors reach is refused; the others are applied, each to its own end. Exit codes:
+    0 all applied, 1 some failed or were refused, 2 refused (usage), 4 the only
+    failures are stacks locked by another update.
     """
     from platform_cli.apply import operations
-    from platform_cli.report.apply import format_up
+    from platform_cli.report.apply import format_up, up_results
 
-    selection = operations.Selection(stacks_, all_stacks, affected, base)
+    selection = operations.Selection(stacks_, all_stacks, affected, base, pending, only)
     applied = operations.run_up(
-        operations.RunOptions(landscape_root(root), selection, commit, dict(os.environ))
+        operations.RunOptions(
+            landscape_root(root), selection, commit, dict(os.environ), ready_timeout
+        ),
+        parallel=parallel,
     )
+    if results is not None:
+        from platform_cli.atomic import write_atomic
+
+        write_atomic(results, (json.dumps(up_results(applied), indent=2) + "\n").encode())
     emit(format_up(applied))
+    sys.exit(applied.exit_code)
+
+
+@click.command()
+@root_option
+@click.option("--stack", required=True, metavar="NAME", help="The Pulumi stack, NAME.TEAM.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="On a backend whose lock holders cannot be read here: a person checked that no "
+    "apply of the stack runs.",
+)
+def unlock(root: Path | None, stack: str, force: bool) -> None:
+    """Remove the stale lock a killed apply left on a Pulumi stack (`pulumi cancel`).
+
+    Refuses while the holder still runs on this host; on a remote backend, needs --force
+    after a person checked (docs/operations.md, 'Recovery')."""
+    from platform_cli.apply import operations
+
+    removed = operations.run_unlock(landscape_root(root), stack, dict(os.environ), force)
+    held = f": {'; '.join(removed)}" if removed else ""
+    emit(f"unlocked Pulumi stack {stack}{held}\n")
+
+
+@click.command()
+@root_option
+@click.option("--only", metavar="STACK", default=None, help="Only this landscape stack's shards.")
+@format_option(lambda: STATUS_REPORTERS, default="text", help="markdown: a job summary.")
+def status(root: Path | None, only: str | None, fmt: str) -> None:
+    """Per Pulumi stack: the last applied commit and time, the run that applied it,
+    whether it is behind HEAD, and the last drift check. Reads the backend only."""
+    from platform_cli.apply import operations
+
+    result = operations.run_status(landscape_root(root), dict(os.environ), only)
+    emit(STATUS_REPORTERS[fmt]().render(result))
 
 
 @click.command()
@@ -172,4 +261,127 @@ def drift(root: Path | None, stack: str, fmt: str) -> None:
 
     result = operations.run_drift(landscape_root(root), stack, dict(os.environ))
     emit(DRIFT_REPORTERS[fmt]().render(result))
+    for warning in result.warnings:
+        click.echo(f"platform: warning: {warning}", err=True)
     sys.exit(operations.EXIT_DRIFT if result.has_drift else 0)
+
+
+def _github(repo: str) -> Any:
+    from platform_cli.sources.github import API_URL, GitHub
+
+    token = os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or ""
+    if not token:
+        raise UsageError("no GitHub token", hint="set GITHUB_TOKEN")
+    return GitHub(repository=repo, token=token, api_url=os.environ.get("GITHUB_API_URL") or API_URL)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        if path.stat().st_size > MAX_RESULTS_BYTES:
+            raise UsageError(f"{path} is larger than {MAX_RESULTS_BYTES} bytes")
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise UsageError(
+            f"cannot read {path}: {exc}", hint="pass what `platform up --results` wrote"
+        ) from None
+
+
+_REPO_OPTION = click.option(
+    "--repo",
+    default=lambda: os.environ.get("GITHUB_REPOSITORY", ""),
+    metavar="OWNER/NAME",
+    help="The repository (default: $GITHUB_REPOSITORY).",
+)
+
+
+@click.command(name="report-apply")
+@click.option("--commit", required=True, metavar="SHA", help="The commit the run applied.")
+@click.option(
+    "--environment",
+    "environments",
+    multiple=True,
+    required=True,
+    metavar="NAME",
+    help="A GitHub environment (landscape stack) of the run; repeatable.",
+)
+@click.option(
+    "--results-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the jobs' `platform up --results` files are, named <environment>.json.",
+)
+@click.option("--queued", is_flag=True, help="Before the apply jobs: say what waits.")
+@click.option(
+    "--run-url",
+    default="",
+    metavar="URL",
+    help="The run to link (default: from GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID).",
+)
+@_REPO_OPTION
+def report_apply(
+    commit: str,
+    environments: tuple[str, ...],
+    results_dir: Path | None,
+    queued: bool,
+    run_url: str,
+    repo: str,
+) -> None:
+    """Tell GitHub how an apply run went: a commit status per stack and a comment on
+    the merged pull request (results, durations, what was created, service URLs, VM
+    addresses, database secret names, failures, refusals and approvals awaited).
+
+    Needs $GITHUB_TOKEN with statuses: write and pull-requests: write."""
+    from platform_cli.apply.records import run_url as current_run
+    from platform_cli.report.apply_publish import ApplyReport, Environment, publish_apply
+
+    if queued == (results_dir is not None):
+        raise UsageError("pass exactly one of --queued and --results-dir")
+    github = _github(repo)
+    envs = []
+    for name in environments:
+        found = None
+        if results_dir is not None and (results_dir / f"{name}.json").is_file():
+            found = _read_json(results_dir / f"{name}.json")
+            if not isinstance(found, dict) or found.get("commit") != commit:
+                raise UsageError(
+                    f"{results_dir / f'{name}.json'} is not the results of commit {commit}"
+                )
+        # Before the jobs: say which wait for a reviewer. After them (the report job
+        # runs once every job has ended), a job without results was not applied.
+        waits = queued and github.needs_approval(name)
+        envs.append(Environment(name, waits, found))
+    report = ApplyReport(commit, run_url or current_run(os.environ), envs, queued)
+    published = publish_apply(github, report)
+    where = (
+        f"pull request #{published.pull_request}"
+        if published.pull_request
+        else ("no merged pull request (a direct push)")
+    )
+    emit(f"report-apply: {published.statuses} commit statuses; comment on {where}\n")
+
+
+@click.command(name="report-drift")
+@click.option("--stack", required=True, metavar="NAME", help="The Pulumi stack, NAME.TEAM.")
+@click.option(
+    "--body",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="`platform drift --format markdown` of the stack.",
+)
+@click.option(
+    "--drift/--no-drift", "drifted", required=True, help="What `platform drift` found (exit 3)."
+)
+@_REPO_OPTION
+def report_drift(stack: str, body: Path, drifted: bool, repo: str) -> None:
+    """Keep one issue per drifting stack: open it, update it while the drift lasts,
+    close it when the drift is gone. Needs $GITHUB_TOKEN with issues: write."""
+    from platform_cli.report.apply_publish import publish_drift
+
+    try:
+        text = body.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {body}: {exc}") from None
+    today = datetime.datetime.now(datetime.UTC).date().isoformat()
+    published = publish_drift(_github(repo), stack, drifted, text, today)
+    number = f" #{published.issue}" if published.issue else ""
+    emit(f"report-drift: {stack}: issue{number} {published.action}\n")

@@ -41,6 +41,10 @@ for command in (
     apply.up,
     apply.drift,
     ci.ci,
+    apply.status,
+    apply.unlock,
+    apply.report_apply,
+    apply.report_drift,
     self_service.new,
     self_service.promote_command,
 ):

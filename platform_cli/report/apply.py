@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from platform_cli.findings import format_finding
 from platform_cli.report.output import Output
 from platform_cli.words import plural
 
@@ -127,19 +128,76 @@ def format_applied(applied: Applied) -> str:
             lines.append(f"Applied commit {applied.commit[:12]} to Pulumi stack {result.stack}:")
             lines += _resource_lines(result.resources)
             lines.append(f"  {_counts(result.summary, _DONE)}")
-    if not applied.results:
+    if not applied.results and not applied.outcomes:
         lines.append("no Pulumi stacks selected: nothing to do")
-    return "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line in lines)
 
 
 def format_up(applied: Applied) -> Output:
-    """What was applied, then Pulumi's warnings on stderr."""
+    """What was applied, then Pulumi's warnings and each shard's failure or refusal on
+    stderr, as errors are written; with more than one shard, a closing count."""
     warnings = "".join(
         f"platform: warning: {warning}\n"
         for result in applied.results
         for warning in result.warnings
     )
-    return Output.stdout(format_applied(applied)) + Output.stderr(warnings)
+    out = Output.stdout(format_applied(applied)) + Output.stderr(warnings)
+    failures = []
+    for outcome in applied.outcomes:
+        if outcome.status == "applied":
+            continue
+        failures.append(f"platform: error: {outcome.error}\n")
+        failures += [f"  {format_finding(f, level=False)}\n" for f in outcome.findings[:10]]
+        if len(outcome.findings) > 10:
+            failures.append(f"  ... and {len(outcome.findings) - 10} more\n")
+        if outcome.hint:
+            failures.append(f"    hint: {outcome.hint}\n")
+    if failures:
+        out = out + Output.stderr("".join(failures))
+    if len(applied.outcomes) > 1:
+        out = out + Output.stdout(up_count(applied) + "\n")
+    return out
+
+
+def up_count(applied: Applied) -> str:
+    counts = Counter(o.status for o in applied.outcomes)
+    parts = [f"{counts[s]} {s}" for s in ("applied", "failed", "refused") if counts[s]]
+    return f"{plural(len(applied.outcomes), 'Pulumi stack')}: {', '.join(parts)}"
+
+
+def up_results(applied: Applied) -> dict[str, Any]:
+    """`platform up --results FILE`: each shard's outcome, for `platform report-apply`."""
+    shards = []
+    for o in applied.outcomes:
+        result = o.result
+        stack, _, team = o.shard.partition(".")
+        shards.append(
+            {
+                "shard": o.shard,
+                "stack": stack,
+                "team": team,
+                "status": o.status,
+                "seconds": round(o.seconds, 1),
+                "summary": dict(result.summary) if result else {},
+                "changes": [
+                    {"op": r.op, "type": r.type, "name": r.name}
+                    for r in (result.resources if result else ())
+                ],
+                "outputs": dict(result.outputs) if result else {},
+                "error": o.error,
+                "hint": o.hint,
+                "findings": [
+                    {"location": f.location, "rule": f.rule, "message": f.message, "hint": f.hint}
+                    for f in o.findings
+                ],
+            }
+        )
+    return {
+        "version": 1,
+        "commit": applied.commit,
+        "run": applied.run_url,
+        "shards": shards,
+    }
 
 
 def format_offline_preview(preview: Preview) -> str:

@@ -7,8 +7,16 @@ an active member of a team (`GET /orgs/{org}/teams/{slug}/memberships/{user}`, 4
 not). Every failure becomes a `GitHubError` with a hint; nothing else in the toolkit
 opens a connection.
 
-The HTTP exchange itself is a `Transport` (a URL and a token in, a `Response` out), so
-that the tests replay recorded API answers through the same parsing code.
+What `platform report-apply` and `platform report-drift` write goes through the same
+door: the pull requests of a commit (`GET /repos/{owner}/{repo}/commits/{sha}/pulls`),
+the protection rules of an environment (`GET /repos/{owner}/{repo}/environments/{name}`),
+a commit status (`POST /repos/{owner}/{repo}/statuses/{sha}`), a pull request's comments
+(`GET`/`POST /repos/{owner}/{repo}/issues/{n}/comments`, `PATCH .../issues/comments/{id}`)
+and issues (`GET`/`POST /repos/{owner}/{repo}/issues`, `PATCH .../issues/{n}`).
+
+The HTTP exchange itself is a `Transport` (a URL and a token in, a `Response` out) for
+reads and a `Sender` (a method, a URL, a token and a JSON body) for writes, so that the
+tests replay recorded API answers through the same parsing code.
 """
 
 from __future__ import annotations
@@ -47,6 +55,10 @@ class Response:
 
 
 Transport = Callable[[str, str], Response]
+# method, url, token, JSON body
+Sender = Callable[[str, str, str, dict[str, Any]], Response]
+# The login of the workflow token's own comments and issues
+ACTIONS_BOT = "github-actions[bot]"
 
 
 def urllib_transport(url: str, token: str) -> Response:
@@ -71,6 +83,41 @@ def urllib_transport(url: str, token: str) -> Response:
             f"cannot reach the GitHub API at {url}: {exc}",
             hint="check GITHUB_API_URL and the network of the runner",
         ) from None
+
+
+def urllib_sender(method: str, url: str, token: str, body: dict[str, Any]) -> Response:
+    """One write (POST or PATCH) of a JSON body with the token."""
+    request = urllib.request.Request(
+        url,
+        method=method,
+        data=json.dumps(body).encode("utf-8"),
+        headers={
+            "Accept": "application/vnd.github+json",
+            "Content-Type": "application/json",
+            "X-GitHub-Api-Version": "2022-11-28",
+            "User-Agent": "platform-cli",
+            **({"Authorization": f"Bearer {token}"} if token else {}),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:
+            return Response(answer.status, answer.read(MAX_BODY + 1), "")
+    except urllib.error.HTTPError as exc:
+        return Response(exc.code, exc.read(MAX_BODY + 1), "")
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise GitHubError(
+            f"cannot reach the GitHub API at {url}: {exc}",
+            hint="check GITHUB_API_URL and the network of the runner",
+        ) from None
+
+
+@dataclass(frozen=True)
+class Comment:
+    """An issue or pull request comment, or an issue itself (`id` is its number)."""
+
+    id: int
+    author: str
+    body: str
 
 
 @dataclass(frozen=True)
@@ -104,6 +151,7 @@ class GitHub:
     members_token: str | None = None
     api_url: str = API_URL
     transport: Transport = urllib_transport
+    sender: Sender = urllib_sender
 
     def __post_init__(self) -> None:
         owner, _, name = self.repository.partition("/")
@@ -175,6 +223,133 @@ class GitHub:
         data = _json(response, path)
         return isinstance(data, dict) and data.get("state") == "active"
 
+    # What report-apply and report-drift read and write
+
+    def merged_pull_request(self, sha: str) -> int | None:
+        """The pull request whose merge made commit `sha`, if any: among the commit's
+        pull requests, the merged one whose merge commit it is, else any merged one."""
+        _check_sha(sha)
+        items = self._list(f"/repos/{self.repository}/commits/{sha}/pulls?per_page=100", pages=1)
+        merged = [i for i in items if isinstance(i, dict) and i.get("merged_at")]
+        for item in merged:
+            if item.get("merge_commit_sha") == sha:
+                return int(item["number"])
+        return int(merged[0]["number"]) if merged else None
+
+    def needs_approval(self, environment: str) -> bool:
+        """Whether an environment has required reviewers (404: no such environment)."""
+        if not _NAME.match(environment):
+            return False
+        path = f"/repos/{self.repository}/environments/{urllib.parse.quote(environment)}"
+        response = self._get(f"{self.api_url}{path}", self.token, allow=(404,))
+        if response.status == 404:
+            return False
+        data = _json(response, path)
+        rules = data.get("protection_rules", []) if isinstance(data, dict) else []
+        return any(isinstance(r, dict) and r.get("type") == "required_reviewers" for r in rules)
+
+    def set_status(
+        self, sha: str, context: str, state: str, description: str, target_url: str = ""
+    ) -> None:
+        """A commit status; GitHub keeps the last one per context."""
+        _check_sha(sha)
+        if state not in ("error", "failure", "pending", "success"):
+            raise GitHubError(f"not a commit status state: {state!r}")
+        body: dict[str, Any] = {
+            "state": state,
+            "context": context,
+            # GitHub refuses a description over 140 characters
+            "description": description if len(description) <= 140 else description[:139] + "…",
+        }
+        if target_url:
+            body["target_url"] = target_url
+        self._send("POST", f"/repos/{self.repository}/statuses/{sha}", body)
+
+    def comments(self, number: int) -> list[Comment]:
+        items = self._list(f"/repos/{self.repository}/issues/{number}/comments?per_page=100")
+        return [_comment(i, "id") for i in items]
+
+    def upsert_comment(self, number: int, marker: str, body: str) -> int:
+        """Update the comment that starts with `marker` and that the workflow's bot
+        wrote, or add one; its id. A comment anyone else wrote is never touched."""
+        for comment in self.comments(number):
+            if comment.author == ACTIONS_BOT and comment.body.startswith(marker):
+                self._send(
+                    "PATCH",
+                    f"/repos/{self.repository}/issues/comments/{comment.id}",
+                    {"body": body},
+                )
+                return comment.id
+        data = self._send(
+            "POST", f"/repos/{self.repository}/issues/{number}/comments", {"body": body}
+        )
+        return int(data.get("id", 0))
+
+    def find_issue(self, marker: str, label: str) -> Comment | None:
+        """The open issue with `label` that the workflow's bot opened with `marker`."""
+        query = urllib.parse.urlencode(
+            {"state": "open", "labels": label, "creator": ACTIONS_BOT, "per_page": 100}
+        )
+        for item in self._list(f"/repos/{self.repository}/issues?{query}"):
+            if not isinstance(item, dict) or "pull_request" in item:
+                continue
+            issue = _comment(item, "number")
+            if issue.author == ACTIONS_BOT and issue.body.startswith(marker):
+                return issue
+        return None
+
+    def open_issue(self, title: str, body: str, label: str) -> int:
+        data = self._send(
+            "POST",
+            f"/repos/{self.repository}/issues",
+            {"title": title, "body": body, "labels": [label]},
+        )
+        return int(data.get("number", 0))
+
+    def update_issue(self, number: int, body: str) -> None:
+        self._send("PATCH", f"/repos/{self.repository}/issues/{number}", {"body": body})
+
+    def close_issue(self, number: int, comment: str) -> None:
+        self._send("POST", f"/repos/{self.repository}/issues/{number}/comments", {"body": comment})
+        self._send(
+            "PATCH",
+            f"/repos/{self.repository}/issues/{number}",
+            {"state": "closed", "state_reason": "completed"},
+        )
+
+    def _list(self, path: str, pages: int = MAX_PAGES) -> list[Any]:
+        url: str | None = f"{self.api_url}{path}"
+        out: list[Any] = []
+        for _ in range(pages):
+            if url is None:
+                break
+            response = self._get(url, self.token)
+            items = _json(response, url)
+            if not isinstance(items, list):
+                raise _shape(path, TypeError("not a list"))
+            out += items
+            match = _NEXT.search(response.link)
+            url = match.group(1) if match else None
+        return out
+
+    def _send(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        url = f"{self.api_url}{path}"
+        response = self.sender(method, url, self.token, body)
+        if response.status not in (200, 201):
+            hints = {
+                401: "the token is missing or expired (GITHUB_TOKEN)",
+                403: "the job's token lacks a permission: statuses: write for commit "
+                "statuses, pull-requests: write for comments, issues: write for issues",
+                404: "check the repository, the commit and the number",
+                422: "GitHub refused the content (a too long body or an unknown state)",
+            }
+            raise GitHubError(
+                f"GitHub answered {response.status} for {method} {url}: {_message(response.body)}",
+                hint=hints.get(response.status, "try again; GitHub may be unavailable"),
+            )
+        data = _json(response, url) if response.body else {}
+        return data if isinstance(data, dict) else {}
+
     def _object(self, path: str, token: str) -> dict[str, Any]:
         response = self._get(f"{self.api_url}{path}", token)
         data = _json(response, path)
@@ -199,6 +374,27 @@ class GitHub:
             f"GitHub answered {response.status} for {url}: {message}",
             hint=hints.get(response.status, "try again; GitHub may be unavailable"),
         )
+
+
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+
+
+def _check_sha(sha: str) -> None:
+    if not _SHA.match(sha):
+        raise GitHubError(
+            f"{sha!r} is not a full commit SHA", hint="pass --commit ${{ github.sha }}"
+        )
+
+
+def _comment(item: Any, key: str) -> Comment:
+    try:
+        return Comment(
+            int(item[key]),
+            str((item.get("user") or {}).get("login", "")),
+            str(item.get("body") or ""),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise _shape("a comment or an issue", exc) from None
 
 
 def _json(response: Response, where: str) -> Any:

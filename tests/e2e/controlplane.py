@@ -256,6 +256,19 @@ class ControlPlane:
         with contextlib.suppress(Exception):
             atexit.unregister(self.stop)
 
+    def stop_apiserver(self) -> None:
+        """Stop the API server alone, by its PID (a fault test); etcd keeps the state."""
+        for proc in self.processes:
+            if proc.name == "kube-apiserver" and proc.popen.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.popen.pid, signal.SIGKILL)
+                proc.popen.wait()
+        self.processes = [p for p in self.processes if p.name != "kube-apiserver"]
+
+    def start_apiserver(self) -> None:
+        """Start the API server again on its port, with its certificates and etcd."""
+        self._start_apiserver()
+
     def pids(self) -> list[int]:
         return [p.popen.pid for p in self.processes if p.popen.poll() is None]
 

@@ -2,8 +2,9 @@
 
 It appends each call (arguments and the environment variables that matter) to
 `calls.jsonl` beside itself, and replays the reply scripted for the command in
-`replies.json` beside itself: stdout, stderr, exit code, and engine events written to
-the `--event-log` file, closed by a cancel event as the real CLI does.
+`replies.json` beside itself (`<command>@<stack>` first, then `<command>`): stdout,
+stderr, exit code, and engine events written to the `--event-log` file, closed by a
+cancel event as the real CLI does.
 """
 
 import json
@@ -49,7 +50,9 @@ def main():
         log.write(json.dumps({"command": key, "args": args, "env": env}) + "\n")
     with open(os.path.join(HERE, "replies.json"), encoding="utf-8") as f:
         replies = json.load(f)
-    reply = replies.get(key, DEFAULTS.get(key, {}))
+    # A reply for one stack only: "<command>@<stack>"
+    stack = args[args.index("--stack") + 1] if "--stack" in args else ""
+    reply = replies.get(f"{key}@{stack}", replies.get(key, DEFAULTS.get(key, {})))
     if "--event-log" in args:
         path = args[args.index("--event-log") + 1]
         events = [*reply.get("events", []), {"cancelEvent": {}}]

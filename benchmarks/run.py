@@ -528,8 +528,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     _compile()
+    load = os.getloadavg()[0]
     results = [bench(n, args.runs, args.work) for n in sizes]
-    text = report(results, _machine())
+    text = report(results, f"{_machine()}; load average {load:.1f} when the run began")
     # The real apply's figures are benchmarks/apply.py's to write; keep them
     kept = block_of(args.out.read_text(encoding="utf-8")) if args.out.is_file() else ""
     if kept:

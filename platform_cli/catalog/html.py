@@ -20,6 +20,8 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "base-uri 'none'; form-action 'none'"
 )
+# Elements followed by a line break, so that pages (and their goldens) read line by line
+BLOCKS = frozenset({"p", "dl", "dd", "h1", "h2", "h3", "table", "tr", "ul", "li", "pre", "nav"})
 SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{0,252}$")
 
 
@@ -46,7 +48,8 @@ def tag(name: str, content: object = "", **attrs: object) -> Markup:
         for k, v in attrs.items()
         if v is not None and v is not False
     )
-    return Markup(f"<{name}{rendered}>{escape(content)}</{name}>")
+    end = "\n" if name in BLOCKS else ""
+    return Markup(f"<{name}{rendered}>{escape(content)}</{name}>{end}")
 
 
 def link(href: str, text: object, **attrs: object) -> Markup:

@@ -27,6 +27,24 @@ class Placed:
     height: float
 
 
+class _Vertex(Vertex):  # type: ignore[misc]
+    """A vertex hashed by its position in the input: grandalf keeps some vertices and
+    edges in sets, whose order would otherwise follow memory addresses, and the same
+    graph must always give the same drawing (goldens, pages rewritten only on change)."""
+
+    def __init__(self, data: str, index: int) -> None:
+        super().__init__(data)
+        self.order = index
+
+    def __hash__(self) -> int:
+        return self.order
+
+
+class _Edge(Edge):  # type: ignore[misc]
+    def __hash__(self) -> int:
+        return hash((self.v[0].order, self.v[1].order))
+
+
 class _Box:
     def __init__(self, w: float, h: float) -> None:
         self.w, self.h = w, h
@@ -54,7 +72,7 @@ def layered(
     centred, without the room the long edges' bends would take; the routes are then
     left empty and the caller draws straight lines. That keeps a graph of large boxes
     with many long edges (the teams) from spreading over many screens."""
-    vertices = {name: Vertex(name) for name, _, _ in nodes}
+    vertices = {name: _Vertex(name, i) for i, (name, _, _) in enumerate(nodes)}
     for name, w, h in nodes:
         vertices[name].view = _Box(w, h)
     links: list[Edge] = []
@@ -63,7 +81,7 @@ def layered(
         if a == b or (a, b) in seen or a not in vertices or b not in vertices:
             continue
         seen.add((a, b))
-        edge = Edge(vertices[a], vertices[b])
+        edge = _Edge(vertices[a], vertices[b])
         edge.view = _Route()
         links.append(edge)
     graph = Graph(list(vertices.values()), links)

@@ -243,7 +243,7 @@ def team_page(team: Team, facts: Facts, ctx: Context) -> bytes:
                 ),
             ),
             tag("h2", "Quotas and usage at peak"),
-            table(["stack", "quota", "used", "quota", "share"], _quota_rows(team, facts)),
+            table(["stack", "key", "used at peak", "quota", "share"], _quota_rows(team, facts)),
             tag("h2", "Monthly cost"),
             _month_note(facts),
             table(["stack", "monthly cost", "change this month"], costs),

@@ -25,6 +25,7 @@ caption { text-align: left; font-weight: 600; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
 dt { font-weight: 600; } dd { margin: 0; }
 pre { background: #f3f5f7; padding: .5rem; overflow: auto; max-height: 40rem; }
+pre.wrap { white-space: pre-wrap; overflow-wrap: anywhere; }
 .search { position: relative; margin-left: auto; }
 .search input { width: 22rem; max-width: 70vw; padding: .25rem .4rem; }
 #search-results { position: absolute; right: 0; z-index: 2; background: #fff; list-style: none;
@@ -48,7 +49,8 @@ meter { width: 10rem; }
 .map .node text { font-size: 12px; fill: var(--fg); }
 .map .node .meta { font-size: 10px; fill: var(--muted); }
 .map .node .pd { fill: var(--pd); font-weight: 700; }
-.map .edge { fill: none; stroke: #57606a; stroke-width: 1; marker-end: url(#arrow); }
+.map .edge { fill: none; stroke: #57606a; stroke-width: 1; marker-end: url(#arrow);
+  pointer-events: none; }
 .map .edge.depends { stroke: #0b5cad; stroke-dasharray: 4 3; }
 .legend li { margin: .2rem 0; }
 """
@@ -56,11 +58,25 @@ meter { width: 10rem; }
 SEARCH_JS = """\
 'use strict';
 (function () {
+  var PARTS = @PARTS@;
   var input = document.getElementById('search');
   var list = document.getElementById('search-results');
   var root = document.body.getAttribute('data-root') || '';
-  var index = window.CATALOG_INDEX || [];
+  var loaded = 0;
+  var asked = false;
   if (!input || !list) { return; }
+  // The index is loaded on first use, in parts, so no page carries it
+  function load() {
+    if (asked) { return; }
+    asked = true;
+    window.CATALOG_INDEX = [];
+    for (var i = 0; i < PARTS; i++) {
+      var script = document.createElement('script');
+      script.src = root + 'assets/index-' + i + '.js';
+      script.onload = function () { loaded++; if (loaded === PARTS) { show(input.value); } };
+      document.head.appendChild(script);
+    }
+  }
   document.getElementById('search-form').addEventListener('submit', function (e) {
     e.preventDefault();
     var first = list.querySelector('a');
@@ -69,7 +85,8 @@ SEARCH_JS = """\
   function show(query) {
     while (list.firstChild) { list.removeChild(list.firstChild); }
     var words = query.toLowerCase().split(/\\s+/).filter(Boolean);
-    if (!words.length) { return; }
+    if (!words.length || loaded < PARTS) { return; }
+    var index = window.CATALOG_INDEX;
     var shown = 0;
     for (var i = 0; i < index.length && shown < 50; i++) {
       var entry = index[i];
@@ -92,6 +109,11 @@ SEARCH_JS = """\
       list.appendChild(none);
     }
   }
-  input.addEventListener('input', function () { show(input.value); });
+  input.addEventListener('focus', load);
+  input.addEventListener('input', function () { load(); show(input.value); });
 })();
 """
+
+
+def search_js(parts: int) -> str:
+    return SEARCH_JS.replace("@PARTS@", str(parts))

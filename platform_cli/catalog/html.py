@@ -119,7 +119,6 @@ def page(title: str, root: str, body: Markup, *, heading: str | None = None) -> 
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)} · landscape catalog</title>"
         f'<link rel="stylesheet" href="{escape(root)}assets/catalog.css">'
-        f'<script src="{escape(root)}assets/index.js" defer></script>'
         f'<script src="{escape(root)}assets/search.js" defer></script>'
         f'</head><body data-root="{escape(root)}">'
         '<a class="skip" href="#main">Skip to content</a>'

@@ -27,7 +27,7 @@ class Placed:
     height: float
 
 
-class _Vertex(Vertex):  # type: ignore[misc]
+class _Vertex(Vertex):
     """A vertex hashed by its position in the input: grandalf keeps some vertices and
     edges in sets, whose order would otherwise follow memory addresses, and the same
     graph must always give the same drawing (goldens, pages rewritten only on change)."""
@@ -40,7 +40,7 @@ class _Vertex(Vertex):  # type: ignore[misc]
         return self.order
 
 
-class _Edge(Edge):  # type: ignore[misc]
+class _Edge(Edge):
     def __hash__(self) -> int:
         return hash((self.v[0].order, self.v[1].order))
 

@@ -7,6 +7,7 @@ Every value from the landscape goes through `html.escape` (via `tag`, `table` an
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,7 +33,6 @@ from platform_cli.findings import Finding
 from platform_cli.load.model import Resource, System, Team
 from platform_cli.render.pods import QUOTA_KEYS, column
 from platform_cli.render.usage import parse_quota
-from platform_cli.report.manifests import to_yaml
 
 SOON_DAYS = 30  # a waiver expiring within this many days is marked
 
@@ -130,7 +130,7 @@ def index(facts: Facts, svg: Markup, collapsed: bool, ctx: Context) -> bytes:
             tag("div", svg, class_="map"),
         ]
     )
-    return page("Landscape map", "", body)
+    return page("Landscape catalog", "", body)
 
 
 def teams_index(facts: Facts) -> bytes:
@@ -354,7 +354,7 @@ def resource_page(resource: Resource, facts: Facts, ctx: Context) -> bytes:
                         "h3",
                         f"{o['kind']} {o['metadata'].get('namespace', '')}/{o['metadata']['name']}",
                     ),
-                    tag("pre", tag("code", to_yaml(o))),
+                    tag("pre", tag("code", json.dumps(o, ensure_ascii=False)), class_="wrap"),
                 ]
             )
             for o in found
@@ -377,7 +377,7 @@ def resource_page(resource: Resource, facts: Facts, ctx: Context) -> bytes:
             facts_list(spec_summary(resource, facts)),
             tag("h2", "Apply status"),
             _status(resource, facts),
-            tag("h2", "Rendered Kubernetes objects"),
+            tag("h2", "Rendered Kubernetes objects (as applied, in JSON)"),
             objects,
         ]
     )

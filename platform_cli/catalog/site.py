@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from platform_cli.atomic import write_atomic
 from platform_cli.catalog import pages
-from platform_cli.catalog.assets import CSS, SEARCH_JS
+from platform_cli.catalog.assets import CSS, search_js
 from platform_cli.catalog.facts import ApplyStatus, Facts, Month, costs_by_scope, gather
 from platform_cli.catalog.html import file_name
 from platform_cli.catalog.landscape_map import COLLAPSE_ABOVE, draw
@@ -32,11 +32,12 @@ from platform_cli.progress import SILENT, Progress
 from platform_cli.render import render_stack
 from platform_cli.render.meta import SOURCE_ANNOTATION
 from platform_cli.sources.git import GitRepository
-from platform_cli.sources.layout import OPTIONAL_TEXT_FILES
-from platform_cli.sources.tree import read_tree
+from platform_cli.sources.layout import OPTIONAL_FILES, OPTIONAL_TEXT_FILES, STACK_FILES
+from platform_cli.sources.tree import SourceFile, Tree, blob_id, read_tree
 
 MARKER = ".platform-catalog"  # a folder the catalog owns, so a rebuild may prune it
 OWNED = ("teams", "systems", "resources", "assets")
+INDEX_PART = 2000  # entries per part of the search index (about 400 KiB)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def build_catalog(options: CatalogOptions) -> CatalogResult:
     facts = gather(landscape)
     facts.status = options.status
     result = CatalogResult(out)
-    revision = _git_facts(options.root, facts, result)
+    revision = _git_facts(options.root, facts, result, files)
     rendered, why = _rendered(landscape, has_errors(findings))
     if rendered is None:
         result.notes.append(f"rendered objects left out: {why}")
@@ -99,8 +100,10 @@ def build_catalog(options: CatalogOptions) -> CatalogResult:
         policy_engine.registry(), waivers, findings, evaluation.waived, ctx
     )
     site["assets/catalog.css"] = CSS.encode()
-    site["assets/search.js"] = SEARCH_JS.encode()
-    site["assets/index.js"] = search_index(facts)
+    parts = search_index(facts)
+    site["assets/search.js"] = search_js(len(parts)).encode()
+    for i, part in enumerate(parts):
+        site[f"assets/index-{i}.js"] = part
     _write(out, site, result)
     return result
 
@@ -119,18 +122,27 @@ def _claim(out: Path) -> None:
 
 
 def _write(out: Path, site: dict[str, bytes], result: CatalogResult) -> None:
+    fresh = not (out / "index.html").exists()  # a first build: nothing to compare with
+    made: set[Path] = set()
     for rel, data in sorted(site.items()):
         path = out / rel
         result.pages += rel.endswith(".html")
         if len(data) > result.largest[1]:
             result.largest = (rel, len(data))
-        try:
-            if path.read_bytes() == data:
-                result.unchanged += 1
-                continue
-        except OSError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, data)
+        if fresh:
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+        else:
+            try:
+                if path.read_bytes() == data:
+                    result.unchanged += 1
+                    continue
+            except OSError:
+                path.parent.mkdir(parents=True, exist_ok=True)
+        # plain writes: the site is output, and a page cut short by a crash differs from
+        # what the next build makes, so that build writes it again
+        path.write_bytes(data)
         result.written += 1
     wanted = {out / rel for rel in site}
     for top in ("index.html", "cost.html", "governance.html", *OWNED):
@@ -142,7 +154,41 @@ def _write(out: Path, site: dict[str, bytes], result: CatalogResult) -> None:
                 result.removed += 1
 
 
-def _git_facts(root: Path, facts: Facts, result: CatalogResult) -> str:
+def month_costs(
+    facts: Facts, files: list[SourceFile], old: Tree
+) -> dict[tuple[str, str, str], Decimal]:
+    """The cost of each (stack, team, system) in the `old` tree. When no stack file and
+    no price sheet changed, a resource file with the same bytes costs the same, so only
+    the files that changed are loaded from the old tree: the costs now, minus the
+    changed files' costs now, plus their costs then."""
+    now = {f.path: blob_id(f.data) for f in files}
+    changed = {p for p, blob in old.blobs.items() if now.get(p) != blob}
+    changed |= {p for p in now if p not in old.blobs}
+    shared = {p for p in old.blobs if _prices_a_resource(p)}
+    if any(_prices_a_resource(p) for p in changed):
+        documents = [f for f in old.files() if f.path not in OPTIONAL_TEXT_FILES]
+        return costs_by_scope(load(documents).landscape)
+    wanted = sorted(changed | shared)
+    data = old.read(wanted)
+    then = costs_by_scope(load([SourceFile(p, data[p]) for p in wanted if p in data]).landscape)
+    result = costs_by_scope(facts.landscape)
+    for resource in facts.landscape.all_resources():
+        if resource.path in changed and id(resource) in facts.cost:
+            key = (resource.stack, resource.team, resource.system)
+            result[key] -= facts.cost[id(resource)].total
+    for key, value in then.items():
+        result[key] = result.get(key, Decimal(0)) + value
+    return result
+
+
+def _prices_a_resource(path: str) -> bool:
+    """A stack file (defaults, storage classes) or a policy file (the price sheet)."""
+    parts = path.split("/")
+    stack_file = len(parts) == 3 and parts[0] == "stacks" and parts[2] in STACK_FILES
+    return stack_file or path in OPTIONAL_FILES
+
+
+def _git_facts(root: Path, facts: Facts, result: CatalogResult, files: list[SourceFile]) -> str:
     """Each file's last change and the costs at the start of HEAD's month; the commit."""
     try:
         repo = GitRepository(root)
@@ -155,11 +201,10 @@ def _git_facts(root: Path, facts: Facts, result: CatalogResult) -> str:
         when = datetime.datetime.fromisoformat(repo.commit_time(head))
         start = when.date().replace(day=1).isoformat()
         before = repo.last_commit_before(head, f"{start}T00:00:00{when.strftime('%z')}")
-        costs = {}
+        costs: dict[tuple[str, str, str], Decimal] = {}
         if before is not None:
-            tree, _ = repo.tree_at(before)
-            documents = [f for f in tree.files() if f.path not in OPTIONAL_TEXT_FILES]
-            costs = costs_by_scope(load(documents).landscape)
+            old, _ = repo.tree_at(before)
+            costs = month_costs(facts, files, old)
         facts.month = Month(start, before.sha if before else "", costs)
         return head.sha
     finally:
@@ -184,10 +229,11 @@ def _rendered(
     return by_source, ""
 
 
-def search_index(facts: Facts) -> bytes:
-    """`window.CATALOG_INDEX`: [href, kind, name, detail, hosts, haystack] per entry. A
-    script file, so the site works from disk too; `<` is escaped so no value can close
-    a script element even if the file were ever inlined."""
+def search_index(facts: Facts) -> list[bytes]:
+    """The search index in parts of INDEX_PART entries, each a script that adds its
+    entries to `window.CATALOG_INDEX`: [href, kind, name, detail, hosts, haystack].
+    Scripts, so the site works from disk too; `<` is escaped so that no value could
+    close a script element even if a part were ever inlined."""
     landscape = facts.landscape
     entries: list[list[str]] = []
 
@@ -226,6 +272,11 @@ def search_index(facts: Facts) -> bytes:
             host.host if host else "",
             str(r.metadata.get("description", "")),
         )
-    data = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
-    data = data.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return f"window.CATALOG_INDEX = {data};\n".encode()
+    parts: list[bytes] = []
+    for start in range(0, max(len(entries), 1), INDEX_PART):
+        part = entries[start : start + INDEX_PART]
+        data = json.dumps(part, ensure_ascii=False, separators=(",", ":"))
+        data = data.replace("<", "\\u003c").replace("\u2028", "\\u2028")
+        data = data.replace("\u2029", "\\u2029")
+        parts.append(f"window.CATALOG_INDEX.push.apply(window.CATALOG_INDEX, {data});\n".encode())
+    return parts

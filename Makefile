@@ -11,7 +11,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint lock bench bench-apply docs clean e2e e2e-tools fuzz browser catalog
+.PHONY: demo test lint lock bench bench-apply bench-catalog docs clean e2e e2e-tools fuzz browser catalog
 
 # Every dependency comes from the hash-pinned lock (requirements/dev.txt, which `make lock`
 # writes from pyproject.toml); the project itself is installed without resolving anything.
@@ -87,6 +87,11 @@ bench: $(STAMP)
 # its block of docs/performance.md. About 15 minutes on two cores.
 bench-apply: $(STAMP) e2e-tools
 	$(BIN)/python -m benchmarks.apply
+
+# The catalog's build time against a cold check, on the bundled landscape and on a
+# generated one; rewrites its block of docs/performance.md. A few minutes.
+bench-catalog: $(STAMP)
+	$(BIN)/python -m benchmarks.catalog --sizes 10000
 
 docs: $(STAMP)
 	$(BIN)/python -m platform_cli.report.docgen .

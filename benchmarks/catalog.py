@@ -30,8 +30,9 @@ def _median(cmd: list[str], cwd: Path, runs: int) -> float:
     return statistics.median(_process(cmd, cwd, COLD).seconds for _ in range(runs))
 
 
-def measure(root: Path, runs: int, work: Path) -> tuple[float, float, int, int]:
-    """(check seconds, catalog seconds, pages, largest file in bytes)."""
+def measure(root: Path, runs: int, work: Path) -> tuple[float, float, float, int, int]:
+    """(check seconds, catalog seconds, rebuild seconds, pages, largest file in bytes);
+    a rebuild is into the folder of the last build, with nothing changed."""
     platform = str(Path(sys.executable).parent / "platform")
     check = _median([platform, "check", "--root", str(root)], root, runs)
     out = work / "site"
@@ -41,12 +42,14 @@ def measure(root: Path, runs: int, work: Path) -> tuple[float, float, int, int]:
         start = time.perf_counter()
         _process([platform, "catalog", "--root", str(root), "--out", str(out)], root, COLD)
         times.append(time.perf_counter() - start)
+    rebuild = _median([platform, "catalog", "--root", str(root), "--out", str(out)], root, runs)
     files = [p for p in out.rglob("*") if p.is_file()]
     pages = sum(1 for p in files if p.suffix == ".html")
-    return check, statistics.median(times), pages, max(p.stat().st_size for p in files)
+    largest = max(p.stat().st_size for p in files)
+    return check, statistics.median(times), rebuild, pages, largest
 
 
-def block(rows: list[tuple[str, float, float, int, int]]) -> str:
+def block(rows: list[tuple[str, float, float, float, int, int]]) -> str:
     lines = [
         CATALOG_BEGIN,
         "## The catalog",
@@ -54,16 +57,26 @@ def block(rows: list[tuple[str, float, float, int, int]]) -> str:
         "`platform catalog` (docs/catalog.md) against a cold `platform check` of the same",
         "landscape, whole processes, median of the runs, the document cache off. The catalog",
         "checks the landscape too (its governance page shows the findings), then renders",
-        "every stack and writes every page.",
+        "every stack and writes every page. A rebuild writes into the last build's folder",
+        "with nothing changed: it compares every page and writes none.",
         "",
-        "| landscape | check, cold | catalog, cold | ratio | pages | largest file |",
-        "|---|---|---|---|---|---|",
+        "| landscape | check, cold | catalog, cold | ratio | rebuild | ratio | pages | largest file |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for name, check, catalog, pages, largest in rows:
+    for name, check, catalog, rebuild, pages, largest in rows:
         lines.append(
             f"| {name} | {check:.2f} s | {catalog:.2f} s | {catalog / check:.2f}x | "
-            f"{pages:,} | {largest / 1024:.0f} KiB |"
+            f"{rebuild:.2f} s | {rebuild / check:.2f}x | {pages:,} | {largest / 1024:.0f} KiB |"
         )
+    worst = max(catalog / check for _, check, catalog, _, _, _ in rows)
+    if worst > 2:
+        lines += [
+            "",
+            f"Issue 18 asks for at most 2x a cold check; a fresh build is up to {worst:.1f}x.",
+            "Most of the difference is work a check does not do: rendering every stack,",
+            "serialising its objects for the resource pages, and creating one file per",
+            "resource (10,000 files). The Pages job builds fresh each time.",
+        ]
     lines += ["", CATALOG_END]
     return "\n".join(lines)
 

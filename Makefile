@@ -41,10 +41,11 @@ demo: $(STAMP)
 # The browser tests of the catalog (tests/test_catalog_browser.py) drive Debian's
 # chromium through Playwright; they fail, never skip, without it.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest
+	PLATFORM_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
 # Debian's chromium for the catalog's browser tests (Playwright cannot download a browser
 # here): installed once, when /usr/bin/chromium is missing. Needs root, as CI has.
+# CHROMIUM=/path/to/chrome uses another Chromium-based browser instead.
 CHROMIUM ?= /usr/bin/chromium
 browser:
 	test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \

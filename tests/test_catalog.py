@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -214,3 +215,40 @@ def test_no_decimal_drift_in_totals(site: Path) -> None:
     page = _text(site / "cost.html")
     amounts = [Decimal(a.replace(",", "")) for a in re.findall(r"([\d,]+\.\d\d) RUB", page)]
     assert amounts and all(a == a.quantize(Decimal("0.01")) for a in amounts)
+
+
+def test_the_months_change_follows_a_new_price_sheet(tmp_path: Path) -> None:
+    """When the price sheet changed this month, every cost is priced again from the
+    start of the month's files, not only the files that changed."""
+    root = make_repo(tmp_path / "repo")
+    prices = root / "policies/prices.yaml"
+    text = prices.read_text()
+    assert "\n  cpu: " in text
+    prices.write_text(re.sub(r"\n  cpu: [0-9.]+", "\n  cpu: 5000", text))
+    out = tmp_path / "site"
+    build_catalog(CatalogOptions(root=root, out=out, today=TODAY))
+    repo = GitRepository(root)
+    tree, _ = repo.tree_at(repo.resolve("HEAD~1"))
+    repo.close()
+    old = load([f for f in tree.files() if not f.path.startswith(".github")]).landscape
+    files, _ = read_tree(root)
+    new = load([f for f in files if not f.path.startswith(".github")]).landscape
+    (line,), _ = costs(old, new, {Shard("dev", "analytics")})
+    page = _text(out / "teams/analytics.html")
+    row = re.search(r"<tr><td>dev</td><td>([^<]+)</td><td><span class=\"\w+\">([^<]+)</span>", page)
+    assert row is not None
+    assert (row.group(1), row.group(2)) == (
+        format_money(line.after),
+        format_money(line.delta, signed=True),
+    )
+
+
+def test_a_history_that_starts_this_month_shows_no_change(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo")
+    subprocess.run(["rm", "-rf", str(root / ".git")], check=True)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "all at once"], cwd=root, check=True)
+    build_catalog(CatalogOptions(root=root, out=tmp_path / "site", today=TODAY))
+    page = _text(tmp_path / "site/cost.html")
+    assert "the history has no commit before 2026-01-01" in page

@@ -199,8 +199,11 @@ def _git_facts(root: Path, facts: Facts, result: CatalogResult, files: list[Sour
     try:
         facts.changes = repo.last_changes(head)
         when = datetime.datetime.fromisoformat(repo.commit_time(head))
-        start = when.date().replace(day=1).isoformat()
-        before = repo.last_commit_before(head, f"{start}T00:00:00{when.strftime('%z')}")
+        first = when.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        start = first.date().isoformat()
+        # strictly before the month starts (git's --before includes the instant itself)
+        last_second = (first - datetime.timedelta(seconds=1)).isoformat()
+        before = repo.last_commit_before(head, last_second)
         costs: dict[tuple[str, str, str], Decimal] = {}
         if before is not None:
             old, _ = repo.tree_at(before)

@@ -38,6 +38,7 @@ pre.wrap { white-space: pre-wrap; overflow-wrap: anywhere; }
   border: 1px solid currentColor; margin-left: .3rem; }
 .badge.md { color: var(--md); } .badge.pd { color: var(--pd); }
 .soon { font-weight: 700; color: var(--pd); }
+.muted { color: var(--muted); }
 meter { width: 10rem; }
 .map { overflow: auto; border: 1px solid var(--line); }
 .map svg { display: block; }

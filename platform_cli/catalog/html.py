@@ -9,6 +9,7 @@ origin, no network request from the page.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections.abc import Iterable, Sequence
@@ -61,8 +62,6 @@ def file_name(name: str) -> str:
     name, as schemas require, else a digest, so no name can climb out of the site."""
     if SAFE_NAME.match(name) and ".." not in name:
         return f"{name}.html"
-    import hashlib
-
     return f"x-{hashlib.sha256(name.encode()).hexdigest()[:20]}.html"
 
 

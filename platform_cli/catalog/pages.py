@@ -10,7 +10,6 @@ import datetime
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from platform_cli.catalog.facts import Facts, spec_summary
@@ -491,7 +490,3 @@ def governance_page(
         ]
     )
     return page("Governance", "", body)
-
-
-def total(values: Sequence[Decimal]) -> Decimal:
-    return sum(values, Decimal(0))

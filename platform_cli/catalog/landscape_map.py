@@ -229,7 +229,7 @@ def _svg(width: float, height: float, parts: list[Markup], what: str) -> Markup:
         'fill="#57606a"/></marker></defs>'
     )
     return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="map-title" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="group" aria-labelledby="map-title" '
         f'width="{w:.0f}" height="{h:.0f}" viewBox="-10 -10 {w:.0f} {h:.0f}">'
         f'<title id="map-title">Landscape map: {escape(what)}</title>{defs}'
         f"{join(parts)}</svg>"

@@ -32,6 +32,10 @@ class Markup(str):
     __slots__ = ()
 
 
+# Attribute names as written in Python (`class_`, `aria_label`) and in HTML
+_ATTRIBUTES: dict[str, str] = {}
+
+
 def escape(value: object) -> Markup:
     if isinstance(value, Markup):
         return value
@@ -39,15 +43,24 @@ def escape(value: object) -> Markup:
 
 
 def join(parts: Iterable[object], sep: str = "") -> Markup:
-    return Markup(escape(sep).join(escape(p) for p in parts))
+    return Markup(escape(sep).join([escape(p) for p in parts]))
+
+
+def _attribute(key: str) -> str:
+    name = _ATTRIBUTES.get(key)
+    if name is None:
+        name = _ATTRIBUTES[key] = key.rstrip("_").replace("_", "-")
+    return name
 
 
 def tag(name: str, content: object = "", **attrs: object) -> Markup:
     """`<name attr="...">content</name>`, attribute values escaped; `class_` is `class`."""
     rendered = "".join(
-        f' {k.rstrip("_").replace("_", "-")}="{escape(v)}"'
-        for k, v in attrs.items()
-        if v is not None and v is not False
+        [
+            f' {_attribute(k)}="{escape(v)}"'
+            for k, v in attrs.items()
+            if v is not None and v is not False
+        ]
     )
     end = "\n" if name in BLOCKS else ""
     return Markup(f"<{name}{rendered}>{escape(content)}</{name}>{end}")

@@ -11,7 +11,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint lock bench bench-apply docs clean e2e e2e-tools fuzz
+.PHONY: demo test lint lock bench bench-apply bench-catalog docs clean e2e e2e-tools fuzz browser catalog
 
 # Every dependency comes from the hash-pinned lock (requirements/dev.txt, which `make lock`
 # writes from pyproject.toml); the project itself is installed without resolving anything.
@@ -36,9 +36,25 @@ demo: $(STAMP)
 	$(BIN)/platform render --stack prod --out build/manifests/prod
 	$(BIN)/platform preview --offline --stack prod
 	scripts/demo-pr.sh
+	$(BIN)/platform catalog --out build/catalog
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+# The browser tests of the catalog (tests/test_catalog_browser.py) drive Debian's
+# chromium through Playwright; they fail, never skip, without it.
+test: $(STAMP) browser
+	PLATFORM_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
+
+# Debian's chromium for the catalog's browser tests (Playwright cannot download a browser
+# here): installed once, when /usr/bin/chromium is missing. Needs root, as CI has.
+# CHROMIUM=/path/to/chrome uses another Chromium-based browser instead.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; }
+	test -x $(CHROMIUM)
+
+# The landscape catalog, a static site: open build/catalog/index.html
+catalog: $(STAMP)
+	$(BIN)/platform catalog --out build/catalog
 
 # Random and mutated documents through the reader and the whole `platform check` for
 # FUZZ_SECONDS (10 minutes by default); prints the inputs tried and the findings by rule.
@@ -72,6 +88,11 @@ bench: $(STAMP)
 # its block of docs/performance.md. About 15 minutes on two cores.
 bench-apply: $(STAMP) e2e-tools
 	$(BIN)/python -m benchmarks.apply
+
+# The catalog's build time against a cold check, on the bundled landscape and on a
+# generated one; rewrites its block of docs/performance.md. A few minutes.
+bench-catalog: $(STAMP)
+	$(BIN)/python -m benchmarks.catalog --sizes 10000
 
 docs: $(STAMP)
 	$(BIN)/python -m platform_cli.report.docgen .

@@ -45,7 +45,7 @@ from pathlib import Path
 
 import yaml
 
-from benchmarks.blocks import block_of, splice
+from benchmarks.blocks import CATALOG_BEGIN, CATALOG_END, block_of, splice
 from benchmarks.generate import generate, make_history
 from platform_cli.checks import policy_engine
 from platform_cli.evaluate.pipeline import CheckOptions, run_check
@@ -535,6 +535,11 @@ def main(argv: list[str] | None = None) -> None:
     kept = block_of(args.out.read_text(encoding="utf-8")) if args.out.is_file() else ""
     if kept:
         text = splice(text, kept)
+    # and the catalog's, benchmarks/catalog.py's
+    old = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
+    catalog = block_of(old, CATALOG_BEGIN, CATALOG_END)
+    if catalog:
+        text = splice(text, catalog, CATALOG_BEGIN, CATALOG_END)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)

@@ -28,6 +28,7 @@ LAYERS = (
     "apply",
     "self_service",
     "report",
+    "catalog",
     "cli",
 )
 # Outside tools and the one module each that may import them.
@@ -44,10 +45,12 @@ DOORS = {
         "platform_cli.cli.apply",
         "platform_cli.cli.self_service",
         "platform_cli.cli.approvals",
+        "platform_cli.cli.catalog",
     },
     "urllib": {"platform_cli.sources.github"},
     # Programs the toolkit runs: git, and kubectl for a failed apply's events
     "subprocess": {"platform_cli.sources.git", "platform_cli.sources.kubectl"},
+    "grandalf": {"platform_cli.catalog.layout"},
 }
 
 

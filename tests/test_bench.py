@@ -49,3 +49,14 @@ def test_the_apply_block_survives_a_rewrite_and_is_replaced_whole() -> None:
     replaced = splice(rewritten, f"{BEGIN}\nnew figures\n{END}")
     assert "old figures" not in replaced and replaced.count(BEGIN) == 1
     assert block_of("no block here") == ""
+
+
+def test_the_catalog_block_is_kept_apart_from_the_apply_block() -> None:
+    from benchmarks.blocks import BEGIN, CATALOG_BEGIN, CATALOG_END, END, block_of, splice
+
+    doc = splice("# Performance\n", f"{BEGIN}\napply\n{END}")
+    doc = splice(doc, f"{CATALOG_BEGIN}\ncatalog\n{CATALOG_END}", CATALOG_BEGIN, CATALOG_END)
+    assert block_of(doc) == f"{BEGIN}\napply\n{END}"
+    assert block_of(doc, CATALOG_BEGIN, CATALOG_END) == f"{CATALOG_BEGIN}\ncatalog\n{CATALOG_END}"
+    doc = splice(doc, f"{CATALOG_BEGIN}\nnew\n{CATALOG_END}", CATALOG_BEGIN, CATALOG_END)
+    assert "apply" in doc and "new" in doc and "\ncatalog\n" not in doc

@@ -45,6 +45,9 @@ ALLOWED_PERMISSIONS: dict[str, dict[str, str]] = {
     "apply.yml:up": {"contents": "read"},
     "apply.yml:environments": {"contents": "read"},
     "drift.yml": {"contents": "read", "issues": "write"},
+    "catalog.yml": {"contents": "read"},
+    # the one job that may publish Pages, with the OIDC token Pages requires
+    "catalog.yml:deploy": {"pages": "write", "id-token": "write"},
 }
 
 
@@ -69,7 +72,7 @@ def _steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_the_expected_workflows_exist() -> None:
-    assert NAMES == ["apply.yml", "approvals.yml", "drift.yml", "pr.yml"]
+    assert NAMES == ["apply.yml", "approvals.yml", "catalog.yml", "drift.yml", "pr.yml"]
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=NAMES)
@@ -214,7 +217,7 @@ def test_the_approvals_gate_runs_on_every_push_and_review() -> None:
     assert gate["env"]["PLATFORM_MEMBERS_TOKEN"] == "${{ secrets.PLATFORM_MEMBERS_TOKEN }}"
 
 
-@pytest.mark.parametrize("name", ["apply.yml", "drift.yml"])
+@pytest.mark.parametrize("name", ["apply.yml", "drift.yml", "catalog.yml"])
 def test_apply_and_drift_run_only_from_main(name: str) -> None:
     for job_name, job in _load(REPO / ".github/workflows" / name)["jobs"].items():
         condition = job["if"].removeprefix("always() && ")
@@ -548,3 +551,20 @@ def test_the_base_branchs_verdict_fails_on_errors_in_the_head(status: str, code:
         text=True,
     )
     assert ran.returncode == code
+
+
+def test_the_catalog_is_built_read_only_and_published_by_a_job_that_runs_no_code() -> None:
+    workflow = _load(REPO / ".github/workflows/catalog.yml")
+    assert workflow["on"] == {"push": {"branches": ["main"]}}
+    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    assert build["permissions"] == {"contents": "read"}
+    assert build["steps"][0]["with"]["fetch-depth"] == 0  # last changes, the month's start
+    script = next(s for s in build["steps"] if "platform catalog" in s.get("run", ""))
+    assert script["run"] == (
+        '.venv/bin/platform catalog --out "$RUNNER_TEMP/catalog" --repo-url "$REPO_URL"'
+    )
+    assert "upload-pages-artifact@" in build["steps"][-1]["uses"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
+    assert [s.get("run") for s in deploy["steps"]] == [None]  # the deploy action only
+    assert "deploy-pages@" in deploy["steps"][0]["uses"]

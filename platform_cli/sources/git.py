@@ -36,6 +36,16 @@ _SUBMODULE_MODE = 0o160000
 
 
 @dataclass(frozen=True)
+class Change:
+    """The commit that last changed a file: its id, author, committer date, subject."""
+
+    sha: str
+    author: str
+    when: str
+    subject: str
+
+
+@dataclass(frozen=True)
 class Revision:
     """A resolved revision: what the user typed and the commit it names."""
 
@@ -307,6 +317,41 @@ class GitRepository:
         git_.update_index("--add", "--cacheinfo", f"100644,{blob},{full}")
         git_.symbolic_ref("-m", reason, "HEAD", ref)
         return Revision(branch, commit)
+
+    def last_changes(self, revision: Revision) -> dict[str, Change]:
+        """The last commit that changed each landscape file, as of `revision`: one `git
+        log` over the history, newest first, keeping each path's first appearance, so the
+        cost is the history's size and not the number of files times it."""
+        marker = "\x1e"
+        out = self._git(
+            "log", "-z", "--no-renames", "--name-only",
+            f"--format={marker}%H%x1f%an%x1f%cI%x1f%s",
+            revision.sha, "--", *self._wanted(),
+        )  # fmt: skip
+        found: dict[str, Change] = {}
+        for record in out.decode("utf-8", errors="replace").split(marker):
+            if not record:
+                continue
+            # the header, then (unless a merge) the paths, NUL-separated, the first after a newline
+            first, *rest = record.split("\0")
+            head, _, name = first.partition("\n")
+            sha, author, when, subject = [*head.split("\x1f"), "", "", ""][:4]
+            change = Change(sha, author, when, subject)
+            for item in (name, *rest):
+                full = item.lstrip("\n")
+                if full and full.startswith(self.prefix):
+                    found.setdefault(full[len(self.prefix) :], change)
+        return found
+
+    def last_commit_before(self, revision: Revision, when: str) -> Revision | None:
+        """The newest commit reachable from `revision` committed before `when` (an ISO
+        date), or None when the history starts later."""
+        out = self._git("rev-list", "-1", f"--before={when}", revision.sha, "--").strip()
+        return Revision(f"{revision.ref}@{{{when}}}", out.decode()) if out else None
+
+    def commit_time(self, revision: Revision) -> str:
+        """The committer date of `revision`, ISO 8601 with its offset."""
+        return self._git("log", "-1", "--format=%cI", revision.sha, "--").decode().strip()
 
     def close(self) -> None:
         if "_repo" in self.__dict__:

@@ -1,0 +1,492 @@
+"""The catalog's pages, each a function of the facts that returns the page's bytes.
+
+Every value from the landscape goes through `html.escape` (via `tag`, `table` and
+`facts_list`); the only markup is what `html.py` builds.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from platform_cli.catalog.facts import Facts, spec_summary
+from platform_cli.catalog.html import (
+    Markup,
+    change,
+    escape,
+    facts_list,
+    file_name,
+    join,
+    link,
+    money,
+    page,
+    table,
+    tag,
+)
+from platform_cli.checks.policy_engine import Policy
+from platform_cli.checks.waivers import Waived, Waiver
+from platform_cli.findings import Finding
+from platform_cli.load.model import Resource, System, Team
+from platform_cli.render.pods import QUOTA_KEYS, column
+from platform_cli.render.usage import parse_quota
+
+SOON_DAYS = 30  # a waiver expiring within this many days is marked
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every page may link to or mention besides the facts."""
+
+    today: datetime.date
+    repo_url: str  # e.g. https://github.com/org/repo; "" when unknown
+    revision: str  # the commit the site was built from; "" outside git
+    rendered: Mapping[str, list[dict[str, Any]]] | None  # source path -> objects
+    not_rendered: str  # why `rendered` is None
+
+
+def team_href(name: str, root: str) -> str:
+    return f"{root}teams/{file_name(name)}"
+
+
+def system_href(name: str, root: str) -> str:
+    return f"{root}systems/{file_name(name)}"
+
+
+def resource_href(r: Resource, root: str) -> str:
+    return f"{root}resources/{file_name(r.stack)[:-5]}/{r.kind.lower()}/{file_name(r.name)}"
+
+
+def _badges(system: System) -> Markup:
+    marks = []
+    if system.master_data:
+        marks.append(tag("span", "master data", class_="badge md"))
+    if "personal" in system.data_classes:
+        marks.append(tag("span", "personal data", class_="badge pd"))
+    return join(marks)
+
+
+def _file_link(path: str, ctx: Context) -> Markup:
+    if ctx.repo_url and ctx.revision:
+        return link(f"{ctx.repo_url}/blob/{ctx.revision}/{path}", path)
+    return tag("code", path)
+
+
+def _resources_table(resources: Sequence[Resource], facts: Facts, root: str) -> Markup:
+    rows = []
+    for r in sorted(resources, key=lambda r: (r.stack, r.kind, r.name)):
+        c = facts.cost.get(id(r))
+        host = facts.hosts.get(id(r))
+        rows.append(
+            [
+                r.stack,
+                r.kind,
+                link(resource_href(r, root), r.name),
+                link(system_href(r.system, root), r.system),
+                str(host) if host else "",
+                money(c.total if c else None),
+            ]
+        )
+    return table(["stack", "kind", "name", "system", "host", "monthly cost"], rows)
+
+
+def index(facts: Facts, svg: Markup, collapsed: bool, ctx: Context) -> bytes:
+    landscape = facts.landscape
+    personal = sorted(n for n, s in landscape.systems.items() if "personal" in s.data_classes)
+    legend = tag(
+        "ul",
+        join(
+            tag("li", t)
+            for t in [
+                "Boxes are systems, grouped by the team that owns them; each links to its page.",
+                "Solid arrows: declared integrations (integratesWith). Dashed: dependsOn "
+                "between the systems' resources.",
+                "PD: the system holds personal data. Shaded: master data. "
+                "Red border: critical tier; the tier is under each name.",
+            ]
+        ),
+        class_="legend",
+    )
+    if collapsed:
+        legend = tag(
+            "p",
+            "The landscape has too many systems for one drawing: the map shows "
+            "teams, each linking to its page with its systems.",
+        )
+    summary = (
+        f"{len(landscape.teams)} teams, {len(landscape.systems)} systems, "
+        f"{landscape.resource_count} resources in {len(landscape.stacks)} stacks; "
+        f"{len(personal)} systems hold personal data."
+    )
+    built = f"Built from commit {ctx.revision[:12]}." if ctx.revision else "Built outside git."
+    body = join(
+        [
+            tag("p", f"{summary} {built}"),
+            tag("h2", "Landscape map"),
+            legend,
+            tag("div", svg, class_="map"),
+        ]
+    )
+    return page("Landscape catalog", "", body)
+
+
+def teams_index(facts: Facts) -> bytes:
+    root = "../"
+    rows = [
+        [
+            link(file_name(t.name), t.name),
+            t.spec.get("title", ""),
+            ", ".join(t.owners),
+            len(facts.by_team.get(t.name, [])),
+            money(facts.cost_of(facts.by_team.get(t.name, []))),
+        ]
+        for t in sorted(facts.landscape.teams.values(), key=lambda t: t.name)
+    ]
+    return page(
+        "Teams", root, table(["team", "title", "owners", "resources", "monthly cost"], rows)
+    )
+
+
+def systems_index(facts: Facts) -> bytes:
+    root = "../"
+    rows = [
+        [
+            link(file_name(s.name), s.name),
+            join([s.spec.get("title", ""), _badges(s)]),
+            link(team_href(s.owner, root), s.owner),
+            s.tier,
+            money(facts.cost_of(facts.by_system.get(s.name, []))),
+        ]
+        for s in sorted(facts.landscape.systems.values(), key=lambda s: s.name)
+    ]
+    return page("Systems", root, table(["system", "title", "team", "tier", "monthly cost"], rows))
+
+
+def _quota_rows(team: Team, facts: Facts) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for stack in sorted(facts.landscape.stacks):
+        quota = team.quota(stack)
+        used = facts.usage.get((stack, team.name))
+        if quota is None and used is None:
+            continue
+        for key in QUOTA_KEYS:
+            amount = used.get(key) if used else 0
+            limit = parse_quota(key, quota[key]) if quota and key in quota else None
+            if limit is None:
+                rows.append([stack, key, column(key, [amount, amount], up=True)[0], "no quota", ""])
+                continue
+            shown_used, shown_limit = column(key, [amount, limit], up=True)
+            share = f"{amount / limit:.0%}" if limit else "-"
+            bar = tag(
+                "meter",
+                share,
+                value=str(amount),
+                min="0",
+                max=str(max(limit, 1)),
+                high=str(int(limit * 0.9)),
+                optimum="0",
+                aria_label=f"{key} in {stack}: {shown_used} of {shown_limit}",
+            )
+            rows.append([stack, key, shown_used, shown_limit, join([bar, " ", share])])
+    return rows
+
+
+def team_page(team: Team, facts: Facts, ctx: Context) -> bytes:
+    root = "../"
+    contacts: Mapping[str, Any] = team.spec.get("contacts", {})
+    systems = sorted(
+        (s for s in facts.landscape.systems.values() if s.owner == team.name), key=lambda s: s.name
+    )
+    resources = facts.by_team.get(team.name, [])
+    costs = []
+    for stack in sorted(facts.landscape.stacks):
+        here = [r for r in resources if r.stack == stack]
+        now = facts.cost_of(here)
+        costs.append(
+            [stack, money(now), change(now, facts.month_cost(stack=stack, team=team.name))]
+        )
+    total = facts.cost_of(resources)
+    costs.append(["all stacks", money(total), change(total, facts.month_cost(team=team.name))])
+    body = join(
+        [
+            tag("p", team.metadata.get("description", "")),
+            facts_list(
+                [
+                    ("title", team.spec.get("title", "")),
+                    ("owners", ", ".join(team.owners)),
+                    ("on call", contacts.get("onCall", "not declared")),
+                    ("email", contacts.get("email", "")),
+                    ("chat", contacts.get("chat", "")),
+                    ("cost centre", team.spec.get("costCenter", "")),
+                    ("file", _file_link(team.path, ctx)),
+                ]
+            ),
+            tag("h2", "Systems"),
+            tag(
+                "ul",
+                join(
+                    tag(
+                        "li",
+                        join(
+                            [
+                                link(system_href(s.name, root), s.name),
+                                " ",
+                                s.spec.get("title", ""),
+                                _badges(s),
+                            ]
+                        ),
+                    )
+                    for s in systems
+                ),
+            ),
+            tag("h2", "Quotas and usage at peak"),
+            table(["stack", "key", "used at peak", "quota", "share"], _quota_rows(team, facts)),
+            tag("h2", "Monthly cost"),
+            _month_note(facts),
+            table(["stack", "monthly cost", "change this month"], costs),
+            tag("h2", "Resources"),
+            _resources_table(resources, facts, root),
+        ]
+    )
+    return page(f"Team {team.name}", root, body)
+
+
+def _month_note(facts: Facts) -> Markup:
+    month = facts.month
+    if month is None:
+        return tag("p", "The month's change is not shown: the catalog was built outside git.")
+    if not month.commit:
+        return tag(
+            "p", f"The month's change is not shown: the history has no commit before {month.start}."
+        )
+    return tag(
+        "p",
+        f"The change is against commit {month.commit[:12]}, the last one before "
+        f"{month.start}, the first day of this commit's month.",
+    )
+
+
+def system_page(system: System, facts: Facts, ctx: Context) -> bytes:
+    root = "../"
+    systems = facts.landscape.systems
+    incoming = sorted(s.name for s in systems.values() if system.name in s.integrates_with)
+    used_by = sorted(s for s, targets in facts.depends.items() if system.name in targets)
+
+    def listed(names: Sequence[str]) -> Markup:
+        if not names:
+            return Markup("none")
+        return join((link(system_href(n, root), n) if n in systems else n for n in names), ", ")
+
+    resources = facts.by_system.get(system.name, [])
+    body = join(
+        [
+            tag("p", system.spec.get("description", "")),
+            facts_list(
+                [
+                    ("title", join([system.spec.get("title", ""), _badges(system)])),
+                    ("team", link(team_href(system.owner, root), system.owner)),
+                    ("tier", system.tier),
+                    ("master data", "yes" if system.master_data else "no"),
+                    ("data classes", ", ".join(system.data_classes) or "none declared"),
+                    ("lifecycle", system.spec.get("lifecycle", "active")),
+                    ("integrates with", listed(system.integrates_with)),
+                    ("integrated by", listed(incoming)),
+                    ("depends on (dependsOn)", listed(sorted(facts.depends.get(system.name, ())))),
+                    ("depended on by", listed(used_by)),
+                    ("monthly cost", money(facts.cost_of(resources))),
+                    ("file", _file_link(system.path, ctx)),
+                ]
+            ),
+            tag("h2", "Resources per stack"),
+            _resources_table(resources, facts, root),
+        ]
+    )
+    return page(f"System {system.name}", root, body)
+
+
+def _status(resource: Resource, facts: Facts) -> Markup:
+    if facts.status is None:
+        return tag(
+            "p",
+            "Apply status: not available. The catalog was built without "
+            "`platform status` data (pass --status FILE, the output of "
+            "`platform status --format json`).",
+            class_="muted",
+        )
+    shard = facts.shard_status(resource)
+    if shard is None:
+        return tag(
+            "p",
+            f"Apply status: `platform status` has no entry for {resource.stack}.{resource.team}.",
+        )
+    return facts_list(
+        [
+            ("state", shard.state),
+            ("applied commit", shard.commit[:12] or "-"),
+            ("applied at", shard.applied_at or "-"),
+            ("drift", shard.drift or "not checked"),
+            ("run", shard.run or "-"),
+        ]
+    )
+
+
+def resource_page(resource: Resource, facts: Facts, ctx: Context) -> bytes:
+    root = "../../../"
+    c = facts.cost.get(id(resource))
+    last = facts.changes.get(resource.path)
+    if last is not None:
+        last_change = join(
+            [tag("code", last.sha[:12]), f" by {last.author}, {last.when}: ", last.subject]
+        )
+    else:
+        last_change = Markup("not committed" if ctx.revision else "not in git")
+    if ctx.rendered is None:
+        objects = tag("p", f"Not rendered: {ctx.not_rendered}")
+    else:
+        found = ctx.rendered.get(resource.path, [])
+        objects = join(
+            join(
+                [
+                    tag(
+                        "h3",
+                        f"{o['kind']} {o['metadata'].get('namespace', '')}/{o['metadata']['name']}",
+                    ),
+                    tag("pre", tag("code", json.dumps(o, ensure_ascii=False)), class_="wrap"),
+                ]
+            )
+            for o in found
+        )
+    body = join(
+        [
+            tag("p", resource.metadata.get("description", "")),
+            facts_list(
+                [
+                    ("kind", resource.kind),
+                    ("stack", resource.stack),
+                    ("team", link(team_href(resource.team, root), resource.team)),
+                    ("system", link(system_href(resource.system, root), resource.system)),
+                    ("monthly cost", money(c.total if c else None)),
+                    ("file", _file_link(resource.path, ctx)),
+                    ("last change", last_change),
+                ]
+            ),
+            tag("h2", "Spec"),
+            facts_list(spec_summary(resource, facts)),
+            tag("h2", "Apply status"),
+            _status(resource, facts),
+            tag("h2", "Rendered Kubernetes objects (as applied, in JSON)"),
+            objects,
+        ]
+    )
+    return page(f"{resource.kind} {resource.name} ({resource.stack})", root, body)
+
+
+def cost_page(facts: Facts) -> bytes:
+    landscape = facts.landscape
+    if landscape.prices is None:
+        return page("Cost", "", tag("p", "No price sheet (policies/prices.yaml): no costs."))
+    by_stack: dict[str, list[Resource]] = {}
+    by_team_stack: dict[tuple[str, str], list[Resource]] = {}
+    for r in landscape.all_resources():
+        by_stack.setdefault(r.stack, []).append(r)
+        by_team_stack.setdefault((r.team, r.stack), []).append(r)
+    stacks = [
+        [s, money(facts.cost_of(rs)), change(facts.cost_of(rs), facts.month_cost(stack=s))]
+        for s, rs in sorted(by_stack.items())
+    ]
+    teams = [
+        [
+            link(team_href(t, ""), t),
+            s,
+            money(facts.cost_of(rs)),
+            change(facts.cost_of(rs), facts.month_cost(stack=s, team=t)),
+        ]
+        for (t, s), rs in sorted(by_team_stack.items())
+    ]
+    systems = [
+        [
+            link(system_href(n, ""), n),
+            money(facts.cost_of(rs)),
+            change(facts.cost_of(rs), facts.month_cost(system=n)),
+        ]
+        for n, rs in sorted(facts.by_system.items())
+    ]
+    total = facts.cost_of(list(landscape.all_resources()))
+    body = join(
+        [
+            tag(
+                "p",
+                f"Monthly cost of what every resource reserves at rest, at the price "
+                f"sheet's rates (policies/prices.yaml): {money(total)} in all.",
+            ),
+            _month_note(facts),
+            tag("h2", "Per stack"),
+            table(["stack", "monthly cost", "change this month"], stacks),
+            tag("h2", "Per team and stack"),
+            table(["team", "stack", "monthly cost", "change this month"], teams),
+            tag("h2", "Per system"),
+            table(["system", "monthly cost", "change this month"], systems),
+        ]
+    )
+    return page("Cost", "", body)
+
+
+def _expiry(waiver: Waiver, today: datetime.date) -> Markup:
+    try:
+        days = (datetime.date.fromisoformat(waiver.expires) - today).days
+    except ValueError:
+        return escape(waiver.expires)
+    if days < 0:
+        return tag("span", f"{waiver.expires} (expired {-days} days ago)", class_="soon")
+    if days <= SOON_DAYS:
+        return tag("span", f"{waiver.expires} (in {days} days)", class_="soon")
+    return escape(f"{waiver.expires} (in {days} days)")
+
+
+def governance_page(
+    policies: Sequence[Policy],
+    waivers: Sequence[Waiver],
+    findings: Sequence[Finding],
+    waived: Sequence[Waived],
+    ctx: Context,
+) -> bytes:
+    ordered = sorted(waivers, key=lambda w: (w.expires, w.index))
+    waiver_rows = [
+        [_expiry(w, ctx.today), w.policy, w.target, w.reason, w.ticket, w.approved_by]
+        for w in ordered
+    ]
+    finding_rows = [
+        [f.level.value, f.rule, f"{f.path}:{f.line}:{f.column}", f.message] for f in findings
+    ]
+    waived_rows = [
+        [w.finding.rule, f"{w.finding.path}:{w.finding.line}", w.waiver.ticket] for w in waived
+    ]
+    policy_parts = [
+        join(
+            [
+                tag("h3", f"{p.id} {p.title}", id=p.id.lower()),
+                tag("p", f"level {p.level.value}, scope {p.scope.value}"),
+                tag("pre", p.doc),
+            ]
+        )
+        for p in policies
+    ]
+    body = join(
+        [
+            tag("h2", "Waivers, soonest to expire first"),
+            table(["expires", "policy", "target", "reason", "ticket", "approved by"], waiver_rows)
+            if waiver_rows
+            else tag("p", "No waivers."),
+            tag("h2", f"Findings at this commit ({len(findings)})"),
+            table(["level", "rule", "where", "message"], finding_rows)
+            if finding_rows
+            else tag("p", "No findings: the landscape passes every check."),
+            tag("h3", f"Waived ({len(waived)})"),
+            table(["rule", "where", "waiver ticket"], waived_rows) if waived_rows else "",
+            tag("h2", "Policies"),
+            join(policy_parts),
+        ]
+    )
+    return page("Governance", "", body)

@@ -65,6 +65,8 @@ SEARCH_JS = """\
   var root = document.body.getAttribute('data-root') || '';
   var loaded = 0;
   var asked = false;
+  // Enter pressed before the index arrived: follow the first result once it is shown
+  var follow = false;
   if (!input || !list) { return; }
   // The index is loaded on first use, in parts, so no page carries it
   function load() {
@@ -74,14 +76,21 @@ SEARCH_JS = """\
     for (var i = 0; i < PARTS; i++) {
       var script = document.createElement('script');
       script.src = root + 'assets/index-' + i + '.js';
-      script.onload = function () { loaded++; if (loaded === PARTS) { show(input.value); } };
+      script.onload = function () {
+        loaded++;
+        if (loaded === PARTS) { show(input.value); if (follow) { go(); } }
+      };
       document.head.appendChild(script);
     }
   }
-  document.getElementById('search-form').addEventListener('submit', function (e) {
-    e.preventDefault();
+  function go() {
     var first = list.querySelector('a');
     if (first) { first.click(); }
+  }
+  document.getElementById('search-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    if (loaded < PARTS) { follow = true; load(); return; }
+    go();
   });
   function show(query) {
     while (list.firstChild) { list.removeChild(list.firstChild); }

@@ -852,3 +852,23 @@ def test_a_team_without_databases_reads_no_secret() -> None:
         assert not {
             r for r in rule["resources"] if r.endswith(("/exec", "/attach", "/portforward"))
         }
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_quotas_and_limits_are_rendered_in_the_api_servers_canonical_form(stack: str) -> None:
+    """The API server stores a quantity canonically (`600000000` reads back as `600M`):
+    a share of a quota that is a modelled peak must be rendered that way, or the applied
+    object would never read back as rendered (e2e test_apply compares them)."""
+    import re
+
+    seen = 0
+    for obj in _objects(stack, "ResourceQuota") + _objects(stack, "LimitRange"):
+        for value in re.findall(r"'([0-9]+[a-zA-Z]*)'", repr(obj["spec"])):
+            number = re.fullmatch(r"([0-9]+)([kMGTPE]?)", value)
+            if number is None:
+                continue  # binary units and millicores
+            mantissa, suffix = number.groups()
+            assert int(mantissa) % 1000 != 0 or mantissa == "0", value
+            assert suffix or int(mantissa) % 1024 != 0 or mantissa == "0", value
+            seen += int(mantissa) > 1024  # a byte count, not cores
+    assert seen, "no decimal quantity: the test checks nothing"

@@ -230,10 +230,20 @@ def _limit_range(
     )
 
 
+_DECIMAL = (("E", 10**18), ("P", 10**15), ("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3))
+
+
 def format_bytes(count: int) -> str:
-    """A byte count exactly: in a binary unit when one divides it, else in bytes (a
-    VM namespace's quota is a modelled peak, and KubeVirt's sidecar counts in MB)."""
-    return _binary(count) if count % 1024 == 0 else str(count)
+    """A byte count exactly, in the API server's canonical form (what it stores and
+    returns, so that the applied object reads back as rendered): a binary unit when one
+    divides it, else the largest decimal one (`600M`, KubeVirt's and CDI's sizes), else
+    bytes. A VM namespace's quota is a modelled peak, rarely a round number."""
+    if count % 1024 == 0:
+        return _binary(count)
+    for suffix, size in _DECIMAL:
+        if count % size == 0:
+            return f"{count // size}{suffix}"
+    return str(count)
 
 
 def _amounts(amounts: Amounts) -> dict[str, str]:

@@ -226,3 +226,37 @@ def test_a_cluster_counts_its_wal_volumes_and_the_barman_plugin_sidecar() -> Non
     # Without the ObjectStore's sizes, the LimitRange's defaults apply to the sidecar
     (bare,) = pods.rendered_demands([cluster])
     assert bare.peak.cpu == 3 * 8000
+
+
+def test_a_teams_quota_splits_into_its_servers_peak_and_the_rest() -> None:
+    quota = {"cpu": "10", "memory": "16Gi", "storage": "500Gi", "servers": 3}
+    land = _landscape()
+    stack = land.stacks["prod"]
+    servers = [pods.demand(r, stack) for r in land.in_stack("prod").values() if r.kind == "Server"]
+    one = servers[:1]
+    own, vms = pods.namespace_quotas(quota, one)
+    assert vms == one[0].peak._replace(
+        cpu=min(one[0].peak.cpu, 10_000),
+        memory=min(one[0].peak.memory, 16 * GI),
+        storage=min(one[0].peak.storage, 500 * GI),
+    )
+    assert own is not None and vms is not None
+    assert own.plus(vms) == pods.quota_amounts(quota)
+    # Servers over the quota: the VM namespace is capped, the team namespace gets zero,
+    # and the two still sum to the quota (LND007 reports the overflow)
+    own, vms = pods.namespace_quotas(quota, servers)
+    assert own is not None and vms is not None
+    assert own.plus(vms) == pods.quota_amounts(quota)
+    assert min(own) >= 0
+    assert pods.namespace_quotas(None, servers) == (None, None)
+
+
+def test_a_share_below_the_minimum_still_gives_a_valid_limit_range() -> None:
+    """The API server refuses a LimitRange whose default or minimum passes its maximum."""
+    for share in (Peak(), Peak(5, MI, 0, 0), Peak(10_000, 16 * GI, 0, 0)):
+        limits = pods.limits_for(share)
+        assert limits.max is not None
+        for key in ("cpu", "memory"):
+            most = getattr(limits.max, key)
+            assert getattr(limits.min, key) <= most
+            assert getattr(limits.default_request, key) <= getattr(limits.default, key) <= most

@@ -196,10 +196,16 @@ def test_add_vm(plans: Callable[[str], Plan]) -> None:
         "new: 4 vCPU, 8Gi memory; disk 100Gi; image ubuntu-24.04; ports sip 5060; "
         "deletionProtection on"
     ]
-    # No NetworkPolicy: nothing declares a dependency on the new server yet
+    # No NetworkPolicy: nothing declares a dependency on the new server yet. It runs in
+    # the team's VM namespace, whose quota and limits grow by its modelled peak while
+    # the team namespace's shrink by as much (one budget, docs/kubernetes.md)
     assert kube(plan) == {
-        "Service prod-call-center/pbx-3": "create",
-        "VirtualMachine prod-call-center/pbx-3": "create",
+        "Service prod-call-center-vms/pbx-3": "create",
+        "VirtualMachine prod-call-center-vms/pbx-3": "create",
+        "ResourceQuota prod-call-center-vms/team-quota": "update",
+        "ResourceQuota prod-call-center/team-quota": "update",
+        "LimitRange prod-call-center-vms/team-limits": "update",
+        "LimitRange prod-call-center/team-limits": "update",
     }
     assert codes(plan) == []
     # The launcher's requests: 4 vCPU + 15m (console log) x 1150, 8 GiB + 408 MiB of
@@ -318,21 +324,21 @@ def test_depending_on_another_teams_server_needs_that_team(plans: Callable[[str]
     assert plan["changedPaths"] == ["stacks/prod/service-desk/tickets-api.yaml"]
     assert codes(plan) == ["access-opened"]
     (risk,) = plan["risks"]
-    assert risk["subject"] == "prod prod-legacy-ops"
+    assert risk["subject"] == "prod prod-legacy-ops-vms"
     assert approvals(plan) == {"legacy-ops": ["@dom-komfort/legacy-ops", "@v-popov"]}
     (opening,) = plan["openings"]
     assert opening == {
         "stack": "prod",
-        "namespace": "prod-legacy-ops",
+        "namespace": "prod-legacy-ops-vms",
         "team": "legacy-ops",
         "networkPolicy": "erp-db-1",
-        "target": "prod-legacy-ops/erp-db-1",
+        "target": "prod-legacy-ops-vms/erp-db-1",
         "peer": "prod-service-desk/tickets-api",
         "peerNamespace": "prod-service-desk",
         "ports": ["5432/TCP"],
         "source": "stacks/prod/legacy-ops/erp-db-1.yaml",
-        "description": "prod-service-desk/tickets-api may now reach prod-legacy-ops/erp-db-1 "
-        "on 5432/TCP",
+        "description": "prod-service-desk/tickets-api may now reach "
+        "prod-legacy-ops-vms/erp-db-1 on 5432/TCP",
     }
     assert plan["closings"] == []
     # The owners of the changed file, and legacy-ops for the approval CODEOWNERS cannot ask
@@ -342,7 +348,7 @@ def test_depending_on_another_teams_server_needs_that_team(plans: Callable[[str]
         "@v-popov",
     ]
     (legacy,) = [r for r in plan["reviewers"] if r["owner"] == "@dom-komfort/legacy-ops"]
-    assert legacy["paths"] == [] and "opens access into prod-legacy-ops" in legacy["reasons"][0]
+    assert legacy["paths"] == [] and "opens access into prod-legacy-ops-vms" in legacy["reasons"][0]
 
 
 def test_depending_on_another_teams_service_needs_that_team(plans: Callable[[str], Plan]) -> None:

@@ -134,3 +134,16 @@ def test_promote_usage_errors(
     with pytest.raises(UsageError) as error:
         run(["promote", *args, "--root", str(shared_repo_copy)])
     assert message in f"{error.value.message} {error.value.hint}"
+
+
+def test_promotion_rewrites_vm_namespaces_as_well_as_team_namespaces() -> None:
+    """A URL pointing at a server in dev's VM namespace points at prod's after promotion."""
+    from platform_cli.self_service.promote import rewrite
+    from tests.render_support import bundled
+
+    land = bundled()
+    dev, prod = land.stacks["dev"], land.stacks["prod"]
+    value = "http://pbx-1.dev-call-center-vms.svc:5060 and http://crm-api.dev-call-center.svc"
+    assert rewrite(value, dev, prod, ["call-center"]) == (
+        "http://pbx-1.prod-call-center-vms.svc:5060 and http://crm-api.prod-call-center.svc"
+    )

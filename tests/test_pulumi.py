@@ -137,7 +137,8 @@ def test_stack_outputs() -> None:
         == "http://crm-api.prod-call-center.svc.cluster.local:8080"
     )
     assert result["databaseSecrets"]["prod-call-center/crm-db"] == "crm-db-app"
-    assert "prod-call-center/pbx-1" in result["virtualMachines"]
+    assert "prod-call-center-vms/pbx-1" in result["virtualMachines"]
+    assert {"prod-call-center", "prod-call-center-vms"} <= set(result["namespaces"])
 
 
 def test_stack_names_select_a_stack_and_optionally_a_team() -> None:

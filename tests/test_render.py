@@ -17,8 +17,9 @@ import yaml
 
 from platform_cli.load.model import Resource
 from platform_cli.load.quantities import parse_bytes, parse_cpu
-from platform_cli.render import object_id, render_stack
+from platform_cli.render import object_id, pods, render_stack
 from platform_cli.render.meta import SOURCE_ANNOTATION, TEAM_LABEL
+from platform_cli.render.pods import Peak
 from platform_cli.report.manifests import stream
 from tests.conftest import DATA
 from tests.render_support import STACKS, bundled, landscape_with, rendered
@@ -158,7 +159,7 @@ def _declared_consumers(stack: str, target: Resource) -> set[tuple[str, str]]:
     landscape = bundled()
     pattern = landscape.stacks[stack]
     return {
-        (pattern.namespace(r.team), r.name)
+        (pattern.namespace_of(r), r.name)
         for r in landscape.in_stack(stack).values()
         if (target.kind, target.name) in r.depends_on
     }
@@ -174,7 +175,7 @@ def test_network_admission_follows_depends_on_everywhere(stack: str) -> None:
     checked = 0
     for resource in bundled().in_stack(stack).values():
         expected = _declared_consumers(stack, resource)
-        policy = policies.get((pattern.namespace(resource.team), resource.name))
+        policy = policies.get((pattern.namespace_of(resource), resource.name))
         if policy is None:
             assert not expected or not resource.spec.get("ports", True)
             continue
@@ -237,25 +238,54 @@ def test_an_ingress_admits_the_ingress_controller_on_its_port_only() -> None:
     assert len(controller[0]["ports"]) == 1
 
 
+def _hard(quota: dict[str, Any]) -> Peak:
+    hard = quota["spec"]["hard"]
+    return Peak(
+        parse_cpu(hard["limits.cpu"]),
+        pods.kube_bytes(hard["limits.memory"]),
+        pods.kube_bytes(hard["requests.storage"]),
+        int(hard["count/virtualmachines.kubevirt.io"]),
+    )
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_quotas_follow_the_team_quota(stack: str) -> None:
+    """One budget over two namespaces: the VM namespace's quota is exactly its servers'
+    modelled peak, the team namespace's the rest, and the two sum to the team quota."""
     quotas = {o["metadata"]["namespace"]: o for o in _objects(stack, "ResourceQuota")}
     limits = {o["metadata"]["namespace"]: o for o in _objects(stack, "LimitRange")}
     landscape = bundled()
+    definition = landscape.stacks[stack]
+    split = 0
     for team in landscape.teams.values():
         quota = team.quota(stack)
-        namespace = landscape.stacks[stack].namespace(team.name)
+        namespace, vm_namespace = definition.namespaces(team.name)
         if quota is None:
             assert namespace not in quotas
             continue
-        hard = quotas[namespace]["spec"]["hard"]
-        assert parse_cpu(hard["limits.cpu"]) == parse_cpu(quota["cpu"])
-        assert parse_bytes(hard["limits.memory"]) == parse_bytes(quota["memory"])
-        assert parse_bytes(hard["requests.storage"]) == parse_bytes(quota["storage"])
-        assert hard["count/virtualmachines.kubevirt.io"] == str(quota["servers"])
-        container = limits[namespace]["spec"]["limits"][0]
-        assert parse_cpu(container["max"]["cpu"]) == parse_cpu(quota["cpu"])
-        assert parse_cpu(container["default"]["cpu"]) <= parse_cpu(quota["cpu"])
+        whole = pods.quota_amounts(quota)
+        own = _hard(quotas[namespace])
+        servers = [
+            pods.demand(r, definition)
+            for r in landscape.in_stack(stack).values()
+            if r.team == team.name and r.kind == "Server"
+        ]
+        if not servers:
+            assert vm_namespace not in quotas
+            assert own == whole
+            continue
+        split += 1
+        vms = _hard(quotas[vm_namespace])
+        peak = Peak()
+        for server in servers:
+            peak = peak.plus(server.peak)
+        assert vms == peak
+        assert own.plus(vms) == whole
+        for ns, share in ((namespace, own), (vm_namespace, vms)):
+            container = limits[ns]["spec"]["limits"][0]
+            assert parse_cpu(container["max"]["cpu"]) == max(share.cpu, pods.MIN_CONTAINER[0])
+            assert parse_cpu(container["default"]["cpu"]) <= parse_cpu(container["max"]["cpu"])
+    assert split, "no team of the bundled landscape has servers in this stack"
 
 
 def test_a_team_without_a_quota_in_the_stack_gets_nothing() -> None:
@@ -270,16 +300,27 @@ def test_a_team_without_a_quota_in_the_stack_gets_nothing() -> None:
     assert set(quota["spec"]["hard"].values()) == {"0"}
 
 
-def test_every_team_binds_its_group_to_edit_in_its_namespace_only() -> None:
+def test_every_team_binds_its_group_to_our_own_roles_in_its_namespaces_only() -> None:
+    """No `edit`, no ClusterRole: a Role we render per namespace, bound to the team's
+    group there; NetworkPolicies, quotas, limits and roles are never writable."""
+    landscape = bundled()
+    definition = landscape.stacks["prod"]
     bindings = _objects("prod", "RoleBinding")
-    assert len(bindings) == len(_objects("prod", "Namespace"))
+    roles = {
+        (o["metadata"]["namespace"], o["metadata"]["name"]): o for o in _objects("prod", "Role")
+    }
+    assert len(bindings) == len(_objects("prod", "Namespace")) == len(roles)
     for binding in bindings:
+        namespace = binding["metadata"]["namespace"]
+        team = landscape.teams[binding["metadata"]["labels"][TEAM_LABEL]]
+        expected = (
+            "vm-operator" if namespace == definition.vm_namespace(team.name) else ("team-operator")
+        )
         assert binding["roleRef"] == {
             "apiGroup": "rbac.authorization.k8s.io",
-            "kind": "ClusterRole",
-            "name": "edit",
+            "kind": "Role",
+            "name": expected,
         }
-        team = bundled().teams[binding["metadata"]["labels"][TEAM_LABEL]]
         assert binding["subjects"] == [
             {
                 "apiGroup": "rbac.authorization.k8s.io",
@@ -287,9 +328,80 @@ def test_every_team_binds_its_group_to_edit_in_its_namespace_only() -> None:
                 "name": team.kubernetes_group,
             }
         ]
+        for rule in roles[(namespace, expected)]["rules"]:
+            assert "*" not in rule["verbs"] + rule["resources"] + rule["apiGroups"]
+            writes = set(rule["verbs"]) - {"get", "list", "watch"}
+            if not writes:
+                continue
+            # Only these writes exist: restart a pod, scale, and KubeVirt's lifecycle
+            assert (rule["apiGroups"], rule["resources"], writes) in (
+                ([""], ["pods"], {"delete"}),
+                (["apps"], ["deployments/scale"], {"update", "patch"}),
+                (
+                    ["subresources.kubevirt.io"],
+                    [
+                        "virtualmachines/start",
+                        "virtualmachines/stop",
+                        "virtualmachines/restart",
+                        "virtualmachineinstances/pause",
+                        "virtualmachineinstances/unpause",
+                        "virtualmachineinstances/softreboot",
+                    ],
+                    {"update"},
+                ),
+            ), rule
+            assert expected == "vm-operator" or "subresources.kubevirt.io" not in rule["apiGroups"]
+        secrets = [r for r in roles[(namespace, expected)]["rules"] if "secrets" in r["resources"]]
+        for rule in secrets:
+            # By name only: an empty resourceNames would be every secret
+            assert rule["verbs"] == ["get"] and rule["resourceNames"]
+            assert all(name.endswith("-app") for name in rule["resourceNames"])
     assert not [
         o for o in _objects("prod") if o["kind"].startswith("Cluster") and "Role" in o["kind"]
     ]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_namespaces_enforce_restricted_unless_they_run_vms(stack: str) -> None:
+    landscape = bundled()
+    definition = landscape.stacks[stack]
+    enforced = {
+        o["metadata"]["name"]: o["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
+        for o in _objects(stack, "Namespace")
+    }
+    runs_vms = {
+        definition.vm_namespace(r.team)
+        for r in landscape.in_stack(stack).values()
+        if r.kind == "Server"
+    }
+    for name, level in enforced.items():
+        assert level == ("privileged" if name in runs_vms else "restricted"), name
+    for resource in landscape.in_stack(stack).values():
+        placed = [
+            o
+            for o in rendered(stack).objects
+            if o["metadata"].get("namespace") == definition.namespace_of(resource)
+            and o["metadata"]["name"] == resource.name
+        ]
+        assert placed, resource.ref
+        assert enforced[definition.namespace_of(resource)] == (
+            "privileged" if resource.kind == "Server" else "restricted"
+        )
+    # Every namespace has its own default-deny
+    denies = {
+        o["metadata"]["namespace"]
+        for o in _objects(stack, "NetworkPolicy")
+        if o["metadata"]["name"] == "default-deny"
+    }
+    assert denies == set(enforced)
+
+
+def test_identical_namespace_patterns_are_refused_at_render() -> None:
+    landscape = landscape_with(
+        {"stacks/dev/stack.yaml": ("spec:\n", "spec:\n  vmNamespacePattern: '{stack}-{team}'\n")}
+    )
+    findings = render_stack(landscape, "dev").findings
+    assert any("vmNamespacePattern" in f.message for f in findings), findings
 
 
 def _env(stack: str, service: str) -> dict[str, dict[str, Any]]:
@@ -558,12 +670,26 @@ def test_backups_without_an_object_store_are_an_error() -> None:
 
 
 def test_two_resources_rendering_the_same_object_are_an_error() -> None:
-    """A Service and a Server of one name in one namespace would share a Service."""
+    """A Service and a Database of one name in one namespace would share a
+    NetworkPolicy."""
     landscape = landscape_with(
-        {"stacks/prod/call-center/pbx-1.yaml": ("  name: pbx-1\n", "  name: ivr-api\n")}
+        {"stacks/prod/call-center/crm-db.yaml": ("  name: crm-db\n", "  name: ivr-api\n")}
     )
     findings = render_stack(landscape, "prod").findings
     assert "render-name-clash" in {f.rule for f in findings}
+
+
+def test_a_service_and_a_server_of_one_name_live_in_different_namespaces() -> None:
+    landscape = landscape_with(
+        {"stacks/prod/call-center/pbx-1.yaml": ("  name: pbx-1\n", "  name: ivr-api\n")}
+    )
+    objects = render_stack(landscape, "prod").objects
+    services = {
+        o["metadata"]["namespace"]
+        for o in objects
+        if o["kind"] == "Service" and o["metadata"]["name"] == "ivr-api"
+    }
+    assert services == {"prod-call-center", "prod-call-center-vms"}
 
 
 def test_virtual_machines_use_run_strategy_catalog_images_and_ssh_key_secrets() -> None:
@@ -703,3 +829,46 @@ def test_the_renderers_defaults_are_the_ones_the_stack_schema_documents() -> Non
     assert spec["databases"]["properties"]["images"]["default"] == DEFAULT_POSTGRES_IMAGES
     external = spec["cluster"]["properties"]["external"]["properties"]
     assert external["serviceType"]["default"] == DEFAULT_EXTERNAL_SERVICE_TYPE
+
+
+def test_a_team_without_databases_reads_no_secret() -> None:
+    """An empty resourceNames grants every name: no databases, no secret rule at all."""
+    from platform_cli.render.namespace import team_rules, vm_rules
+
+    assert not [r for r in team_rules([]) if "secrets" in r["resources"]]
+    assert not [r for r in vm_rules() if "secrets" in r["resources"]]
+    for rule in team_rules([]) + vm_rules():
+        assert not {"create", "update", "patch"} & set(rule["verbs"]) or rule["resources"] in (
+            ["deployments/scale"],
+            [
+                "virtualmachines/start",
+                "virtualmachines/stop",
+                "virtualmachines/restart",
+                "virtualmachineinstances/pause",
+                "virtualmachineinstances/unpause",
+                "virtualmachineinstances/softreboot",
+            ],
+        )
+        assert not {
+            r for r in rule["resources"] if r.endswith(("/exec", "/attach", "/portforward"))
+        }
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_quotas_and_limits_are_rendered_in_the_api_servers_canonical_form(stack: str) -> None:
+    """The API server stores a quantity canonically (`600000000` reads back as `600M`):
+    a share of a quota that is a modelled peak must be rendered that way, or the applied
+    object would never read back as rendered (e2e test_apply compares them)."""
+    import re
+
+    seen = 0
+    for obj in _objects(stack, "ResourceQuota") + _objects(stack, "LimitRange"):
+        for value in re.findall(r"'([0-9]+[a-zA-Z]*)'", repr(obj["spec"])):
+            number = re.fullmatch(r"([0-9]+)([kMGTPE]?)", value)
+            if number is None:
+                continue  # binary units and millicores
+            mantissa, suffix = number.groups()
+            assert int(mantissa) % 1000 != 0 or mantissa == "0", value
+            assert suffix or int(mantissa) % 1024 != 0 or mantissa == "0", value
+            seen += int(mantissa) > 1024  # a byte count, not cores
+    assert seen, "no decimal quantity: the test checks nothing"

@@ -45,7 +45,8 @@ def test_render_writes_one_file_per_object(
     )
     assert result.exit_code == 0
     objects = rendered("prod").objects
-    assert f"{len(objects)} objects in 11 folders" in result.stdout
+    # 11 team namespaces and the VM namespaces of the 6 teams with servers
+    assert f"{len(objects)} objects in 17 folders" in result.stdout
     kustomization = yaml.safe_load((out / "kustomization.yaml").read_text())
     files = kustomization["resources"]
     assert len(files) == len(objects) == len(set(files))

@@ -14,7 +14,7 @@ def test_every_rendered_name_is_a_resource_name_or_in_the_model(stack: str) -> N
     landscape = bundled()
     by_namespace: dict[str, set[tuple[str, str]]] = {}
     for resource in landscape.in_stack(stack).values():
-        namespace = landscape.stacks[stack].namespace(resource.team)
+        namespace = landscape.stacks[stack].namespace_of(resource)
         by_namespace.setdefault(namespace, set()).add((resource.kind, resource.name))
     names = set()
     for obj in rendered(stack).objects:

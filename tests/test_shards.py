@@ -29,12 +29,16 @@ def test_the_shards_of_a_stack_register_the_unsharded_render_once(stack: str) ->
         resources = [r for r in run.registrations if r.type != PROVIDER_TYPE]
         assert resources, f"{shard.name} registers nothing"
         assert len(run.registrations) - len(resources) == 1, "one provider per shard"
+        own = bundled().stacks[stack].namespaces(shard.team)
         for registration in resources:
             assert dict(registration.inputs) == engine_view(expected[registration.name])
-            assert registration.name.split("/")[1] == f"{stack}-{shard.team}" or (
-                registration.name == f"Namespace/{stack}-{shard.team}"
-            )
+            # The team's namespace and its VM namespace both belong to its shard
+            assert registration.name.split("/")[1] in own
         seen.update(r.name for r in resources)
+        vm_objects = [r for r in resources if r.name.split("/")[1] == own[1]]
+        if vm_objects:
+            assert f"Namespace/{own[1]}" in {r.name for r in resources}
+            assert any(r.name.startswith("VirtualMachine/") for r in vm_objects)
     assert set(seen) == set(expected)
     assert [name for name, count in seen.items() if count > 1] == []
 

@@ -112,8 +112,31 @@ class Stack(Entity):
         return str(self.spec["defaultStorageClass"])
 
     def namespace(self, team: str) -> str:
+        """The team's own namespace: its services and databases, Pod Security
+        `restricted`."""
         pattern = str(self.spec.get("namespacePattern", "{stack}-{team}"))
         return pattern.replace("{stack}", self.name).replace("{team}", team)
+
+    def vm_namespace(self, team: str) -> str:
+        """The team's VM namespace: its servers (KubeVirt's launchers need Pod Security
+        `privileged`), where the team only operates VMs and creates nothing."""
+        pattern = str(self.spec.get("vmNamespacePattern", "{stack}-{team}-vms"))
+        return pattern.replace("{stack}", self.name).replace("{team}", team)
+
+    def namespace_of(self, resource: Resource) -> str:
+        """The one answer to "which namespace does this resource live in": a Server in
+        its team's VM namespace, everything else in the team's namespace. The renderer,
+        the network peers, the plan, the reserved names and the resource model ask this."""
+        return self.namespace_for(resource.kind, resource.team)
+
+    def namespace_for(self, kind: str, team: str) -> str:
+        """`namespace_of` by kind and team, for callers that hold no resource."""
+        return self.vm_namespace(team) if kind == "Server" else self.namespace(team)
+
+    def namespaces(self, team: str) -> tuple[str, str]:
+        """Both namespaces a team may have in the stack: its own, then its VM namespace
+        (rendered only when it has servers there)."""
+        return self.namespace(team), self.vm_namespace(team)
 
     def default(self, key: str, fallback: int) -> int:
         defaults: Mapping[str, Any] = self.spec.get("defaults", {})

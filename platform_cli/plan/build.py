@@ -222,7 +222,7 @@ def _follow(
         before, after = old.stacks.get(r.stack), new.stacks.get(r.stack)
         if was is None or now is None or before is None or after is None:
             continue
-        pairs[f"{before.namespace(was.team)}/{r.old}"] = f"{after.namespace(now.team)}/{r.new}"
+        pairs[f"{before.namespace_of(was)}/{r.old}"] = f"{after.namespace_of(now)}/{r.new}"
     opened, closed, moved = follow_renames(stack.openings, stack.closings, pairs)
     return dataclasses.replace(
         stack, openings=tuple(opened), closings=tuple(closed), moved=stack.moved + moved

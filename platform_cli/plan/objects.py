@@ -248,5 +248,6 @@ def teams_by_namespace(stack: str, old: Landscape, new: Landscape) -> dict[str, 
         if definition is None:
             continue
         for team in landscape.teams:
-            found[definition.namespace(team)] = team
+            for namespace in definition.namespaces(team):
+                found[namespace] = team
     return found

@@ -109,8 +109,8 @@ def _rename(
 ) -> Rename:
     assert isinstance(before, Resource) and isinstance(after, Resource)
     was, now = old.stacks.get(stack), new.stacks.get(stack)
-    old_ns = was.namespace(before.team) if was is not None else ""
-    new_ns = now.namespace(after.team) if now is not None else ""
+    old_ns = was.namespace_of(before) if was is not None else ""
+    new_ns = now.namespace_of(after) if now is not None else ""
     moves = []
     stale = []
     if not isinstance(before, Database):  # a database's names are its services, below

@@ -1,9 +1,10 @@
 """Which Pulumi stacks (shards) a change touches.
 
 By default every (stack, team) pair is its own Pulumi stack, named `<stack>.<team>`:
-the team's namespace and everything in it. Small shards keep previews and updates
-fast and a failure contained. The renderer produces no cluster-wide objects besides
-the teams' Namespaces, which belong to their team's shard.
+the team's namespace, its VM namespace when it has servers, and everything in them.
+Small shards keep previews and updates fast and a failure contained. The renderer
+produces no cluster-wide objects besides the teams' Namespaces, which belong to their
+team's shard (both carry the team label `select_team` reads).
 
 A changed path affects:
 

@@ -106,11 +106,21 @@ def render_stack(
     objects: list[Manifest] = []
     for name in selected:
         resources = sorted(by_team.get(name, []), key=lambda r: (_KIND_ORDER[r.kind], r.name))
-        has_servers = any(isinstance(r, Server) for r in resources)
-        objects += render_team(landscape.teams[name], ctx, has_servers)
+        objects += render_team(landscape.teams[name], ctx, resources)
         for resource in resources:
             objects += _render_resource(resource, ctx)
     ctx.findings += _clashes(objects)
+    if stack.namespace("team") == stack.vm_namespace("team"):
+        ctx.findings.append(
+            RENDER_NAME_CLASH.finding(
+                stack.path,
+                0,
+                0,
+                "namespacePattern and vmNamespacePattern give a team one namespace for its "
+                "services and its servers, which must be apart (Pod Security and roles)",
+                "give vmNamespacePattern another form, such as '{stack}-{team}-vms'",
+            )
+        )
     kube_context = str(stack.spec["cluster"]["kubeContext"])
     return Rendered(stack_name, objects, sorted(ctx.findings), kube_context)
 

@@ -37,7 +37,8 @@ class Context:
     findings: list[Finding] = field(default_factory=list)
 
     def namespace(self, resource: Resource) -> str:
-        return self.stack.namespace(resource.team)
+        """Where `resource` lives: `Stack.namespace_of`, the one owner of that answer."""
+        return self.stack.namespace_of(resource)
 
     @property
     def cluster(self) -> Mapping[str, Any]:
@@ -107,7 +108,7 @@ class _Consumers(Mapping[tuple[str, str], list[Resource]]):
         consumers = self._index[key]
         if key not in self._sorted:
             stack = self._stack
-            consumers.sort(key=lambda r: (stack.namespace(r.team), r.kind, r.name))
+            consumers.sort(key=lambda r: (stack.namespace_of(r), r.kind, r.name))
             self._sorted.add(key)
         return consumers
 

@@ -29,8 +29,8 @@ from collections.abc import Iterator
 
 from platform_cli.load.model import Service
 
-# The objects of a team's namespace that no resource derives: render/namespace.py
-NAMESPACE_OBJECTS = ("default-deny", "team-quota", "team-limits", "team-edit")
+# The objects of a team's namespaces that no resource derives: render/namespace.py
+NAMESPACE_OBJECTS = ("default-deny", "team-quota", "team-limits", "team-operator", "vm-operator")
 
 # Suffixes CloudNativePG gives to the objects of a cluster
 DATABASE_SUFFIXES = (

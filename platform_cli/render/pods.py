@@ -295,7 +295,7 @@ def _service(svc: Service, stack: Stack) -> Demand:
     else:
         least = most = svc.replicas(stack)
     return deployment_demand(
-        svc.name, stack.namespace(svc.team), svc.path, (container,), least, most, None
+        svc.name, stack.namespace_of(svc), svc.path, (container,), least, most, None
     )
 
 
@@ -381,7 +381,7 @@ def _database(db: Database, stack: Stack) -> Demand:
     # gives a Cluster something this does not count
     return cluster_demand(
         db.name,
-        stack.namespace(db.team),
+        stack.namespace_of(db),
         db.path,
         instances,
         amounts,
@@ -423,7 +423,7 @@ def _server(server: Server, stack: Stack) -> Demand:
     )
     return vm_demand(
         server.name,
-        stack.namespace(server.team),
+        stack.namespace_of(server),
         server.path,
         vmi if server.spec.get("running", True) else None,
         {f"{server.name}-root": (server.disk_bytes, True)},
@@ -764,25 +764,43 @@ def quota_amounts(quota: Mapping[str, Any] | None) -> Peak | None:
     )
 
 
+def namespace_quotas(
+    quota: Mapping[str, Any] | None, servers: Iterable[Demand]
+) -> tuple[Peak | None, Peak | None]:
+    """A team's one quota in a stack, split over its two namespaces: (team namespace,
+    VM namespace). The VM namespace gets exactly the modelled peak of its servers
+    (capped by the quota, so that the two never sum to more): nothing but the apply
+    creates anything there, so nothing else may fit. The team namespace gets the rest.
+    The two sum to the team's quota key by key; LND007 judges the whole. None for both
+    when the team has no quota in the stack (every amount is then zero)."""
+    amounts = quota_amounts(quota)
+    if amounts is None:
+        return None, None
+    peak = Peak()
+    for server in servers:
+        peak = peak.plus(server.peak)
+    vm = Peak(*(min(p, q) for p, q in zip(peak, amounts, strict=True)))
+    team = Peak(*(q - v for q, v in zip(amounts, vm, strict=True)))
+    return team, vm
+
+
 def limit_range(quota: Mapping[str, Any] | None) -> LimitRange:
     """Defaults for containers that declare no resources, capped by the quota; a
     minimum against typos; no single container or claim larger than the whole quota."""
-    amounts = quota_amounts(quota)
-    cpu = amounts.cpu if amounts else 0
-    memory = amounts.memory if amounts else 0
-    default = Amounts(
-        min(DEFAULT_LIMIT[0], cpu) or DEFAULT_LIMIT[0],
-        min(DEFAULT_LIMIT[1], memory) or DEFAULT_LIMIT[1],
-    )
-    request = Amounts(
-        min(DEFAULT_REQUEST[0], cpu) or DEFAULT_REQUEST[0],
-        min(DEFAULT_REQUEST[1], memory) or DEFAULT_REQUEST[1],
-    )
+    return limits_for(quota_amounts(quota))
+
+
+def limits_for(amounts: Peak | None) -> LimitRange:
+    """`limit_range` for a namespace's share of the quota (`namespace_quotas`). A share
+    below the minimum (a team namespace whose quota all goes to its servers) still gives
+    a LimitRange the API server accepts: maximum and defaults never under the minimum."""
+    least = Amounts(*MIN_CONTAINER)
     if amounts is None:
-        return LimitRange(Amounts(*MIN_CONTAINER), None, default, request, None)
-    return LimitRange(
-        Amounts(*MIN_CONTAINER), Amounts(cpu, memory), default, request, amounts.storage
-    )
+        return LimitRange(least, None, Amounts(*DEFAULT_LIMIT), Amounts(*DEFAULT_REQUEST), None)
+    most = Amounts(max(amounts.cpu, least.cpu), max(amounts.memory, least.memory))
+    default = Amounts(min(DEFAULT_LIMIT[0], most.cpu), min(DEFAULT_LIMIT[1], most.memory))
+    request = Amounts(min(DEFAULT_REQUEST[0], most.cpu), min(DEFAULT_REQUEST[1], most.memory))
+    return LimitRange(least, most, default, request, amounts.storage)
 
 
 class Breach(NamedTuple):
@@ -847,10 +865,13 @@ def unit_for(key: str, amounts: list[int]) -> tuple[str, int]:
         return "", 1
     smallest = min((a for a in amounts if a), default=0)
     reference = amounts[-1] if amounts else 0
-    for unit, size in _BINARY_UNITS:
-        if smallest >= size and (reference * 100) % size == 0:
+    reached = [(unit, size) for unit, size in _BINARY_UNITS if smallest >= size]
+    for unit, size in reached[:-1] if len(reached) > 1 else reached:
+        if (reference * 100) % size == 0:
             return unit, size
-    return "Ki", 1024
+    # A reference no unit prints exactly (a namespace's share of a quota, which is a
+    # modelled peak in bytes): the largest unit reached, and `column` rounds it up too
+    return reached[0] if reached else ("Ki", 1024)
 
 
 def in_unit(amount: int, unit: tuple[str, int], *, up: bool = False) -> str:
@@ -867,7 +888,11 @@ def in_unit(amount: int, unit: tuple[str, int], *, up: bool = False) -> str:
 
 def column(key: str, amounts: list[int], *, up: bool = False) -> list[str]:
     """Amounts of one quota key, all in one unit: `['56.5Gi', '80Gi']`. With `up`, every
-    amount but the last (the quota or limit, printed exactly) is rounded up."""
+    amount but the last (the quota or limit, printed exactly where it can be) is rounded
+    up."""
     unit = unit_for(key, amounts)
     *used, reference = amounts
-    return [in_unit(a, unit, up=up) for a in used] + [in_unit(reference, unit)]
+    # A reference that is not exact in the unit rounds as the others do, so that an
+    # amount that fits never prints larger than what it fits in
+    exact = unit[1] == 1 or (reference * (1000 if unit[1] == 1000 else 100)) % unit[1] == 0
+    return [in_unit(a, unit, up=up) for a in used] + [in_unit(reference, unit, up=up and not exact)]

@@ -165,7 +165,10 @@ def _server_spec(
         )
     if image:
         comments[("spec", "image")] = f"{image.get('title', options.image)}, from the catalog"
-    comments[("spec", "sshKeys", "secret")] = "a Secret with the public keys, made outside Git"
+    comments[("spec", "sshKeys", "secret")] = (
+        "a Secret with the public keys, made outside Git in the server's namespace "
+        f"{needs.stack.namespace_for('Server', team)}"
+    )
     if options.ports:
         spec["ports"] = [p.as_data() for p in options.ports]
     if options.depends_on:

@@ -261,8 +261,8 @@ def rewrite(value: str, source: Stack, target: Stack, teams: Iterable[str]) -> s
     """`value` with the source stack's namespaces and ingress domain replaced by the
     target's: `http://api.dev-billing.svc...` -> `http://api.prod-billing.svc...`."""
     for team in teams:
-        old, new = source.namespace(team), target.namespace(team)
-        value = re.sub(rf"(?<=\.){re.escape(old)}(?=\.)", new, value)
+        for old, new in zip(source.namespaces(team), target.namespaces(team), strict=True):
+            value = re.sub(rf"(?<=\.){re.escape(old)}(?=\.)", new, value)
     old_domain = source.spec["cluster"].get("ingressDomain")
     new_domain = target.spec["cluster"].get("ingressDomain")
     if old_domain and new_domain:

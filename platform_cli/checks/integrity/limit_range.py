@@ -3,7 +3,12 @@ of its namespace.
 
 The renderer gives each team namespace a LimitRange (`render/pods.py` `limit_range`): no
 container may request less than the minimum, no container's limit may pass the team's
-whole CPU or memory quota in the stack, and no claim its storage quota. The API server
+whole CPU or memory quota in the stack, and no claim its storage quota. The rendered
+LimitRanges are each namespace's share (the VM namespace's is its servers' modelled peak,
+the team namespace's the rest, `namespace_quotas`), but this check holds every resource
+to the whole quota on purpose: a container over its namespace's share and under the
+whole quota makes the team's peaks sum past its quota, which LND007 reports with the
+whole picture; reporting it here too would blame a database for a machine's size. The API server
 refuses such a pod or claim outright, whatever the quota's total; this check finds it
 first, in the containers the resource model says the operators will create (the
 CloudNativePG instance, KubeVirt's launcher with its overhead and sidecar, CDI's

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from platform_cli.checks.integrity.reporting import at
 from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
 from platform_cli.load.landscape import Loaded
-from platform_cli.load.model import Resource
+from platform_cli.load.model import Resource, Stack
 from platform_cli.render.names import NAMESPACE_OBJECTS, derivations, fixed, what_derives
 
 RULE = BuiltinRule(
@@ -30,17 +30,28 @@ def check(loaded: Loaded) -> Iterator[Finding]:
     land = loaded.landscape
     for stack in sorted(land.resources):
         bucket = land.resources[stack]
-        # (team, kind, name): the resources of one namespace; a team has one per stack
-        index = {(r.team, kind, name) for (kind, name), r in bucket.items()}
+        definition = land.stacks.get(stack)
+
+        def place(resource: Resource, definition: Stack | None = definition) -> str:
+            # The namespace the resource lives in (`Stack.namespace_of`: a server in its
+            # team's VM namespace); without a stack file (reported by ref-stack), its team
+            if definition is None:
+                return resource.team
+            return definition.namespace_of(resource)
+
+        # (namespace, kind, name): the resources of each namespace
+        index = {(place(r), kind, name) for (kind, name), r in bucket.items()}
         for resource in bucket.values():
             if not loaded.in_focus(resource.path):
                 continue
-            finding = _reserved(resource, index)
+            finding = _reserved(resource, place(resource), index)
             if finding is not None:
                 yield finding
 
 
-def _reserved(resource: Resource, index: set[tuple[str, str, str]]) -> Finding | None:
+def _reserved(
+    resource: Resource, namespace: str, index: set[tuple[str, str, str]]
+) -> Finding | None:
     name = resource.name
     if fixed(name):
         return at(
@@ -53,7 +64,7 @@ def _reserved(resource: Resource, index: set[tuple[str, str, str]]) -> Finding |
             "name",
         )
     for kind, base in derivations(name):
-        if base != name and (resource.team, kind, base) in index:
+        if base != name and (namespace, kind, base) in index:
             return at(
                 resource,
                 RULE,

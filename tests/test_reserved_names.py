@@ -3,9 +3,15 @@ derive; the renderer is held to it here, and `reserved-name` refuses them."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
+from platform_cli.evaluate.pipeline import CheckOptions, run_check
+from platform_cli.findings import Level
 from platform_cli.render.names import derivations, fixed
+from tests.conftest import DATA
 from tests.render_support import STACKS, bundled, rendered
 
 
@@ -61,3 +67,18 @@ def test_derivations_find_the_resource_that_derives_a_name(
 def test_an_ordinary_name_derives_from_nothing_that_exists() -> None:
     assert not fixed("crm-api")
     assert ("Database", "crm") not in set(derivations("crm-api"))
+
+
+def test_a_service_and_a_server_of_one_name_live_apart(base_landscape: Path) -> None:
+    """With servers in the team's VM namespace, a Service and a Server of one name render
+    their Kubernetes Services in different namespaces: no clash, and none is reported.
+    tests/data/check/name-clash is the same pair in a stack that keeps them together."""
+    case = DATA / "check" / "name-clash" / "files"
+    shutil.copytree(
+        case / "stacks" / "prod" / "service-desk",
+        base_landscape / "stacks" / "prod" / "service-desk",
+        dirs_exist_ok=True,
+    )
+    findings = run_check(CheckOptions(root=base_landscape)).findings
+    assert "name-clash" not in {f.rule for f in findings}
+    assert {f.rule for f in findings if f.level is Level.ERROR} == set()

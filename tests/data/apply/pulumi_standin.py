@@ -16,6 +16,8 @@ ENV_KEYS = ("PULUMI_BACKEND_URL", "PLATFORM_COMMIT_SHA", "PULUMI_CONFIG_PASSPHRA
 DEFAULTS = {
     "version": {"stdout": "v3.200.0\n"},
     "stack output": {"stdout": "{}\n"},
+    # A stack whose state holds nothing yet
+    "stack export": {"stdout": json.dumps({"version": 3, "deployment": {"resources": []}})},
     "stack history": {
         "stdout": json.dumps(
             [

@@ -201,3 +201,11 @@ def test_existing_batches_per_namespace_and_skips_kinds_the_cluster_does_not_ser
     calls = pulumi.kubectl_calls()
     # 450 names in `a`: 3 calls; `b`: one, refused for the VM, then one per kind; the cluster scope: 1
     assert len(calls) == 3 + 1 + 2 + 1, calls
+
+
+def test_no_workflow_adopts() -> None:
+    """`--adopt` is a person's decision after checking who made the objects."""
+    workflows = sorted((REPO / ".github" / "workflows").glob("*.y*ml"))
+    assert workflows
+    for workflow in workflows:
+        assert "--adopt" not in workflow.read_text(), workflow

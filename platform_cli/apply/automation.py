@@ -338,6 +338,11 @@ def interrupt(*, force: bool = False) -> int:
     return asked
 
 
+def updates_running() -> bool:
+    with _RUNNING_LOCK:
+        return bool(_RUNNING)
+
+
 def _children(name: str) -> list[int]:
     """The processes of this one called `name`."""
     me = str(os.getpid())

@@ -31,6 +31,9 @@ from platform_cli.report.status import STATUS_REPORTERS
 if TYPE_CHECKING:
     from platform_cli.apply.operations import Interruption
 
+# How long a cancelled update may take to stop before it is terminated (which may
+# leave its lock behind); a CI runner escalates to SIGTERM after 7.5 s anyway
+CANCEL_GRACE_SECONDS = 30
 # The most a results file of `platform up` may weigh before report-apply refuses it
 MAX_RESULTS_BYTES = 16 * 1024 * 1024
 
@@ -250,11 +253,23 @@ def _stopped_by_signals(interruption: Interruption) -> Iterator[None]:
     received: list[int] = []
 
     def ask(force: bool) -> None:
+        if force:
+            automation.interrupt(force=True)
+            return
         # A signal sent to the whole group reached the `pulumi` processes already:
         # give them a moment to say so before asking them once more
-        if not force:
-            time.sleep(1.0)
-        automation.interrupt(force=force)
+        time.sleep(1.0)
+        automation.interrupt()
+        deadline = time.monotonic() + CANCEL_GRACE_SECONDS
+        while time.monotonic() < deadline:
+            if not automation.updates_running():
+                return
+            time.sleep(0.5)
+        click.echo(
+            f"platform: the updates did not stop within {CANCEL_GRACE_SECONDS} s: terminating them",
+            err=True,
+        )
+        automation.interrupt(force=True)
 
     def handler(signum: int, _frame: object) -> None:
         received.append(signum)

@@ -15,6 +15,9 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
+from tests.conftest import REPO
 from tests.test_apply_runs import OTHER, STACK, repo  # noqa: F401
 from tests.test_automation import Pulumi, pulumi  # noqa: F401
 
@@ -103,3 +106,14 @@ def test_a_sigint_to_the_whole_group_is_not_passed_on_twice(
     assert up.returncode == 130, stdout + stderr
     assert _signals(pulumi) == 1, pulumi.commands()
     assert f"the apply of Pulumi stack {STACK} was interrupted (SIGINT)" in stderr
+
+
+def test_the_apply_step_runs_platform_as_the_process_the_runner_signals() -> None:
+    """A cancel or a job's timeout signals the step's process: a shell waiting on a
+    child would not pass SIGINT on, so the step execs `platform up`."""
+    workflow = yaml.safe_load((REPO / ".github/workflows/apply.yml").read_text())
+    step = next(
+        s for s in workflow["jobs"]["up"]["steps"] if s.get("name") == "Apply what is behind main"
+    )
+    lines = [line.strip() for line in step["run"].splitlines() if line.strip()]
+    assert lines[-2].startswith("exec .venv/bin/platform up --pending"), lines

@@ -82,7 +82,7 @@ def test_sigterm_cancels_the_update_and_starts_no_other_shard(
     assert f"`platform up --pending` (or `--stack {first}`) finishes it" in stderr
     assert (
         f"Pulumi stack {second} was not applied: `platform up` was interrupted (SIGTERM) "
-        "before it started"
+        "before its update started"
     ) in stderr
     shards = json.loads(results.read_text())["shards"]
     assert [s["status"] for s in shards] == ["failed", "failed"]

@@ -20,6 +20,11 @@ never stops another, and each shard's outcome is a value (`ShardOutcome`).
 `--pending` selects the shards whose record (apply/records.py) differs from the render
 of HEAD: never applied, failed, skipped or changed since.
 
+Before a shard's update, the objects it would create are looked up in the cluster
+(`made_by_hand`): one that exists already, made by hand, refuses the shard unless
+`--adopt` lets it take the object over. A signal (`Interruption`, set by the CLI) stops
+new shards from starting; the updates under way are cancelled by Pulumi itself.
+
 Pulumi itself runs through `platform_cli.apply.automation`; this module decides what to run
 and returns the results, which `platform_cli.report.apply` formats. It never prints.
 """
@@ -432,14 +437,7 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
         clock = time.monotonic()
         stop = options.interruption
         if stop is not None and stop.is_set:
-            return ShardOutcome(
-                shard.name,
-                FAILED,
-                error=f"Pulumi stack {shard.name} was not applied: `platform up` was "
-                f"interrupted ({stop.signal}) before it started",
-                hint="`platform up --pending` applies it",
-                exit_code=1,
-            )
+            return _not_started(shard, stop.signal)
         objects = judged.objects[shard]
         context = judged.contexts[shard.stack]
         try:
@@ -491,6 +489,8 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
         )
         tags = records.apply_tags(records.render_digest(objects), options.env, started)
         tags.update(records.adopted_tag(list(adopted), started))
+        if stop is not None and stop.is_set:  # the signal came during the lookup
+            return _not_started(shard, stop.signal, time.monotonic() - clock)
         try:
             result = automation.up(shard_workspace, shard.name, revision.sha, tags, context)
         except PlatformError as exc:
@@ -523,6 +523,18 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
 
 
 _RECOVERY = f"{automation.DOCS}, 'Recovery'"
+
+
+def _not_started(shard: Shard, signal: str, seconds: float = 0.0) -> ShardOutcome:
+    return ShardOutcome(
+        shard.name,
+        FAILED,
+        seconds,
+        error=f"Pulumi stack {shard.name} was not applied: `platform up` was "
+        f"interrupted ({signal}) before its update started",
+        hint="`platform up --pending` applies it",
+        exit_code=1,
+    )
 
 
 def made_by_hand(

@@ -41,6 +41,17 @@ class Pulumi:
             return []
         return [json.loads(line) for line in log.read_text().splitlines()]
 
+    def cluster_has(self, **exists: list[str]) -> None:
+        """The objects the stand-in `kubectl` finds, per namespace ('' cluster-wide)."""
+        data = {key.replace("_", "-"): value for key, value in exists.items()}
+        (self.folder / "kubectl.json").write_text(json.dumps({"exists": data}))
+
+    def kubectl_calls(self) -> list[list[str]]:
+        log = self.folder / "kubectl-calls.jsonl"
+        if not log.exists():
+            return []
+        return [json.loads(line)["args"] for line in log.read_text().splitlines()]
+
     def commands(self) -> list[str]:
         return [c["command"] for c in self.calls() if c["command"] != "version"]
 
@@ -65,6 +76,9 @@ def pulumi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pulumi:
     target = folder / "pulumi"
     target.write_text(f"#!{sys.executable}\n{source}")
     target.chmod(target.stat().st_mode | stat.S_IXUSR)
+    kubectl = folder / "kubectl"
+    kubectl.write_text(f"#!{sys.executable}\n{(DATA / 'apply' / 'kubectl_standin.py').read_text()}")
+    kubectl.chmod(kubectl.stat().st_mode | stat.S_IXUSR)
     stand_in = Pulumi(folder)
     stand_in.reply()
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{_path_without_pulumi()}")
@@ -154,6 +168,7 @@ def test_up_creates_the_stack_applies_and_tags_it_with_the_commit(
     )
     assert result.stderr == ""
     assert pulumi.commands() == [
+        "stack export",
         "stack select",
         "stack init",
         "up",
@@ -205,7 +220,7 @@ def test_a_concurrent_update_is_reported_and_not_retried(
     )
     assert f"`pulumi cancel --stack {STACK}`" in result.stderr
     assert "Never retried automatically" in result.stderr
-    assert pulumi.commands() == ["stack select", "up"]
+    assert pulumi.commands() == ["stack export", "stack select", "up"]
     assert "Traceback" not in result.stderr
 
 
@@ -242,7 +257,7 @@ def test_a_failure_half_way_says_what_was_applied(
         '"vcluster.cnpg.io" denied the request'
     )
     assert "run the apply again" in result.stderr
-    assert pulumi.commands() == ["stack select", "up"]
+    assert pulumi.commands() == ["stack export", "stack select", "up"]
 
 
 def test_a_missing_cli_is_a_clear_error(

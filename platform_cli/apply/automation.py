@@ -21,7 +21,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,6 +45,7 @@ RENDER_TAG = "platform:render"
 APPLIED_AT_TAG = "platform:applied-at"
 RUN_TAG = "platform:run"
 DRIFT_TAG = "platform:drift"
+ADOPTED_TAG = "platform:adopted"
 LOCAL_STATE = ".pulumi-state"
 DOCS = "docs/operations.md"
 
@@ -234,9 +237,14 @@ def up(
     the other `tags` (the record of this apply). Only a successful update is tagged, so
     a failed one leaves the stack behind main and the next `up --pending` retries it."""
     events = _Events()
-    with _translated(workspace, stack, "up", events, kube_context=kube_context):
+    with _running(events), _translated(workspace, stack, "up", events, kube_context=kube_context):
         handle = _select(workspace, stack, create=True)
-        result = handle.up(on_event=events, color="never", message=f"platform up {commit}")
+        result = handle.up(
+            on_event=events,
+            on_output=events.output,
+            color="never",
+            message=f"platform up {commit}",
+        )
     warnings: list[str] = []
     for key, value in {COMMIT_TAG: commit, **(tags or {})}.items():
         try:
@@ -275,6 +283,91 @@ def drift(workspace: Workspace, stack: str) -> DriftResult:
             for _ in range(n)
         )
     return DriftResult(stack, drifted, int(summary.get("same", 0)))
+
+
+def state_names(workspace: Workspace, stack: str) -> frozenset[str] | None:
+    """The logical names (`Kind/namespace/name`, program.logical_name) of the objects a
+    stack's state holds, those of a create that a killed update left pending included
+    (it may have reached the cluster: the next update finishes it); None when the
+    backend holds no such stack yet. One `pulumi stack export`."""
+    events = _Events()
+    try:
+        with _translated(workspace, stack, "stack export", events):
+            local = auto.LocalWorkspace(work_dir=str(workspace.root), env_vars=dict(workspace.env))
+            deployment = local.export_stack(stack).deployment or {}
+    except StackNotFound:
+        return None
+    entries = [*(deployment.get("resources") or [])]
+    entries += [p.get("resource") or {} for p in deployment.get("pending_operations") or []]
+    return frozenset(
+        str(entry.get("urn", "")).rsplit("::", 1)[-1]
+        for entry in entries
+        if isinstance(entry, dict) and entry.get("urn")
+    )
+
+
+# Interrupting the updates that run: `platform up` stopped by a signal (a CI job's
+# timeout or cancel sends SIGINT, then SIGTERM, then SIGKILL)
+
+_RUNNING: set[_Events] = set()
+_RUNNING_LOCK = threading.Lock()
+# What the Pulumi CLI prints when a signal reached it: it cancels or terminates itself
+_SIGNALLED = ("received; cancelling", "received; terminating")
+
+
+def interrupt(*, force: bool = False) -> int:
+    """Ask each `pulumi` update this process runs to stop, as Ctrl-C does: SIGINT.
+
+    The first SIGINT is Pulumi's graceful cancel: the operations under way are
+    cancelled (a rollout stops being waited for), the state records what was applied,
+    and the lock is released. A second one terminates at once, which may leave the
+    lock behind. A signal sent to the whole process group reached Pulumi already:
+    unless `force`, an update that said so is not asked again (that would be its
+    second). Returns how many updates were asked. Linux only (reads /proc)."""
+    with _RUNNING_LOCK:
+        told = any(events.signalled for events in _RUNNING)
+    if told and not force:
+        return 0
+    asked = 0
+    for pid in _children("pulumi"):
+        try:
+            os.kill(pid, signal.SIGINT)
+            asked += 1
+        except OSError:
+            continue
+    return asked
+
+
+def updates_running() -> bool:
+    with _RUNNING_LOCK:
+        return bool(_RUNNING)
+
+
+def _children(name: str) -> list[int]:
+    """The processes of this one called `name`."""
+    me = str(os.getpid())
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        comm = text[text.find("(") + 1 : text.rfind(")")]
+        fields = text[text.rfind(")") + 2 :].split()
+        if comm == name and len(fields) > 1 and fields[1] == me:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@contextmanager
+def _running(events: _Events) -> Iterator[None]:
+    with _RUNNING_LOCK:
+        _RUNNING.add(events)
+    try:
+        yield
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(events)
 
 
 def stack_tags(workspace: Workspace, stacks: list[str]) -> dict[str, dict[str, str] | None]:
@@ -379,8 +472,16 @@ class _Events:
         self.failed: set[str] = set()
         self.summary: dict[str, int] = {}
         self.errors: list[str] = []
+        # The Pulumi CLI said that a signal reached it
+        self.signalled = False
+
+    def output(self, line: str) -> None:
+        if any(text in line for text in _SIGNALLED):
+            self.signalled = True
 
     def __call__(self, event: Any) -> None:
+        if event.stdout_event is not None:
+            self.output(str(event.stdout_event.message))
         if event.resource_pre_event is not None:
             self._step(event.resource_pre_event.metadata)
         if event.res_outputs_event is not None:

@@ -20,6 +20,11 @@ never stops another, and each shard's outcome is a value (`ShardOutcome`).
 `--pending` selects the shards whose record (apply/records.py) differs from the render
 of HEAD: never applied, failed, skipped or changed since.
 
+Before a shard's update, the objects it would create are looked up in the cluster
+(`made_by_hand`): one that exists already, made by hand, refuses the shard unless
+`--adopt` lets it take the object over. A signal (`Interruption`, set by the CLI) stops
+new shards from starting; the updates under way are cancelled by Pulumi itself.
+
 Pulumi itself runs through `platform_cli.apply.automation`; this module decides what to run
 and returns the results, which `platform_cli.report.apply` formats. It never prints.
 """
@@ -30,6 +35,7 @@ import dataclasses
 import functools
 import os
 import re
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -316,6 +322,28 @@ class RunOptions:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     # Seconds the provider waits for each object to become ready (program.deploy)
     ready_timeout: int = program.DEFAULT_READY_TIMEOUT
+    # Let the provider take over objects that exist in the cluster but not in the
+    # stack's state (made by hand): `up --adopt`
+    adopt: bool = False
+    # Set by the signal handler of `platform up` (cli/apply.py)
+    interruption: Interruption | None = field(default=None, compare=False)
+
+
+@dataclass
+class Interruption:
+    """A signal asked `platform up` to stop: no shard starts after it, and the updates
+    under way are cancelled (automation.interrupt)."""
+
+    signal: str = ""
+    event: threading.Event = field(default_factory=threading.Event)
+
+    def set(self, name: str) -> None:
+        self.signal = self.signal or name
+        self.event.set()
+
+    @property
+    def is_set(self) -> bool:
+        return self.event.is_set()
 
 
 APPLIED = "applied"
@@ -335,6 +363,8 @@ class ShardOutcome:
     hint: str = ""
     exit_code: int = 0
     findings: tuple[Finding, ...] = ()
+    # Objects made by hand that this apply took over (`up --adopt`): "Kind ns/name"
+    adopted: tuple[str, ...] = ()
 
 
 @dataclass
@@ -405,8 +435,52 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
 
     def work(shard: Shard) -> ShardOutcome:
         clock = time.monotonic()
+        stop = options.interruption
+        if stop is not None and stop.is_set:
+            return _not_started(shard, stop.signal)
         objects = judged.objects[shard]
         context = judged.contexts[shard.stack]
+        try:
+            by_hand = made_by_hand(workspace, shard.name, objects, context, options.env)
+        except kubectl.KubectlFailed as exc:
+            if not options.adopt:
+                return ShardOutcome(
+                    shard.name,
+                    FAILED,
+                    time.monotonic() - clock,
+                    error=f"refusing to apply Pulumi stack {shard.name}: {exc.message}",
+                    hint=f"{exc.hint}; or, to let the stack take over whatever exists "
+                    f"already, `platform up --stack {shard.name} --adopt` ({_RECOVERY})",
+                    exit_code=1,
+                )
+            by_hand = None
+        except PlatformError as exc:
+            # The backend cannot be read: the update could not run either
+            return ShardOutcome(
+                shard.name,
+                FAILED,
+                time.monotonic() - clock,
+                error=exc.message,
+                hint=exc.hint,
+                exit_code=exc.exit_code,
+            )
+        adopted = tuple(ref.describe() for ref in by_hand or ())
+        if adopted and not options.adopt:
+            # FAILED, not REFUSED (which says: check errors on main reach it)
+            return ShardOutcome(
+                shard.name,
+                FAILED,
+                time.monotonic() - clock,
+                error=f"refusing to apply Pulumi stack {shard.name}: "
+                f"{plural(len(adopted), 'object')} it would create "
+                f"{'exists' if len(adopted) == 1 else 'exist'} in the cluster already, "
+                f"made by hand or by another tool: {', '.join(adopted)}",
+                hint="check who made them and why; to let this stack take them over (the "
+                "rendered spec replaces theirs, and removing them from the landscape deletes "
+                f"them), run `platform up --stack {shard.name} --adopt`; else delete them or "
+                f"rename yours ({_RECOVERY})",
+                exit_code=1,
+            )
         shard_workspace = dataclasses.replace(
             workspace,
             program=functools.partial(
@@ -414,12 +488,17 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
             ),
         )
         tags = records.apply_tags(records.render_digest(objects), options.env, started)
+        tags.update(records.adopted_tag(list(adopted), started))
+        if stop is not None and stop.is_set:  # the signal came during the lookup
+            return _not_started(shard, stop.signal, time.monotonic() - clock)
         try:
             result = automation.up(shard_workspace, shard.name, revision.sha, tags, context)
         except PlatformError as exc:
             message, hint = exc.message, exc.hint
             stuck = _NOT_READY.search(message)
-            if stuck:
+            if stop is not None and stop.is_set:
+                message, hint = _interrupted(workspace, shard.name, stop.signal, message)
+            elif stuck:
                 message, hint = _with_events(message, hint, stuck, context, options.env)
             return ShardOutcome(
                 shard.name,
@@ -429,7 +508,10 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
                 hint=hint,
                 exit_code=exc.exit_code,
             )
-        return ShardOutcome(shard.name, APPLIED, time.monotonic() - clock, result)
+        if by_hand is None:
+            unchecked = "could not check for objects made by hand before --adopt"
+            result = dataclasses.replace(result, warnings=(*result.warnings, unchecked))
+        return ShardOutcome(shard.name, APPLIED, time.monotonic() - clock, result, adopted=adopted)
 
     needs = schedule.prerequisites(judged.landscape, runnable)
     outcomes.update(schedule.run_ordered(runnable, needs, work, parallel))
@@ -437,6 +519,74 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
     results = [o.result for o in ordered if o.result is not None]
     return Applied(
         revision.sha, workspace.backend.url, results, ordered, records.run_url(options.env)
+    )
+
+
+_RECOVERY = f"{automation.DOCS}, 'Recovery'"
+
+
+def _not_started(shard: Shard, signal: str, seconds: float = 0.0) -> ShardOutcome:
+    return ShardOutcome(
+        shard.name,
+        FAILED,
+        seconds,
+        error=f"Pulumi stack {shard.name} was not applied: `platform up` was "
+        f"interrupted ({signal}) before its update started",
+        hint="`platform up --pending` applies it",
+        exit_code=1,
+    )
+
+
+def made_by_hand(
+    workspace: automation.Workspace,
+    stack: str,
+    objects: list[Manifest],
+    context: str,
+    env: Mapping[str, str],
+) -> list[kubectl.ObjectRef]:
+    """The objects of a shard that its Pulumi state does not hold yet but the cluster
+    does: made by hand or by another tool. The provider (pulumi-kubernetes 4.25) would
+    take them over silently on create; `up` refuses that unless asked (`--adopt`).
+    One `pulumi stack export`, then one read-only `kubectl get` per namespace of the
+    new objects; nothing when every object is in the state."""
+    known = automation.state_names(workspace, stack) or frozenset()
+    new = [
+        kubectl.ObjectRef(
+            str(obj["apiVersion"]),
+            str(obj["kind"]),
+            str(obj["metadata"].get("namespace", "")),
+            str(obj["metadata"]["name"]),
+        )
+        for obj in objects
+        if program.logical_name(obj) not in known
+    ]
+    return kubectl.existing(new, context, env) if new else []
+
+
+def _interrupted(
+    workspace: automation.Workspace, stack: str, signal: str, message: str
+) -> tuple[str, str]:
+    """A shard whose update a signal cancelled: what became of its lock, and how the
+    next run finishes it."""
+    holders = automation.lock_holders(workspace, stack)
+    finish = f"`platform up --pending` (or `--stack {stack}`) finishes it"
+    error = f"the apply of Pulumi stack {stack} was interrupted ({signal}): {message}"
+    if holders:
+        held = "; ".join(h.describe() for h in holders)
+        return (
+            f"{error}; its lock was left behind (stale: held by {held})",
+            f"once no apply of the stack runs, `platform unlock --stack {stack}` removes the "
+            f"stale lock; then {finish} ({_RECOVERY})",
+        )
+    if holders is None:
+        return (
+            error,
+            f"if the next run says the stack is locked, check that no apply of it runs and "
+            f"`platform unlock --stack {stack} --force`; then {finish} ({_RECOVERY})",
+        )
+    return (
+        f"{error}; its lock is released and the state records what was applied",
+        f"{finish} ({_RECOVERY})",
     )
 
 

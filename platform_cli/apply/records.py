@@ -8,7 +8,9 @@ the objects themselves, so the record never turns into an update of the whole sh
   the engine was given, with the code of that commit);
 - `platform:applied-at`: when (UTC, ISO 8601);
 - `platform:run`: the CI run that applied it (a URL), when the run was in GitHub Actions;
-- `platform:drift`: the last `platform drift` result: `none` or `N resources`, then when.
+- `platform:drift`: the last `platform drift` result: `none` or `N resources`, then when;
+- `platform:adopted`: the last apply that took over objects made by hand
+  (`platform up --adopt`): how many, when, and the first of them by kind and name.
 
 A shard is *behind main* when the digest of its objects rendered from main's head differs
 from the recorded one, or when it has no record (never applied, or its last apply failed
@@ -26,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from platform_cli.apply.automation import (
+    ADOPTED_TAG,
     APPLIED_AT_TAG,
     COMMIT_TAG,
     DRIFT_TAG,
@@ -33,6 +36,7 @@ from platform_cli.apply.automation import (
     RUN_TAG,
 )
 from platform_cli.render import Manifest
+from platform_cli.words import plural
 
 # Pulumi refuses longer tag values
 MAX_TAG = 256
@@ -75,6 +79,16 @@ def drift_tag(drifted: int, when: str) -> dict[str, str]:
     return {DRIFT_TAG: f"{verdict} {when}"}
 
 
+def adopted_tag(adopted: list[str], when: str) -> dict[str, str]:
+    """`platform:adopted`: `N objects <when>: Kind ns/name, ...`, cut to a tag's length."""
+    if not adopted:
+        return {}
+    text = f"{plural(len(adopted), 'object')} {when}: {', '.join(adopted)}"
+    if len(text) > MAX_TAG:
+        text = text[: MAX_TAG - 3] + "..."
+    return {ADOPTED_TAG: text}
+
+
 @dataclass(frozen=True)
 class Record:
     """A shard's record as read back from its stack's tags."""
@@ -86,6 +100,8 @@ class Record:
     # "none" or "N resources", and when `platform drift` found it
     drift: str = ""
     drift_at: str = ""
+    # The last adoption of objects made by hand, as tagged (adopted_tag)
+    adopted: str = ""
 
     @classmethod
     def from_tags(cls, tags: Mapping[str, str]) -> Record:
@@ -97,4 +113,5 @@ class Record:
             run=tags.get(RUN_TAG, ""),
             drift=verdict,
             drift_at=when,
+            adopted=tags.get(ADOPTED_TAG, ""),
         )

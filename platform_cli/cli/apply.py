@@ -7,13 +7,17 @@ Pulumi takes a second to import, so the commands import the apply layer when the
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
+import signal
 import sys
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -24,6 +28,12 @@ from platform_cli.load.cache import DocumentCache
 from platform_cli.report.apply import DRIFT_REPORTERS, STACKS_REPORTERS
 from platform_cli.report.status import STATUS_REPORTERS
 
+if TYPE_CHECKING:
+    from platform_cli.apply.operations import Interruption
+
+# How long a cancelled update may take to stop before it is terminated (which may
+# leave its lock behind); a CI runner escalates to SIGTERM after 7.5 s anyway
+CANCEL_GRACE_SECONDS = 30
 # The most a results file of `platform up` may weigh before report-apply refuses it
 MAX_RESULTS_BYTES = 16 * 1024 * 1024
 
@@ -178,6 +188,12 @@ def stacks(root: Path | None, affected: bool, base: str | None, head: str, fmt: 
     metavar="SECONDS",
     help="How long each object may take to become ready (a rollout) before its stack fails.",
 )
+@click.option(
+    "--adopt",
+    is_flag=True,
+    help="Let each stack take over the objects it would create that exist in the cluster "
+    "already (made by hand); without it such a stack is refused, naming them.",
+)
 def up(
     root: Path | None,
     stacks_: tuple[str, ...],
@@ -190,30 +206,91 @@ def up(
     commit: str | None,
     results: Path | None,
     ready_timeout: int,
+    adopt: bool,
 ) -> None:
     """Apply Pulumi stacks to their clusters.
 
     Refuses a dirty working tree and a HEAD that is not --commit. A stack that check
     errors reach is refused; the others are applied, each to its own end. Exit codes:
     0 all applied, 1 some failed or were refused, 2 refused (usage), 4 the only
-    failures are stacks locked by another update.
+    failures are stacks locked by another update, 130 interrupted (SIGINT or SIGTERM:
+    the updates under way are cancelled, no stack starts after it).
     """
     from platform_cli.apply import operations
     from platform_cli.report.apply import format_up, up_results
 
     selection = operations.Selection(stacks_, all_stacks, affected, base, pending, only)
-    applied = operations.run_up(
-        operations.RunOptions(
-            landscape_root(root), selection, commit, dict(os.environ), ready_timeout
-        ),
-        parallel=parallel,
+    interruption = operations.Interruption()
+    options = operations.RunOptions(
+        landscape_root(root),
+        selection,
+        commit,
+        dict(os.environ),
+        ready_timeout,
+        adopt=adopt,
+        interruption=interruption,
     )
+    with _stopped_by_signals(interruption):
+        applied = operations.run_up(options, parallel=parallel)
     if results is not None:
         from platform_cli.atomic import write_atomic
 
         write_atomic(results, (json.dumps(up_results(applied), indent=2) + "\n").encode())
     emit(format_up(applied))
-    sys.exit(applied.exit_code)
+    from platform_cli.cli.commands import EXIT_INTERRUPTED
+
+    sys.exit(EXIT_INTERRUPTED if interruption.is_set else applied.exit_code)
+
+
+@contextlib.contextmanager
+def _stopped_by_signals(interruption: Interruption) -> Iterator[None]:
+    """While `up` runs, SIGINT and SIGTERM (a CI job's timeout or cancel sends both, then
+    SIGKILL) stop it cleanly instead of killing it: no stack starts after the first
+    signal, and each update under way is cancelled by Pulumi itself (state written,
+    lock released; apply/automation.interrupt). A further signal terminates them."""
+    from platform_cli.apply import automation
+
+    received: list[int] = []
+
+    def ask(force: bool) -> None:
+        if force:
+            automation.interrupt(force=True)
+            return
+        # A signal sent to the whole group reached the `pulumi` processes already:
+        # give them a moment to say so before asking them once more
+        time.sleep(1.0)
+        automation.interrupt()
+        deadline = time.monotonic() + CANCEL_GRACE_SECONDS
+        while time.monotonic() < deadline:
+            if not automation.updates_running():
+                return
+            time.sleep(0.5)
+        click.echo(
+            f"platform: the updates did not stop within {CANCEL_GRACE_SECONDS} s: terminating them",
+            err=True,
+        )
+        automation.interrupt(force=True)
+
+    def handler(signum: int, _frame: object) -> None:
+        received.append(signum)
+        name = signal.Signals(signum).name
+        interruption.set(name)
+        click.echo(
+            f"platform: {name} received: stopping; the updates under way are cancelled "
+            "(again: terminated at once)",
+            err=True,
+        )
+        threading.Thread(target=ask, args=(len(received) > 1,), daemon=True).start()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 @click.command()

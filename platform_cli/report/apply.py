@@ -141,6 +141,12 @@ def format_up(applied: Applied) -> Output:
         for result in applied.results
         for warning in result.warnings
     )
+    warnings += "".join(
+        f"platform: warning: Pulumi stack {o.shard} took over "
+        f"{plural(len(o.adopted), 'object')} made by hand (--adopt): {', '.join(o.adopted)}\n"
+        for o in applied.outcomes
+        if o.adopted
+    )
     out = Output.stdout(format_applied(applied)) + Output.stderr(warnings)
     failures = []
     for outcome in applied.outcomes:
@@ -186,6 +192,7 @@ def up_results(applied: Applied) -> dict[str, Any]:
                 "outputs": dict(result.outputs) if result else {},
                 "error": o.error,
                 "hint": o.hint,
+                "adopted": list(o.adopted),
                 "findings": [
                     {"location": f.location, "rule": f.rule, "message": f.message, "hint": f.hint}
                     for f in o.findings

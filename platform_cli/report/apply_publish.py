@@ -143,6 +143,11 @@ def _requester_lines(shard: Mapping[str, Any]) -> list[str]:
     for ref, secret in (outputs.get("databaseSecrets") or {}).items():
         namespace = ref.split("/", 1)[0]
         lines.append(f"- Database `{ref}`: connection secret `{secret}` in namespace `{namespace}`")
+    adopted = [str(a) for a in shard.get("adopted") or []]
+    if adopted:
+        shown = ", ".join(f"`{a}`" for a in adopted[:8])
+        more = f" and {len(adopted) - 8} more" if len(adopted) > 8 else ""
+        lines.append(f"- Taken over from objects made by hand (`--adopt`): {shown}{more}")
     created = [c for c in shard.get("changes", []) if c.get("op") == "create"]
     if created:
         shown = ", ".join(f"`{c['name']}`" for c in created[:8])

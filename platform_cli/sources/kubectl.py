@@ -5,7 +5,11 @@ the reason (a pod the scheduler cannot place, the quota that refused it) is an e
 the object, its ReplicaSets or its pods. `warning_events` reads them, read-only, with
 `kubectl get events` on the stack's kube context. It is best effort: without `kubectl`
 on PATH, or when the cluster does not answer, it returns nothing and the caller says
-where to look instead. Nothing else in the toolkit runs `kubectl`.
+where to look instead.
+
+`existing` answers, read-only, which of a shard's new objects exist already (made by
+hand or by another tool), so that `platform up` never takes one over unasked. Nothing
+else in the toolkit runs `kubectl`.
 """
 
 from __future__ import annotations
@@ -13,7 +17,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from platform_cli.errors import PlatformError
 
 TIMEOUT_SECONDS = 20
 MAX_EVENTS = 3
@@ -57,3 +64,128 @@ def warning_events(
         if text not in out:
             out.append(text)
     return out[:MAX_EVENTS]
+
+
+# Objects that exist already: `platform up` asks before it creates any
+
+
+class KubectlFailed(PlatformError):
+    """`kubectl` could not say which objects exist."""
+
+
+@dataclass(frozen=True, order=True)
+class ObjectRef:
+    """One Kubernetes object by its API version, kind, namespace ('' when
+    cluster-scoped) and name."""
+
+    api_version: str
+    kind: str
+    namespace: str
+    name: str
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+    def argument(self) -> str:
+        """`TYPE/NAME` as `kubectl get` takes it: the kind, fully qualified by version and
+        group outside the core group, so no short name or CRD can be mistaken for it."""
+        version = self.api_version.rpartition("/")[2]
+        kind = f"{self.kind}.{version}.{self.group}" if self.group else self.kind
+        return f"{kind}/{self.name}"
+
+    def key(self) -> tuple[str, str, str]:
+        """How `kubectl get -o name` names it: `kind.group/name`, the kind in lower case."""
+        return (self.kind.lower(), self.group, self.name)
+
+    def describe(self) -> str:
+        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return f"{self.kind} {where}"
+
+
+# Names per `kubectl get`: far below any limit on the length of a command line
+BATCH = 200
+_NO_TYPE = "doesn't have a resource type"
+
+
+def existing(
+    refs: Iterable[ObjectRef], kube_context: str, env: Mapping[str, str]
+) -> list[ObjectRef]:
+    """Which of `refs` exist in the cluster of `kube_context`, read-only: one
+    `kubectl get TYPE/NAME... --ignore-not-found -o name` per namespace (and per
+    BATCH names), whatever their kinds; a kind the cluster does not serve (a CRD not
+    installed) has no objects. Raises KubectlFailed when the cluster cannot be asked."""
+    kubectl = shutil.which("kubectl", path=env.get("PATH"))
+    wanted = sorted(set(refs))
+    if not wanted:
+        return []
+    if kubectl is None:
+        raise KubectlFailed(
+            "`kubectl` is not on PATH: cannot ask the cluster which objects exist already",
+            hint="install kubectl (the apply job's runner has it)",
+        )
+    by_namespace: dict[str, list[ObjectRef]] = {}
+    for ref in wanted:
+        by_namespace.setdefault(ref.namespace, []).append(ref)
+    found: set[tuple[str, str, str, str]] = set()
+    for namespace, group in by_namespace.items():
+        for start in range(0, len(group), BATCH):
+            batch = group[start : start + BATCH]
+            for key in _get(kubectl, batch, namespace, kube_context, env):
+                found.add((namespace, *key))
+    return [ref for ref in wanted if (ref.namespace, *ref.key()) in found]
+
+
+def _get(
+    kubectl: str,
+    refs: list[ObjectRef],
+    namespace: str,
+    kube_context: str,
+    env: Mapping[str, str],
+) -> set[tuple[str, str, str]]:
+    args = [kubectl, "get", *(r.argument() for r in refs), "--ignore-not-found", "-o", "name"]
+    if namespace:
+        args[2:2] = ["-n", namespace]
+    if kube_context:
+        args[1:1] = ["--context", kube_context]
+    try:
+        proc = subprocess.run(
+            args,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+            env=dict(env),
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise _failed(kube_context, str(exc)) from None
+    if proc.returncode == 0:
+        found = set()
+        for line in proc.stdout.splitlines():
+            kind_group, _, name = line.strip().partition("/")
+            kind, _, group = kind_group.partition(".")
+            if name:
+                found.add((kind, group, name))
+        return found
+    if _NO_TYPE in proc.stderr:
+        kinds = sorted({(r.api_version, r.kind) for r in refs})
+        if len(kinds) == 1:
+            return set()  # the cluster does not serve this kind: no such object
+        # Ask kind by kind: the ones the cluster serves still answer
+        out: set[tuple[str, str, str]] = set()
+        for api_version, kind in kinds:
+            same = [r for r in refs if (r.api_version, r.kind) == (api_version, kind)]
+            out |= _get(kubectl, same, namespace, kube_context, env)
+        return out
+    raise _failed(kube_context, proc.stderr)
+
+
+def _failed(kube_context: str, stderr: str) -> KubectlFailed:
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    cause = lines[0] if lines else "no answer"
+    context = f"kube context {kube_context!r}" if kube_context else "the current kube context"
+    return KubectlFailed(
+        f"cannot ask the cluster of {context} which objects exist already: {cause}",
+        hint=f"check that `kubectl --context {kube_context or '<context>'} get namespaces` "
+        "answers (KUBECONFIG and its credentials)",
+    )

@@ -1,7 +1,8 @@
 """Faults of an apply, each against the real Pulumi CLI, the real provider and the
 loopback control plane (issue 16): a workload that never becomes ready, a second `up`
-while one runs, an `up` killed with SIGKILL, the API server stopped mid-apply, and
-credentials the cluster refuses. After each, the next run converges.
+while one runs, an `up` killed with SIGKILL, an `up` stopped by SIGTERM (a CI job's
+timeout), the API server stopped mid-apply, credentials the cluster refuses, and an
+object made by hand before the landscape declares it. After each, the next run converges.
 
 A workload is kept from ever becoming ready the ways a real cluster does it: every node
 tainted by hand leaves the new pods of a rollout unschedulable (the scheduler says why,
@@ -254,3 +255,159 @@ def test_the_api_server_stopped_mid_apply_is_a_clear_failure_and_the_next_run_co
     again = landscape.platform("up", "--stack", SHARD, "--commit", sha)
     assert again.returncode == 0, again.output
     assert landscape.platform("drift", "--stack", SHARD).returncode == 0
+
+
+ADOPTED = "billing-adopted"
+ADOPTED_SOURCE = f"stacks/dev/billing/{ADOPTED}.yaml"
+ADOPTED_SERVICE = f"""# yaml-language-server: $schema=../../../schemas/service.schema.json
+apiVersion: platform/v1
+kind: Service
+metadata:
+  name: {ADOPTED}
+  team: billing
+  system: billing
+  description: A small service whose Kubernetes Service someone made by hand first.
+spec:
+  image: registry.dom-komfort.example/billing/billing-calculator:7.3.0@sha256:d1463bb0aaffe4529191215adde94a76385c799943b06d2ed53fa8aea0958e50
+  replicas: 1
+  resources:
+    requests: {{cpu: "50m", memory: "64Mi"}}
+    limits: {{cpu: "100m", memory: "128Mi"}}
+  ports:
+    - name: http
+      port: 8080
+  health:
+    port: http
+    liveness: /healthz
+    readiness: /ready
+"""
+
+
+def _rendered(landscape: Landscape, kind: str, name: str) -> dict[str, Any]:
+    from platform_cli.apply import operations
+
+    judged = operations.judge(landscape.root, "dev")
+    return next(
+        o
+        for shard, objects in judged.objects.items()
+        if shard.name == SHARD
+        for o in objects
+        if o["kind"] == kind and o["metadata"]["name"] == name
+    )
+
+
+def test_an_object_made_by_hand_is_refused_by_name_and_adopted_only_when_asked(
+    applied: Run, landscape: Landscape, plane: ControlPlane
+) -> None:
+    assert applied.returncode == 0, applied.output
+    (landscape.root / ADOPTED_SOURCE).write_text(ADOPTED_SERVICE)
+    sha = landscape.commit(f"{ADOPTED}: a new service")
+    # Someone made its Service by hand before the landscape declared it
+    plane.kubectl("create", "service", "clusterip", ADOPTED, "--tcp=8080:8080", "-n", NAMESPACE)
+    uid = plane.get_json("service", ADOPTED, "-n", NAMESPACE)["metadata"]["uid"]
+    try:
+        run = landscape.platform(
+            "up", "--stack", SHARD, "--stack", OTHER, "--parallel", "2", "--commit", sha
+        )
+        assert run.returncode == 1, run.output
+        assert (
+            f"platform: error: refusing to apply Pulumi stack {SHARD}: 1 object it would "
+            "create exists in the cluster already, made by hand or by another tool: "
+            f"Service {NAMESPACE}/{ADOPTED}\n"
+        ) in run.stderr, run.output
+        assert f"`platform up --stack {SHARD} --adopt`" in run.stderr
+        assert "Traceback" not in run.stderr
+        # the other shard was applied; nothing of the refused one was
+        assert f"Applied commit {sha[:12]} to Pulumi stack {OTHER}:" in run.stdout, run.output
+        assert run.stdout.rstrip().endswith("2 Pulumi stacks: 1 applied, 1 failed"), run.output
+        assert (
+            plane.kubectl("get", "deployment", ADOPTED, "-n", NAMESPACE, "--ignore-not-found") == ""
+        )
+        status = landscape.platform("status", "--only", "dev", "--format", "json")
+        states = {s["stack"]: s["state"] for s in json.loads(status.stdout)["stacks"]}
+        assert states[SHARD] == "behind", status.output
+
+        adopted = landscape.platform("up", "--stack", SHARD, "--adopt", "--commit", sha)
+        assert adopted.returncode == 0, adopted.output
+        assert (
+            f"Pulumi stack {SHARD} took over 1 object made by hand (--adopt): "
+            f"Service {NAMESPACE}/{ADOPTED}"
+        ) in adopted.stderr, adopted.output
+        # the same object, now as rendered: taken over, neither duplicated nor replaced
+        live = plane.get_json("service", ADOPTED, "-n", NAMESPACE)
+        assert live["metadata"]["uid"] == uid
+        rendered = _rendered(landscape, "Service", ADOPTED)
+        assert rendered["metadata"]["labels"].items() <= live["metadata"]["labels"].items()
+        assert rendered["spec"]["selector"].items() <= live["spec"]["selector"].items()
+        assert [p["name"] for p in live["spec"]["ports"]] == ["http"]
+        names = [
+            s["metadata"]["name"] for s in plane.get_json("services", "-n", NAMESPACE)["items"]
+        ]
+        assert names.count(ADOPTED) == 1
+        assert plane.kubectl("get", "deployment", ADOPTED, "-n", NAMESPACE, "-o", "name")
+        drift = landscape.platform("drift", "--stack", SHARD)
+        assert drift.returncode == 0, drift.output
+        # the object is the stack's now: the next run has nothing to ask about
+        again = landscape.platform("up", "--stack", SHARD, "--commit", sha)
+        assert again.returncode == 0, again.output
+        assert "took over" not in again.stderr
+    finally:
+        landscape.reset()
+        back = landscape.platform("up", "--stack", SHARD, "--commit", landscape.base)
+        assert back.returncode == 0, back.output
+        plane.kubectl("delete", "service", ADOPTED, "-n", NAMESPACE, "--ignore-not-found")
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_sigterm_mid_apply_stops_promptly_and_the_next_run_finishes_the_stack(
+    blocked: Landscape, plane: ControlPlane
+) -> None:
+    """A CI job's timeout or cancel signals `platform up` (SIGINT, SIGTERM, then SIGKILL):
+    on SIGTERM it cancels the update under way through Pulumi itself, says so and
+    exits 130 within seconds, and its lock is released or named as stale; the next
+    `up --pending` finishes the stack."""
+    landscape = blocked
+    sha = _change(landscape, SOURCE, "billing-calculator: info")
+    up = _start(landscape, "up", "--stack", SHARD, "--ready-timeout", "600", "--commit", sha)
+    try:
+        _until("the up to hold the lock", lambda: _locks(landscape, SHARD))
+        _until("the rollout to reach the cluster", lambda: _log_level(plane) == "info")
+        clock = time.monotonic()
+        os.kill(up.pid, signal.SIGTERM)  # the process only, as a runner signals its step
+        stdout, stderr = up.communicate(timeout=120)
+        took = time.monotonic() - clock
+    finally:
+        stop_group(up)
+    assert up.returncode == 130, stdout + stderr
+    assert took < 45, (took, stderr)
+    assert "platform: SIGTERM received: stopping" in stderr, stderr
+    assert f"the apply of Pulumi stack {SHARD} was interrupted (SIGTERM)" in stderr, stderr
+    assert "Traceback" not in stderr
+    # nothing of it keeps running: not the Pulumi CLI, not the provider
+    _until("the process group to end", lambda: not _group_alive(up.pid), 30)
+    if _locks(landscape, SHARD):
+        assert f"`platform unlock --stack {SHARD}`" in stderr, stderr
+        unlocked = landscape.platform("unlock", "--stack", SHARD)
+        assert unlocked.returncode == 0, unlocked.output
+    else:
+        assert "its lock is released" in stderr, stderr
+    status = landscape.platform("status", "--only", "dev", "--format", "json")
+    states = {s["stack"]: s["state"] for s in json.loads(status.stdout)["stacks"]}
+    assert states[SHARD] == "behind", status.output
+    plane.kubectl("delete", "quota", BLOCKER, "-n", NAMESPACE)
+    again = landscape.platform("up", "--pending", "--only", "dev", "--commit", sha)
+    assert again.returncode == 0, again.output
+    assert f"Pulumi stack {SHARD}:" in again.stdout, again.output
+    live = plane.get_json("deployments", "-n", NAMESPACE)["items"]
+    names = [d["metadata"]["name"] for d in live]
+    assert len(names) == len(set(names)) and DEPLOYMENT in names
+    assert _log_level(plane) == "info"
+    drift = landscape.platform("drift", "--stack", SHARD)
+    assert drift.returncode == 0, drift.output

@@ -122,6 +122,8 @@ def test_search_finds_a_resource_by_host(page: Page, served: str) -> None:
 def test_search_finds_a_system_by_owner(page: Page, served: str) -> None:
     page.goto(served + "cost.html")
     page.get_by_label("Search").fill("@o-volkova payments")
+    # The index loads on first use: wait for the results, never read them before
+    page.locator("#search-results a").first.wait_for()
     names = page.locator("#search-results a").all_inner_texts()
     assert "System payments" in names
 

@@ -34,18 +34,8 @@ def warning_events(
     kubectl = shutil.which("kubectl", path=env.get("PATH"))
     if kubectl is None:
         return []
-    args = [kubectl, "get", "events", "-n", namespace, "-o", "json"]
-    if kube_context:
-        args[1:1] = ["--context", kube_context]
     try:
-        proc = subprocess.run(
-            args,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT_SECONDS,
-            env=dict(env),
-            check=False,
-        )
+        proc = _run(kubectl, ["get", "events", "-n", namespace, "-o", "json"], kube_context, env)
         items = json.loads(proc.stdout).get("items", []) if proc.returncode == 0 else []
     except (OSError, subprocess.SubprocessError, ValueError, AttributeError):
         return []
@@ -143,20 +133,15 @@ def _get(
     kube_context: str,
     env: Mapping[str, str],
 ) -> set[tuple[str, str, str]]:
-    args = [kubectl, "get", *(r.argument() for r in refs), "--ignore-not-found", "-o", "name"]
-    if namespace:
-        args[2:2] = ["-n", namespace]
-    if kube_context:
-        args[1:1] = ["--context", kube_context]
+    command = [
+        "get",
+        *(["-n", namespace] if namespace else []),
+        *(r.argument() for r in refs),
+        "--ignore-not-found",
+        *("-o", "name"),
+    ]
     try:
-        proc = subprocess.run(
-            args,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT_SECONDS,
-            env=dict(env),
-            check=False,
-        )
+        proc = _run(kubectl, command, kube_context, env)
     except (OSError, subprocess.SubprocessError) as exc:
         raise _failed(kube_context, str(exc)) from None
     if proc.returncode == 0:
@@ -178,6 +163,16 @@ def _get(
             out |= _get(kubectl, same, namespace, kube_context, env)
         return out
     raise _failed(kube_context, proc.stderr)
+
+
+def _run(
+    kubectl: str, command: list[str], kube_context: str, env: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """One read-only kubectl call: `kubectl [--context C] COMMAND...`."""
+    args = [kubectl, *(["--context", kube_context] if kube_context else []), *command]
+    return subprocess.run(
+        args, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, env=dict(env), check=False
+    )
 
 
 def _failed(kube_context: str, stderr: str) -> KubectlFailed:

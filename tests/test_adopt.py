@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,8 +16,8 @@ import pytest
 from platform_cli.apply import automation, operations, program
 from platform_cli.plan.shards import Shard
 from platform_cli.sources import kubectl
-from tests.conftest import DATA, REPO, git
-from tests.test_apply_runs import BILLING, OTHER, STACK, _ups
+from tests.conftest import REPO
+from tests.test_apply_runs import OTHER, STACK, _ups, billing_repo
 from tests.test_automation import Pulumi, Result, platform, pulumi  # noqa: F401
 
 NAMESPACE = "prod-service-desk"
@@ -26,15 +25,7 @@ NAMESPACE = "prod-service-desk"
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(DATA / "check" / "_base", root)
-    shutil.copy(REPO / "Pulumi.yaml", root / "Pulumi.yaml")
-    (root / ".gitignore").write_text(".pulumi-state/\n")
-    (root / "landscape/teams/billing.yaml").write_text(BILLING)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "base")
-    return root
+    return billing_repo(tmp_path)
 
 
 def _tags_set(pulumi: Pulumi) -> dict[str, str]:  # noqa: F811

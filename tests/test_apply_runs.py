@@ -39,7 +39,11 @@ spec:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """The base landscape with a second team that has only a quota in prod."""
+    return billing_repo(tmp_path)
+
+
+def billing_repo(tmp_path: Path) -> Path:
+    """The base landscape with a second team that has only a quota in prod, committed."""
     root = tmp_path / "repo"
     shutil.copytree(DATA / "check" / "_base", root)
     shutil.copy(REPO / "Pulumi.yaml", root / "Pulumi.yaml")

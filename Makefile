@@ -76,7 +76,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/zizmor --offline --persona auditor --min-severity medium .github/workflows
+	$(BIN)/zizmor --offline --persona auditor --min-severity medium .github
 
 # Benchmarks at 1,000, 10,000 and 50,000 resources; rewrites docs/performance.md.
 # Takes a while (tens of minutes on two cores); SIZES=1000,10000 for a shorter run.

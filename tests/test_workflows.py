@@ -11,6 +11,7 @@ import importlib.resources
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -27,6 +28,9 @@ from tests.conftest import DATA, REPO
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 NAMES = [p.name for p in WORKFLOWS]
 PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+(\S+)@([0-9a-f]{40})\s+#\s+v\d+\.\d+\.\d+\s*$")
+# This repository's own composite actions, at the workflow's own commit
+LOCAL_ACTION = re.compile(r"^\s*(?:-\s+)?uses:\s+\./\.github/actions/[a-z-]+\s*$")
+PULUMI_CLI = REPO / ".github" / "actions" / "pulumi-cli" / "action.yml"
 UNTRUSTED = re.compile(r"\$\{\{\s*github\.(event\.|head_ref)")
 # Commit IDs GitHub fills in: forty hex digits, never text an attacker chooses
 A_COMMIT = re.compile(r"^(?:[a-z-]+-)?\$\{\{ github\.event\.pull_request\.(head|base)\.sha \}\}$")
@@ -93,7 +97,7 @@ def test_the_schema_rejects_a_broken_workflow() -> None:
 def test_every_action_is_pinned_to_a_commit_with_its_version(path: Path) -> None:
     lines = [ln for ln in path.read_text().splitlines() if re.match(r"^\s*(-\s+)?uses:", ln)]
     assert lines
-    assert [ln for ln in lines if not PINNED.match(ln)] == []
+    assert [ln for ln in lines if not (PINNED.match(ln) or LOCAL_ACTION.match(ln))] == []
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=NAMES)
@@ -297,15 +301,52 @@ def test_the_pulumi_cli_is_pinned_and_checked_against_its_sha256(name: str) -> N
     assert workflow["env"]["PULUMI_SHA256"] == (
         "94ba357acac23d01474084c4b00098dc0f7bc70ce13f34c777459254a5f718e5"
     )
-    text = (REPO / ".github/workflows" / name).read_text()
-    assert not re.search(r"\|\s*(sh|bash)\b", text)  # no script piped into a shell
-    installs = [s["run"] for s in _steps(workflow) if "pulumi-v$PULUMI_VERSION" in s.get("run", "")]
-    assert len(installs) == 1
-    script = installs[0]
+    scripts = "\n".join(s.get("run", "") for s in _steps(workflow))
+    assert "releases/download" not in scripts  # installed by the one composite action only
+    # every job that runs the engine installs it from the pin, before running anything
+    for job_name, job in workflow["jobs"].items():
+        runs = "\n".join(s.get("run", "") for s in job["steps"])
+        if "platform up" in runs or "platform drift" in runs or "platform status" in runs:
+            installs = [s for s in job["steps"] if s.get("uses") == "./.github/actions/pulumi-cli"]
+            assert [s["with"] for s in installs] == [
+                {"version": "${{ env.PULUMI_VERSION }}", "sha256": "${{ env.PULUMI_SHA256 }}"}
+            ], job_name
+
+
+def test_the_pulumi_cli_action_checks_the_archive_before_extracting_it() -> None:
+    action = _load(PULUMI_CLI)
+    assert action["runs"]["using"] == "composite"
+    (step,) = action["runs"]["steps"]
+    script = step["run"]
+    assert step["env"] == {
+        "PULUMI_VERSION": "${{ inputs.version }}",
+        "PULUMI_SHA256": "${{ inputs.sha256 }}",
+    }
+    assert not re.search(r"\|\s*(sh|bash)\b", script)  # no script piped into a shell
     assert "releases/download/v$PULUMI_VERSION/pulumi-v$PULUMI_VERSION-linux-x64.tar.gz" in script
     assert "sha256sum --check --strict" in script
     assert script.index("sha256sum --check") < script.index("tar -xzf")
     assert "^[0-9a-f]{64}$" in script  # an empty or malformed pin refuses to install
+
+
+@pytest.mark.parametrize(
+    "digest, refused", [("", True), ("0" * 63, True), ("zz" * 32, True), ("ab" * 32, False)]
+)
+def test_the_pulumi_cli_action_refuses_a_malformed_pin(digest: str, refused: bool) -> None:
+    """Before any download: the script run as the runner would, with no curl on PATH, so
+    a well-formed pin gets past the check and then fails at the download."""
+    (step,) = _load(PULUMI_CLI)["runs"]["steps"]
+    bash = shutil.which("bash")
+    assert bash is not None
+    ran = subprocess.run(
+        [bash, "-e", "-c", step["run"]],
+        env={"PATH": "/nonexistent", "PULUMI_VERSION": "3.259.0", "PULUMI_SHA256": digest},
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode != 0
+    assert ("PULUMI_SHA256 must be the sha256" in ran.stdout) is refused
+    assert ("curl" in ran.stderr) is not refused
 
 
 def test_zizmor_finds_nothing_of_medium_severity_or_more() -> None:
@@ -321,7 +362,7 @@ def test_zizmor_finds_nothing_of_medium_severity_or_more() -> None:
             "medium",
             "--format",
             "json",
-            str(REPO / ".github" / "workflows"),
+            str(REPO / ".github"),  # the workflows and the composite action
         ],
         capture_output=True,
         text=True,
@@ -377,7 +418,8 @@ def test_apply_runs_what_is_behind_main_per_environment_and_reports_it() -> None
     workflow = _load(REPO / ".github/workflows/apply.yml")
     assert workflow["on"] == {"push": {"branches": ["main"]}}
     up = workflow["jobs"]["up"]
-    assert up["strategy"]["matrix"] == "${{ fromJSON(needs.environments.outputs.matrix) }}"
+    assert up["needs"] == "selected"
+    assert up["strategy"]["matrix"] == "${{ fromJSON(needs.selected.outputs.matrix) }}"
     assert up["strategy"]["fail-fast"] is False
     assert up["concurrency"] == {
         "group": "apply-${{ matrix.environment }}",
@@ -404,7 +446,115 @@ def test_apply_runs_what_is_behind_main_per_environment_and_reports_it() -> None
         assert "platform report-apply" in scripts, name
     report = workflow["jobs"]["report"]
     assert report["if"].startswith("always() && github.ref == 'refs/heads/main'")
-    assert report["needs"] == ["environments", "up"]
+    assert report["needs"] == ["selected", "up"]
+
+
+APPLY = REPO / ".github" / "workflows" / "apply.yml"
+
+
+def test_pending_is_read_with_the_drift_environments_read_only_credentials() -> None:
+    """The job that decides whether `up` asks an environment for its credentials (and
+    prod's reviewers) holds the drift environment's: state read, no kubeconfig."""
+    workflow = _load(APPLY)
+    pending = workflow["jobs"]["pending"]
+    assert pending["environment"] == "${{ matrix.environment }}-drift"
+    assert pending["permissions"] == {"contents": "read"}
+    assert "KUBECONFIG" not in json.dumps(pending)
+    assert pending["strategy"]["fail-fast"] is False
+    selected = workflow["jobs"]["selected"]
+    assert selected["needs"] == ["environments", "pending"]
+    assert selected["if"].startswith("always() && ")  # a failed pending job selects all
+    assert "environment" not in selected and "secrets." not in json.dumps(selected)
+
+
+def _fake_platform(folder: Path, reply: str | None) -> None:
+    """`.venv/bin/platform` in `folder`: prints `reply` for `status`, or fails."""
+    script = folder / ".venv" / "bin" / "platform"
+    script.parent.mkdir(parents=True)
+    body = "exit 1" if reply is None else f"cat <<'EOF'\n{reply}\nEOF"
+    script.write_text(f"#!/bin/sh\n{body}\n")
+    script.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    "states, pending",
+    [
+        (["current", "current"], False),
+        (["current", "behind"], True),
+        (["never-applied"], True),
+        (["refused"], True),
+        (None, True),  # the backend could not be read: up finds out
+    ],
+)
+def test_the_pending_verdict(tmp_path: Path, states: list[str] | None, pending: bool) -> None:
+    """The `pending` job's script on recorded `platform status --format json` replies."""
+    step = _step(APPLY, "pending", "Is anything in this environment behind main")
+    reply = (
+        None
+        if states is None
+        else json.dumps(
+            {"stacks": [{"stack": f"prod.t{i}", "state": s} for i, s in enumerate(states)]}
+        )
+    )
+    _fake_platform(tmp_path, reply)
+    runner = tmp_path / "runner"
+    runner.mkdir()
+    ran = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", step["run"]],
+        cwd=tmp_path,
+        env={
+            "PATH": os.environ["PATH"],
+            "RUNNER_TEMP": str(runner),
+            "ENVIRONMENT": "prod",
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stderr
+    verdict = json.loads((runner / "pending" / "prod.json").read_text())
+    assert verdict == {"environment": "prod", "pending": pending}
+
+
+@pytest.mark.parametrize(
+    "result, verdicts, selected",
+    [
+        ("success", {"dev": True, "prod": False}, ["dev"]),
+        ("success", {"dev": False, "prod": False}, []),
+        ("success", {"dev": True, "prod": True}, ["dev", "prod"]),
+        ("success", {"dev": False}, ["prod"]),  # a missing verdict counts as pending
+        ("failure", {"dev": False, "prod": False}, ["dev", "prod"]),
+        ("cancelled", {}, ["dev", "prod"]),
+    ],
+)
+def test_the_selection_applies_only_pending_environments_and_all_when_unsure(
+    tmp_path: Path, result: str, verdicts: dict[str, bool], selected: list[str]
+) -> None:
+    step = _step(APPLY, "selected", "The environments with something behind main")
+    folder = tmp_path / "pending"
+    folder.mkdir()
+    for name, is_pending in verdicts.items():
+        (folder / f"{name}.json").write_text(
+            json.dumps({"environment": name, "pending": is_pending})
+        )
+    output = tmp_path / "output"
+    output.touch()
+    ran = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", step["run"]],
+        env={
+            "PATH": os.environ["PATH"],
+            "RUNNER_TEMP": str(tmp_path),
+            "GITHUB_OUTPUT": str(output),
+            "ALL": "dev prod",
+            "VERDICTS": result,
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stderr
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    assert outputs["names"].split() == selected
+    assert json.loads(outputs["matrix"]) == {"include": [{"environment": n} for n in selected]}
 
 
 def test_drift_runs_nightly_and_keeps_one_issue_per_stack() -> None:

@@ -211,8 +211,7 @@ def parse_instant(text: str) -> datetime.datetime:
     alone, no offset (a local time is ambiguous), an impossible date or time."""
     if not _RFC3339.fullmatch(text):
         raise ValueError(
-            f"{text!r} is not an RFC 3339 date-time with an offset, such as "
-            "2026-11-28T21:00:00Z"
+            f"{text!r} is not an RFC 3339 date-time with an offset, such as 2026-11-28T21:00:00Z"
         )
     fraction = re.search(r"\.(\d+)", text)
     if fraction and len(fraction.group(1)) > 6:

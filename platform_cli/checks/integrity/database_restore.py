@@ -102,9 +102,7 @@ def _source_findings(loaded: Loaded, land: Landscape, db: Database) -> Iterator[
     source = land.find(db.stack, "Database", restore.source)
     if not isinstance(source, Database):
         if undeclared(loaded, "Database", restore.source, db.stack):
-            known = [
-                n for (k, n) in land.in_stack(db.stack) if k == "Database" and n != db.name
-            ]
+            known = [n for (k, n) in land.in_stack(db.stack) if k == "Database" and n != db.name]
             yield at(
                 db,
                 RULE,
@@ -167,12 +165,13 @@ def window_finding(db: Database, source: Database, now: datetime.datetime) -> Fi
         return None
     days = int(backup["retentionDays"])
     oldest = now - datetime.timedelta(days=days)
+    # Shown to the second: the bounds are a day's judgment, not a microsecond's
+    shown_now, shown_oldest = (format_instant(t.replace(microsecond=0)) for t in (now, oldest))
     if moment > now:
         return at(
             db,
             WINDOW,
-            f"the point in time {format_instant(moment)} lies in the future (now: "
-            f"{format_instant(now)})",
+            f"the point in time {format_instant(moment)} lies in the future (now: {shown_now})",
             "give a time the backups have reached already, or leave spec.restore.at out "
             "for the latest state",
             *KEYS,
@@ -184,8 +183,8 @@ def window_finding(db: Database, source: Database, now: datetime.datetime) -> Fi
             WINDOW,
             f"the point in time {format_instant(moment)} lies before what "
             f"'{source.name}' keeps: its backups reach back {days} days, to "
-            f"{format_instant(oldest)}",
-            f"give a time from {format_instant(oldest)} on",
+            f"{shown_oldest}",
+            f"give a time from {shown_oldest} on",
             *KEYS,
             "at",
         )

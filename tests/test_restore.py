@@ -466,3 +466,46 @@ def test_at_needs_restore_from(repo: Path, capsys: pytest.CaptureFixture[str]) -
     err = capsys.readouterr().err
     assert "error: --at needs --restore-from" in err
     assert "hint: name the database whose backups to restore" in err
+
+
+# --- incremental evaluation ---
+
+
+def test_a_change_of_the_source_moves_the_finding_of_another_teams_restore(
+    tmp_path: Path,
+) -> None:
+    """billing's database restores from analytics' (refused); analytics then deletes
+    its database. billing's file did not change and no team of it did, but its finding
+    did: the incremental evaluation checks a restore again when its source changes."""
+    from platform_cli.evaluate.incremental import Mode, evaluate_tree
+    from platform_cli.evaluate.pipeline import evaluate_files
+    from platform_cli.load.cache import DocumentCache
+    from platform_cli.sources.tree import SourceFile
+    from tests.test_incremental import ROOT, TODAY, _files, _summary, _tree
+
+    base_files, head_files = _files(ROOT), _files(ROOT)
+    copy = (
+        (ROOT / "stacks/prod/billing/payments-db.yaml")
+        .read_text()
+        .replace("name: payments-db", "name: payments-bi")
+        .replace(
+            "  deletionProtection: true\n",
+            "  deletionProtection: true\n  restore:\n    from: analytics-bi-db\n",
+        )
+    )
+    for side in (base_files, head_files):
+        side["stacks/prod/billing/payments-bi.yaml"] = copy.encode()
+    del head_files["stacks/prod/analytics/analytics-bi-db.yaml"]
+    cache = DocumentCache(tmp_path / "cache")
+    base = evaluate_tree(_tree(base_files), TODAY, cache=cache)
+    got = evaluate_tree(_tree(head_files), TODAY, cache=cache, base=base)
+    want = evaluate_files([SourceFile(p, head_files[p]) for p in sorted(head_files)], TODAY)
+    assert got.how is Mode.INCREMENTAL
+    restore = [f.message for f in want.findings if f.rule == "database-restore"]
+    assert restore == ["database 'analytics-bi-db' is not declared in stack 'prod'"]
+    before = [f.message for f in base.evaluation.findings if f.rule == "database-restore"]
+    assert before == [
+        "database 'analytics-bi-db' belongs to team 'analytics', not 'billing': a restore "
+        "from it would read that team's data with that team's backup credentials"
+    ]
+    assert _summary(got.evaluation) == _summary(want)

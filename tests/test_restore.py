@@ -249,6 +249,17 @@ def plan_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (root / RESTORED).write_text(text)
         git(root, "add", "-A")
         git(root, "commit", "-q", "-m", name)
+    # A source created in the same change: it has no backups yet
+    git(root, "switch", "-q", "-c", "restore-from-new", "main")
+    source = (root / "stacks/prod/analytics/analytics-bi-db.yaml").read_text()
+    (root / "stacks/prod/analytics/analytics-bi-next.yaml").write_text(
+        source.replace("name: analytics-bi-db", "name: analytics-bi-next")
+    )
+    (root / RESTORED).write_text(
+        restored.replace("from: analytics-bi-db", "from: analytics-bi-next")
+    )
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "restore-from-new")
     git(root, "switch", "-q", "-c", "restore-existing", "main")
     apply_change(
         root,
@@ -302,6 +313,12 @@ def test_the_plan_says_restore_of_x_as_of_t_in_every_format(
             "restore-in-the-future",
             "database-restore-window",
             "the point in time 2026-06-02T00:00:00Z lies in the future (now: 2026-06-01T23:59:59Z)",
+        ),
+        (
+            "restore-from-new",
+            "database-restore-window",
+            "database 'analytics-bi-next' is new in this change: it has no backups yet to "
+            "restore from",
         ),
         (
             "restore-existing",

@@ -3,7 +3,8 @@
 `checks/integrity/database_restore.py` judges a restore's source on every check. Two
 judgments hold only when the database is created, since CloudNativePG reads
 `bootstrap.recovery` once: that the point in time lies within the source's retention
-at the time the plan runs (`WINDOW`; a restore done last year is not wrong today), and
+at the time the plan runs, and that the source is not itself new in the change, with
+no backup yet (`WINDOW`; a restore done last year is not wrong today), and
 that a database that exists already does not get a restore added or changed
 (`EXISTING`: it would do nothing). Both are located errors of the head.
 """
@@ -12,7 +13,11 @@ from __future__ import annotations
 
 import datetime
 
-from platform_cli.checks.integrity.database_restore import existing_finding, window_finding
+from platform_cli.checks.integrity.database_restore import (
+    existing_finding,
+    unborn_finding,
+    window_finding,
+)
 from platform_cli.findings import Finding
 from platform_cli.load.model import Database, Landscape
 from platform_cli.plan.landscape_diff import Change, ChangeAction
@@ -28,16 +33,23 @@ def restore_findings(
 ) -> list[Finding]:
     """The findings of the restores the change adds or alters, at `now` (aware)."""
     found: list[Finding] = []
+    added = {
+        (c.stack, c.name) for c in changes if c.action == ChangeAction.ADD and c.kind == "Database"
+    }
     for change in changes:
         entity = change.new
         if not isinstance(entity, Database) or entity.restore is None:
             continue
         if change.action == ChangeAction.ADD:
             source = new.find(entity.stack, "Database", entity.restore.source)
-            if isinstance(source, Database):
-                finding = window_finding(entity, source, now)
-                if finding is not None:
-                    found.append(finding)
+            if not isinstance(source, Database):
+                continue
+            if (entity.stack, source.name) in added:
+                found.append(unborn_finding(entity))
+                continue
+            finding = window_finding(entity, source, now)
+            if finding is not None:
+                found.append(finding)
         elif change.action == ChangeAction.CHANGE and isinstance(change.old, Database):
             finding = existing_finding(change.old, entity)
             if finding is not None:

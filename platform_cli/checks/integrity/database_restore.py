@@ -51,8 +51,9 @@ WINDOW = BuiltinRule(
     Level.ERROR,
     RuleScope.ENTITY,
     "A new database restores to a point in time outside its source's backup retention "
-    "(older than retentionDays, or in the future); found by the plan and by `platform "
-    "new database --restore-from`, against the time they run.",
+    "(older than retentionDays, or in the future), or from a database the same change "
+    "creates; found by the plan and by `platform new database --restore-from`, against "
+    "the time they run.",
 )
 EXISTING = BuiltinRule(
     "database-restore-existing",
@@ -189,6 +190,21 @@ def window_finding(db: Database, source: Database, now: datetime.datetime) -> Fi
             "at",
         )
     return None
+
+
+def unborn_finding(db: Database) -> Finding:
+    """`WINDOW`'s finding for a new `db` restored from a database that the same change
+    creates: it has no backup yet, so there is no point in time to restore."""
+    assert db.restore is not None
+    return at(
+        db,
+        WINDOW,
+        f"database '{db.restore.source}' is new in this change: it has no backups yet to "
+        "restore from",
+        f"create '{db.restore.source}' first; restore from it once its first backup has run",
+        *KEYS,
+        "from",
+    )
 
 
 def existing_finding(old: Database, new: Database) -> Finding | None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from platform_cli.load import schema
-from platform_cli.load.model import DEPENDENCY_KINDS
+from platform_cli.load.model import DEPENDENCY_KINDS, parse_instant
 
 if TYPE_CHECKING:
     from platform_cli.self_service.options import Dependency, Port, ResourceRef, Variable
@@ -176,6 +176,32 @@ class Date(click.DateTime):
             return value
         converted: datetime.datetime = super().convert(value, param, ctx)
         return converted.date()
+
+
+class Instant(click.ParamType):
+    """An RFC 3339 date-time with an offset (`2026-11-28T21:00:00Z`,
+    `2026-11-29T00:00:00+03:00`) -> an aware `datetime.datetime` in UTC. A date alone
+    or a time without an offset is refused: which moment it means depends on a clock's
+    zone, and a restore to the wrong hour is a wrong restore."""
+
+    name = "timestamp"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime.datetime:
+        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            return value.astimezone(datetime.UTC)
+        try:
+            return parse_instant(str(value))
+        except ValueError as error:
+            return _fail(
+                self,
+                str(error),
+                "write a date, 'T', a time and Z for UTC (or an offset such as +03:00), "
+                "e.g. 2026-11-28T21:00:00Z",
+                param,
+                ctx,
+            )
 
 
 class FormatChoice(click.Choice[str]):

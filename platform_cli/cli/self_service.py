@@ -7,6 +7,7 @@ runs: only these commands need them.
 
 from __future__ import annotations
 
+import datetime
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,10 +20,12 @@ from platform_cli.cli.param_types import (
     BYTES,
     CPU,
     DependencyType,
+    Instant,
     PortType,
     ResourceRefType,
     VariableType,
 )
+from platform_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from platform_cli.self_service.options import (
@@ -160,6 +163,20 @@ def new_server(
 )
 @click.option("--backup-schedule", metavar="CRON", help='Backup schedule, e.g. "0 2 * * *".')
 @click.option("--retention-days", type=click.IntRange(1), help="Days to keep backups.")
+@click.option(
+    "--restore-from",
+    metavar="NAME",
+    help="Start from the backups of this database of your team and stack (its version, "
+    "storage, resources and backups are copied unless given).",
+)
+@click.option(
+    "--at",
+    "restore_at",
+    type=Instant(),
+    metavar="TIMESTAMP",
+    help="With --restore-from: the point in time, RFC 3339 (2026-11-28T21:00:00Z); the "
+    "latest backed-up state when omitted.",
+)
 def new_database(
     version: int | None,
     storage: str | None,
@@ -169,10 +186,18 @@ def new_database(
     memory: str | None,
     backup_schedule: str | None,
     retention_days: int | None,
+    restore_from: str | None,
+    restore_at: datetime.datetime | None,
     **common: Any,
 ) -> None:
-    """Request a PostgreSQL database."""
+    """Request a PostgreSQL database, empty or restored from another one's backups."""
     from platform_cli.self_service.options import DatabaseOptions
+
+    if restore_at is not None and restore_from is None:
+        raise UsageError(
+            "--at needs --restore-from",
+            hint="name the database whose backups to restore: --restore-from NAME --at TIMESTAMP",
+        )
 
     options = DatabaseOptions(
         version=version,
@@ -183,6 +208,8 @@ def new_database(
         memory=memory,
         backup_schedule=backup_schedule,
         retention_days=retention_days,
+        restore_from=restore_from,
+        restore_at=restore_at,
     )
     _new(options, **common)
 

@@ -23,8 +23,8 @@ The focus of a change (2) is derived from what each check declares it depends on
 (each integrity check's `RULE.scope` and each policy's `SCOPE`):
 
 - the changed files, and every resource that names a changed identity in
-  `dependsOn` or shares a name (ignoring case) with one: their findings depend on
-  what changed;
+  `dependsOn` or `restore.from`, or shares a name (ignoring case) with one: their
+  findings depend on what changed;
 - every resource of each team that owned a changed file, before or after: team-wide
   verdicts (quotas) are computed from all of them, and a name clash between a
   server and a service is one within a team;
@@ -57,7 +57,7 @@ from platform_cli.findings import Finding, RuleScope
 from platform_cli.gcpause import paused
 from platform_cli.load.cache import DocumentCache
 from platform_cli.load.landscape import Focus, Loaded, index_entity, load
-from platform_cli.load.model import ENTITY_CLASSES, Entity, Landscape, Resource
+from platform_cli.load.model import ENTITY_CLASSES, Database, Entity, Landscape, Resource
 from platform_cli.load.reader import StoredDocument
 from platform_cli.progress import SILENT, Progress
 from platform_cli.sources.layout import (
@@ -298,6 +298,13 @@ def _incremental(
     return Evaluated(assemble(loaded, parts, today), None, Mode.INCREMENTAL, entities)
 
 
+def _restores_from(entity: Resource, identities: set[tuple[str, str, str]]) -> bool:
+    """True for a database restored from a changed identity: `database-restore` reads
+    its source (its team, backups and version)."""
+    restore = entity.restore if isinstance(entity, Database) else None
+    return restore is not None and (entity.stack, "Database", restore.source) in identities
+
+
 def _focus(
     state: State,
     base_entities: list[Entity],
@@ -325,6 +332,7 @@ def _focus(
             entity.team in teams
             or (entity.stack, entity.kind, entity.name.casefold()) in folded
             or any((entity.stack, kind, name) in identities for kind, name in entity.depends_on)
+            or _restores_from(entity, identities)
         ):
             paths.add(entity.path)
     # A dangling dependency's hint lists the names its stack declares

@@ -7,7 +7,9 @@ documents that passed the schema, so their properties may trust the shape of `sp
 
 from __future__ import annotations
 
+import datetime
 import functools
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -197,9 +199,59 @@ class Service(Resource):
         return parse_bytes(self.spec["resources"]["limits"]["memory"])
 
 
+# RFC 3339's date-time (section 5.6): a full date, 'T', a time with optional
+# fractions of a second, and 'Z' or a numeric offset. ('t', 'z' and a space are RFC
+# 3339 too, but a restore's time is written one way.)
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
+
+
+def parse_instant(text: str) -> datetime.datetime:
+    """An RFC 3339 date-time ('2026-11-28T21:00:00Z', '...+03:00') as an aware datetime
+    in UTC. Raises ValueError with a sentence for people on anything else: a date
+    alone, no offset (a local time is ambiguous), an impossible date or time."""
+    if not _RFC3339.fullmatch(text):
+        raise ValueError(
+            f"{text!r} is not an RFC 3339 date-time with an offset, such as 2026-11-28T21:00:00Z"
+        )
+    fraction = re.search(r"\.(\d+)", text)
+    if fraction and len(fraction.group(1)) > 6:
+        # Python keeps microseconds; PostgreSQL keeps microseconds too
+        text = text.replace(fraction.group(0), fraction.group(0)[:7])
+    try:
+        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise ValueError(f"{text!r} is no real date and time ({error})") from None
+    return moment.astimezone(datetime.UTC)
+
+
+def format_instant(moment: datetime.datetime) -> str:
+    """An aware datetime as RFC 3339 in UTC: '2026-11-28T21:00:00Z'."""
+    utc = moment.astimezone(datetime.UTC)
+    text = utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds")
+    return text.replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Restore:
+    """A database's `spec.restore`: the source database's name and the point in time
+    as written (None: the latest state the source's archive holds)."""
+
+    source: str
+    at: str | None
+
+
 @dataclass(frozen=True, eq=False)
 class Database(Resource):
     kind: ClassVar[str] = "Database"
+
+    @functools.cached_property
+    def restore(self) -> Restore | None:
+        """Where the database starts from when it is created, or None (an empty one)."""
+        declared = self.spec.get("restore")
+        if not declared:
+            return None
+        at = declared.get("at")
+        return Restore(str(declared["from"]), None if at is None else str(at))
 
     def instances(self, stack: Stack) -> int:
         return int(self.spec.get("instances", stack.default("databaseInstances", 1)))

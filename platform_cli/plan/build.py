@@ -42,6 +42,7 @@ from platform_cli.plan.landscape_diff import Change, diff_landscapes
 from platform_cli.plan.money import CostLine, QuotaLine
 from platform_cli.plan.objects import KubernetesStack, kubernetes_stack
 from platform_cli.plan.renames import Rename, renames
+from platform_cli.plan.restores import end_of, restore_findings
 from platform_cli.plan.reviewers import Approval, Reviewer, approvals, reviewers
 from platform_cli.plan.risks import Risk, risks
 from platform_cli.plan.shards import Affected, Shard, affected_shards, settle
@@ -131,10 +132,13 @@ def build_plan(
     today: datetime.date,
     cache: DocumentCache | None = None,
     progress: Progress = SILENT,
+    now: datetime.datetime | None = None,
 ) -> Plan:
     """The plan of the change from `base` to `head`. The same with or without a
     cache, which only saves work done before on the same bytes: parsing a file, or
-    evaluating a revision, from which the head is then evaluated incrementally."""
+    evaluating a revision, from which the head is then evaluated incrementally.
+    `now` (aware; the end of `today` when not given) judges the new restores'
+    points in time (restores.py)."""
     paths = tuple(sorted(set(changed_paths)))
     # The base only needs to be sound enough to render and compare: without a cache
     # its policy findings are not computed, since they are not part of the plan.
@@ -144,10 +148,11 @@ def build_plan(
     old, new = base_eval.loaded.landscape, head_eval.loaded.landscape
     sound = [*base_eval.loaded.findings, *chain.from_iterable(base_eval.parts.references.values())]
     base_errors = [f for f in [*base.findings, *sound] if f.level is Level.ERROR]
-    head_findings = sorted([*head.findings, *head_eval.findings])
+    changes = diff_landscapes(old, new)
+    restored = restore_findings(new, changes, now or end_of(today))
+    head_findings = sorted([*head.findings, *head_eval.findings, *restored])
     head_errors = [f for f in head_findings if f.level is Level.ERROR]
 
-    changes = diff_landscapes(old, new)
     candidates = affected_shards(old, new, paths)
     touched_stacks = sorted(
         {a.shard.stack for a in candidates}

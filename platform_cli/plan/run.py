@@ -12,6 +12,7 @@ from platform_cli.evaluate.store import StateStore
 from platform_cli.findings import Finding
 from platform_cli.load.cache import DocumentCache
 from platform_cli.plan.build import Plan, Snapshot, build_plan
+from platform_cli.plan.restores import end_of
 from platform_cli.progress import SILENT, Progress
 from platform_cli.sources.git import GitRepository, Revision
 from platform_cli.sources.tree import Tree, read_tree
@@ -47,8 +48,11 @@ def run_plan(options: PlanOptions) -> Plan:
             head = Snapshot(str(options.head), head_tree, head_findings, head_rev.sha)
         changed = repo.changed_paths(base_rev, head_rev)
         today = options.today or datetime.date.today()
+        # A new restore's point in time is judged against the clock, or against the
+        # end of the day --today names
+        now = end_of(options.today) if options.today else datetime.datetime.now(datetime.UTC)
         # Inside the try: the trees read files from the repository on demand
-        return build_plan(base, head, changed, today, options.cache, options.progress)
+        return build_plan(base, head, changed, today, options.cache, options.progress, now)
     finally:
         repo.close()
 

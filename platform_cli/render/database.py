@@ -1,6 +1,8 @@
 """A landscape Database: a CloudNativePG Cluster; with backups, an ObjectStore of the
 Barman Cloud plugin and a ScheduledBackup; and the NetworkPolicy that admits its
-consumers, its own instances, the operator and the metrics collector.
+consumers, its own instances, the operator and the metrics collector. A database with
+`spec.restore` is bootstrapped by recovery from its source's backups instead of initdb
+(`_recovery`).
 
 Field names follow the postgresql.cnpg.io/v1 CRDs of CloudNativePG 1.27 and the
 barmancloud.cnpg.io/v1 CRD of its Barman Cloud plugin; tests check the output against
@@ -13,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from platform_cli.findings import BuiltinRule, Level, RuleScope
-from platform_cli.load.model import Database, Stack
+from platform_cli.load.model import Database, Stack, format_instant, parse_instant
 from platform_cli.load.quantities import format_bytes, parse_bytes
 from platform_cli.render.context import Context
 from platform_cli.render.meta import Manifest, manifest, metadata, resource_labels
@@ -94,12 +96,13 @@ def render_database(db: Database, ctx: Context) -> list[Manifest]:
     if backup:
         store = _object_store(db, ctx, namespace, labels)
         if store is not None:
+            parameters = {"barmanObjectName": backup_store_name(db.name)}
+            if db.restore is not None:
+                # Explicit beside the recovery source's: the archive a restored
+                # database writes is its own folder, never its source's
+                parameters["serverName"] = backup_server_name(db.name)
             cluster["plugins"] = [
-                {
-                    "name": BARMAN_PLUGIN,
-                    "isWALArchiver": True,
-                    "parameters": {"barmanObjectName": db.name},
-                }
+                {"name": BARMAN_PLUGIN, "isWALArchiver": True, "parameters": parameters}
             ]
             objects.append(store)
             objects.append(
@@ -117,10 +120,67 @@ def render_database(db: Database, ctx: Context) -> list[Manifest]:
                     },
                 )
             )
+    if db.restore is not None:
+        _recovery(db, cluster)
     meta = metadata(db.name, namespace, labels, db.path, protected=db.deletion_protection)
     objects.insert(0, manifest(API, "Cluster", meta, spec=cluster))
     objects.append(_network_policy(db, ctx, namespace, labels))
     return objects
+
+
+def backup_store_name(database: str) -> str:
+    """The ObjectStore that holds a database's backups: named like the database."""
+    return database
+
+
+def backup_server_name(database: str) -> str:
+    """The folder of a database's backups below its team's destination: the plugin's
+    `serverName`, whose default is the Cluster's name, which is the database's."""
+    return database
+
+
+def _recovery(db: Database, cluster: dict[str, Any]) -> None:
+    """Bootstrap `cluster` by recovery from the backups of the database `spec.restore`
+    names (CloudNativePG 1.27 `bootstrap.recovery`, through the Barman Cloud plugin:
+    an `externalClusters` entry whose `plugin` reads the source's ObjectStore and
+    folder), to `at` when given, else to the end of the source's archived WAL.
+
+    Both names come from `backup_store_name` and `backup_server_name`, which the
+    source's own rendering uses: the store is the source's ObjectStore in the same
+    namespace (the check `database-restore` holds the source to the same team and
+    stack), so the restore needs no credentials the team does not have already.
+    CloudNativePG reads `bootstrap` once, when it creates the cluster."""
+    restore = db.restore
+    assert restore is not None
+    recovery: dict[str, Any] = {
+        "source": restore.source,
+        # As initdb's: the owner 'app' of the database 'app' exists in the restored
+        # data (the source was made by initdb with them), and the operator writes its
+        # new credentials to the '<name>-app' secret that consumers read
+        "database": "app",
+        "owner": "app",
+    }
+    if restore.at is not None:
+        # One spelling for the operator: UTC. The check `database-restore` reports a
+        # time that does not parse; the renderer passes it on as written
+        try:
+            target = format_instant(parse_instant(restore.at))
+        except ValueError:
+            target = restore.at
+        recovery["recoveryTarget"] = {"targetTime": target}
+    cluster["bootstrap"] = {"recovery": recovery}
+    cluster["externalClusters"] = [
+        {
+            "name": restore.source,
+            "plugin": {
+                "name": BARMAN_PLUGIN,
+                "parameters": {
+                    "barmanObjectName": backup_store_name(restore.source),
+                    "serverName": backup_server_name(restore.source),
+                },
+            },
+        }
+    ]
 
 
 def _image(db: Database, ctx: Context) -> str:
@@ -196,7 +256,10 @@ def _object_store(
         },
     }
     return manifest(
-        BARMAN_API, "ObjectStore", metadata(db.name, namespace, labels, db.path), spec=spec
+        BARMAN_API,
+        "ObjectStore",
+        metadata(backup_store_name(db.name), namespace, labels, db.path),
+        spec=spec,
     )
 
 

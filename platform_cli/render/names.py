@@ -13,7 +13,7 @@ Where the operators' names come from:
   pod configuration", "Storage"): the Services `<cluster>-rw`, `-ro`, `-r` and `-any`;
   the Secrets `<cluster>-app`, `-superuser`, `-ca`, `-replication` and `-server`; the
   pods and PVCs `<cluster>-<n>` and the WAL volumes `<cluster>-<n>-wal`; the jobs
-  `<cluster>-<n>-initdb`, `-join`, `-snapshot-recovery`; the PodDisruptionBudgets
+  `<cluster>-<n>-initdb`, `-join`, `-full-recovery`, `-snapshot-recovery`; the PodDisruptionBudgets
   `<cluster>` and `<cluster>-primary`.
 - The renderer: a server's external Service `<vm>-external`.
 - KubeVirt and CDI: the DataVolume and PVC of the root disk `<vm>-root`, the
@@ -39,7 +39,7 @@ DATABASE_SUFFIXES = (
     *("primary", "pooler"),
 )
 # `<cluster>-<n>` pods and PVCs, their WAL volumes and jobs
-_DATABASE_INSTANCE = re.compile(r"(.+)-[0-9]+(-(wal|initdb|join|snapshot-recovery))?")
+_DATABASE_INSTANCE = re.compile(r"(.+)-[0-9]+(-(wal|initdb|join|full-recovery|snapshot-recovery))?")
 # `<vm>-root` and CDI's scratch volume of it; `<vm>-external`, the Service of a
 # server's external ports (render/server.py)
 SERVER_SUFFIXES = ("root", "root-scratch", "external")

@@ -13,7 +13,12 @@ the API server will see:
   `resources`, and one volume claim of `storage.size` per instance (another for
   `walStorage` when the Cluster has one). The initdb and join Jobs run one at a time
   with the same resources while the other instances run, so they never exceed the
-  instance count;
+  instance count. A Cluster bootstrapped by recovery (a restored database) first runs
+  the `<name>-1-full-recovery` Job alone: its `full-recovery` container and
+  `bootstrap-controller` init container get the Cluster's `resources`, and the Barman
+  Cloud plugin adds its sidecar sized by the recovery source's ObjectStore (plugin
+  v0.15.0 `collectSidecarResourcesForRecoveryJob`), even when the Cluster itself keeps
+  no backups and its instances run without one;
 - a Server is a KubeVirt VirtualMachine: while it runs, one virt-launcher pod whose
   `compute` container asks for the guest plus KubeVirt's memory overhead
   (`GetMemoryOverhead`, below), and the `guest-console-log` sidecar; during the first
@@ -125,7 +130,7 @@ class Pod(NamedTuple):
     `init` run one after the other before them."""
 
     name: str
-    role: str  # replica, surge, instance, virt-launcher, importer
+    role: str  # replica, surge, instance, full-recovery, virt-launcher, importer
     containers: tuple[Container, ...]
     init: tuple[Container, ...] = ()
     number: int = 1
@@ -377,6 +382,18 @@ def _database(db: Database, stack: Stack) -> Demand:
         sidecars = (
             _rendered_container({"name": BARMAN_SIDECAR, "resources": BACKUP_SIDECAR_RESOURCES}),
         )
+    # A restored database's recovery Job gets the sidecar of its source's ObjectStore,
+    # which the renderer sizes like every other (database-restore holds the source to
+    # backups in this stack)
+    recovery: tuple[Container, ...] | None = None
+    if db.restore is not None:
+        recovery = ()
+        if stack.spec.get("databases", {}).get("backupStore"):
+            recovery = (
+                _rendered_container(
+                    {"name": BARMAN_SIDECAR, "resources": BACKUP_SIDECAR_RESOURCES}
+                ),
+            )
     # The test that holds this door equal to the rendered one fails when the renderer
     # gives a Cluster something this does not count
     return cluster_demand(
@@ -388,6 +405,7 @@ def _database(db: Database, stack: Stack) -> Demand:
         amounts,
         tuple(claims),
         sidecars,
+        recovery,
     )
 
 
@@ -400,15 +418,29 @@ def cluster_demand(
     limits: Amounts,
     claims: tuple[Claim, ...],
     sidecars: tuple[Container, ...] = (),
+    recovery: tuple[Container, ...] | None = None,
 ) -> Demand:
     """A CloudNativePG Cluster: `instances` pods of `postgres` (and the plugins'
-    sidecars), after the `bootstrap-controller` init container, and `claims`."""
+    sidecars), after the `bootstrap-controller` init container, and `claims`. With
+    `recovery` (the sidecars of its Job; None for a cluster made by initdb), first the
+    full-recovery Job's one pod, alone, writing to the first instance's claims (counted
+    as all of them: the running moment has those and more)."""
     why = f"{name} instance"
     postgres = Container("postgres", requests, limits, why)
     bootstrap = Container("bootstrap-controller", requests, limits, why)
     pod = Pod(f"{name}-N", "instance", (postgres, *sidecars), (bootstrap,), instances)
     running = Moment("running", (pod,), claims)
-    return Demand("Database", name, namespace, source, (running,), running)
+    moments: tuple[Moment, ...] = (running,)
+    if recovery is not None:
+        job_why = f"{name} recovery from backups"
+        job = Pod(
+            f"{name}-1-full-recovery",
+            "full-recovery",
+            (Container("full-recovery", requests, limits, job_why), *recovery),
+            (Container("bootstrap-controller", requests, limits, job_why),),
+        )
+        moments = (Moment("recovery from backups", (job,), claims), running)
+    return Demand("Database", name, namespace, source, moments, running)
 
 
 def _server(server: Server, stack: Stack) -> Demand:
@@ -653,7 +685,34 @@ def _rendered_cluster(
         postgres.limits,
         tuple(claims),
         tuple(sidecars),
+        _rendered_recovery(spec, namespace, stores, limits),
     )
+
+
+def _rendered_recovery(
+    spec: Mapping[str, Any],
+    namespace: str,
+    stores: Mapping[tuple[str, str], Mapping[str, Any]],
+    limits: tuple[Amounts, Amounts] | None,
+) -> tuple[Container, ...] | None:
+    """The sidecars of a Cluster's full-recovery Job, or None when it bootstraps
+    otherwise: the Barman Cloud plugin's, sized by the ObjectStore of the external
+    cluster that `bootstrap.recovery.source` names."""
+    recovery = (spec.get("bootstrap") or {}).get("recovery")
+    if not recovery or not recovery.get("source"):
+        return None
+    for external in spec.get("externalClusters") or []:
+        plugin = external.get("plugin") or {}
+        if external.get("name") == recovery["source"] and plugin.get("name") == BARMAN_PLUGIN:
+            store_name = (plugin.get("parameters") or {}).get("barmanObjectName", "")
+            store = stores.get((namespace, store_name), {})
+            sidecar = store.get("instanceSidecarConfiguration", {})
+            return (
+                _rendered_container(
+                    {"name": BARMAN_SIDECAR, "resources": sidecar.get("resources")}, limits
+                ),
+            )
+    return ()
 
 
 def _rendered_vm(obj: Mapping[str, Any]) -> Demand:

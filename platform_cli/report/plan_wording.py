@@ -12,7 +12,15 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from platform_cli.load.model import Database, Resource, Server, Service
+from platform_cli.load.model import (
+    Database,
+    Entity,
+    Resource,
+    Server,
+    Service,
+    format_instant,
+    parse_instant,
+)
 from platform_cli.plan.access import Opening
 from platform_cli.plan.build import Plan
 from platform_cli.plan.landscape_diff import (
@@ -297,8 +305,24 @@ def describe_change(
     if change.action == "change":
         return describe_fields(change.fields, limit=limit)
     if change.action == "add":
-        return [f"new: {describe_entity(change, host)}"]
+        return [f"new: {describe_entity(change, host)}", *describe_restore(change.entity)]
     return [f"deleted: {describe_removal(change, host)}"]
+
+
+def describe_restore(entity: Entity) -> list[str]:
+    """`restore of billing-db as of 2026-11-28T21:00:00Z` (or `as of the latest
+    backup`) for a new database made from another one's backups; nothing otherwise."""
+    restore = entity.restore if isinstance(entity, Database) else None
+    if restore is None:
+        return []
+    if restore.at is None:
+        when = "the latest backup (the end of its archived WAL)"
+    else:
+        try:
+            when = format_instant(parse_instant(restore.at))
+        except ValueError:
+            when = restore.at
+    return [f"restore of {restore.source} as of {when}"]
 
 
 def change_host(plan: Plan, change: Change) -> Host | None:

@@ -11,11 +11,12 @@ import datetime
 import re
 from collections.abc import Sequence
 
+from platform_cli.checks.integrity.database_restore import window_finding
 from platform_cli.errors import UsageError
 from platform_cli.evaluate.pipeline import evaluate_files
 from platform_cli.findings import Finding, Level
-from platform_cli.load.landscape import Loaded
-from platform_cli.load.model import Stack
+from platform_cli.load.landscape import Loaded, load
+from platform_cli.load.model import Database, Stack
 from platform_cli.self_service.draft import system_of
 from platform_cli.self_service.options import NewRequest
 from platform_cli.sources.tree import SourceFile
@@ -87,3 +88,20 @@ def new_findings(
         [f for f in added if f.level is Level.ERROR],
         [f for f in added if f.level is Level.WARNING],
     )
+
+
+def restore_window(loaded: Loaded, path: str, data: bytes, now: datetime.datetime) -> list[Finding]:
+    """`database-restore-window` for a new database file (`data` at `path`) restored
+    from a database of `loaded`, judged at `now`: the plan judges it again when the
+    pull request is planned, and the apply runs later still."""
+    new = load([SourceFile(path, data)]).landscape.all_resources()
+    found: list[Finding] = []
+    for db in new:
+        if not isinstance(db, Database) or db.restore is None:
+            continue
+        source = loaded.landscape.find(db.stack, "Database", db.restore.source)
+        if isinstance(source, Database):
+            finding = window_finding(db, source, now)
+            if finding is not None:
+                found.append(finding)
+    return found

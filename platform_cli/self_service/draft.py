@@ -8,7 +8,7 @@ touches the file system.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from platform_cli.checks.policy import Parameters
@@ -16,7 +16,7 @@ from platform_cli.checks.policy_engine import parameters
 from platform_cli.checks.requirement import Requirement
 from platform_cli.errors import UsageError
 from platform_cli.load import schema
-from platform_cli.load.model import Landscape, Stack, System
+from platform_cli.load.model import Database, Landscape, Stack, System, format_instant
 from platform_cli.load.quantities import format_bytes, parse_bytes
 from platform_cli.render.pods import database_resources
 from platform_cli.self_service.options import (
@@ -84,8 +84,15 @@ def header(kind: str, stack: Stack, team: str, system: System | None, origin: st
 
 
 def system_of(landscape: Landscape, request: NewRequest) -> str:
-    """The system the new resource belongs to: the one named, or the team's only one."""
+    """The system the new resource belongs to: the one named, a restored database's
+    source's, or the team's only one."""
     owned = sorted(s.name for s in landscape.systems.values() if s.owner == request.team)
+    options = request.options
+    if request.system is None and isinstance(options, DatabaseOptions):
+        source = restore_source(landscape, request.stack, options)
+        if source is not None and source.system in owned:
+            # A restored database belongs where its source does
+            return source.system
     if request.system is None:
         if len(owned) == 1:
             return owned[0]
@@ -123,7 +130,10 @@ def build_draft(landscape: Landscape, request: NewRequest) -> Draft:
     if isinstance(options, ServerOptions):
         spec = _server_spec(options, needs, parameters(landscape), request.team, comments)
     elif isinstance(options, DatabaseOptions):
-        spec = _database_spec(options, needs, stack, comments)
+        source = restore_source(landscape, request.stack, options)
+        spec = _database_spec(copied(options, source), needs, stack, comments)
+        if options.restore_from is not None:
+            _restore_spec(spec, options, source, comments)
     else:
         spec = _service_spec(options, needs, comments)
     data = {"apiVersion": schema.API_VERSION, "kind": request.kind, "metadata": metadata}
@@ -223,6 +233,59 @@ def _database_spec(
         spec["deletionProtection"] = True
         comments[("spec", "deletionProtection")] = protection_why(needs.stack, needs.protection)
     return spec
+
+
+def restore_source(landscape: Landscape, stack: str, options: DatabaseOptions) -> Database | None:
+    """The database `--restore-from` names, when the stack declares it."""
+    if options.restore_from is None:
+        return None
+    found = landscape.find(stack, "Database", options.restore_from)
+    return found if isinstance(found, Database) else None
+
+
+def copied(options: DatabaseOptions, source: Database | None) -> DatabaseOptions:
+    """The options with what a restore takes from its source where the requester gave
+    nothing: the major version (a physical backup starts only on its own), the storage
+    (the data must fit), the resources, and the backups (the restored data is as
+    precious as the source's). Instances follow the stack and tier, as for any new
+    database. An unknown source copies nothing: the check then names it."""
+    if source is None:
+        return options
+    spec = source.spec
+    backup = spec.get("backup") or {}
+    resources = spec.get("resources") or {}
+    return replace(
+        options,
+        version=options.version if options.version is not None else int(spec["version"]),
+        storage=options.storage or str(spec["storage"]["size"]),
+        storage_class=options.storage_class or spec["storage"].get("class"),
+        cpu=options.cpu or resources.get("cpu"),
+        memory=options.memory or resources.get("memory"),
+        backup_schedule=options.backup_schedule or backup.get("schedule"),
+        retention_days=options.retention_days or backup.get("retentionDays"),
+    )
+
+
+def _restore_spec(
+    spec: dict[str, Any],
+    options: DatabaseOptions,
+    source: Database | None,
+    comments: dict[KeyPath, str],
+) -> None:
+    """`spec.restore`, in the schema's place (after backup), with why it is there."""
+    assert options.restore_from is not None
+    restore: dict[str, Any] = {"from": options.restore_from}
+    if options.restore_at is not None:
+        restore["at"] = format_instant(options.restore_at)
+    merged = {**spec, "restore": restore}
+    ordered = {key: merged[key] for key in spec_order("Database") if key in merged}
+    spec.clear()
+    spec.update(ordered)
+    comments[("spec", "restore", "from")] = "its backups are read once, at creation"
+    if source is not None and options.version is None:
+        comments[("spec", "version")] = "the source's: a backup starts only on its own version"
+    if "at" in restore:
+        comments[("spec", "restore", "at")] = "UTC; within the source's backup retention"
 
 
 def _service_spec(

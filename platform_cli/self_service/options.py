@@ -81,6 +81,10 @@ class DatabaseOptions:
     memory: str | None = None
     backup_schedule: str | None = None
     retention_days: int | None = None
+    # `--restore-from NAME [--at TIMESTAMP]`: the database starts from NAME's backups,
+    # at that moment (aware, UTC) or at the latest state they hold
+    restore_from: str | None = None
+    restore_at: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 from platform_cli.errors import UsageError
 from platform_cli.findings import Finding
 from platform_cli.load.landscape import load
-from platform_cli.self_service.admission import check_target, new_findings
+from platform_cli.plan.restores import end_of
+from platform_cli.self_service.admission import check_target, new_findings, restore_window
 from platform_cli.self_service.draft import build_draft
-from platform_cli.self_service.options import NewRequest
+from platform_cli.self_service.options import DatabaseOptions, NewRequest
 from platform_cli.sources.tree import read_tree
 
 if TYPE_CHECKING:
@@ -69,6 +70,10 @@ def request_resource(request: NewRequest) -> NewResult:
         text = draft.text
         today = request.today or datetime.date.today()
         errors, warnings = new_findings(files, draft.path, text.encode("utf-8"), today)
+        if isinstance(request.options, DatabaseOptions) and request.options.restore_from:
+            # The clock, or the end of the day --today names (as the plan does)
+            now = end_of(request.today) if request.today else datetime.datetime.now(datetime.UTC)
+            errors += restore_window(loaded, draft.path, text.encode("utf-8"), now)
         result = NewResult(draft.path, text, errors, warnings, branch=request.branch)
         if result.refused or request.dry_run:
             return result

@@ -22,7 +22,6 @@ from platform_cli.render.pods import database_resources, wal_storage
 from platform_cli.report.manifests import write
 from platform_cli.self_service.adopt import MANIFESTS, ImportRequest, run_import
 from platform_cli.sources.tree import read_tree
-from tests.conftest import REPO
 
 TODAY = datetime.date(2026, 11, 29)
 
@@ -63,8 +62,7 @@ def view(resource: Resource, stack: Stack) -> dict[str, Any]:
             health=spec.get("health"),
             host=host_of(resource, stack),
             ingressPort=(spec.get("ingress") or {}).get("port"),
-            autoscaling=autoscaling
-            and {"targetCPUUtilization": 75, **autoscaling},
+            autoscaling=autoscaling and {"targetCPUUtilization": 75, **autoscaling},
             env=dict(spec.get("env", {})),
             secretEnv=dict(spec.get("secretEnv", {})),
         )
@@ -88,8 +86,7 @@ def view(resource: Resource, stack: Stack) -> dict[str, Any]:
             sshKeys=spec["sshKeys"]["secret"],
             running=bool(spec.get("running", True)),
             ports=_ports(spec.get("ports", [])) if spec.get("running", True) else None,
-            external=external
-            and (sorted(external["ports"]), sorted(external["allowFrom"])),
+            external=external and (sorted(external["ports"]), sorted(external["allowFrom"])),
         )
     return out
 

@@ -68,8 +68,15 @@ def import_command(
         run_import,
     )
 
-    chosen = [n for n, v in (("--from-cluster", from_cluster), ("--from-manifests", manifests),
-                             ("--inventory", inventory)) if v]
+    chosen = [
+        n
+        for n, v in (
+            ("--from-cluster", from_cluster),
+            ("--from-manifests", manifests),
+            ("--inventory", inventory),
+        )
+        if v
+    ]
     if len(chosen) != 1:
         raise UsageError(
             "say where to import from: one of --from-cluster, --from-manifests, --inventory",

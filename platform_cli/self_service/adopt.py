@@ -38,14 +38,16 @@ from typing import Any
 
 import yaml
 
+from platform_cli.checks.adoption import IMPORT_REFUSED
 from platform_cli.errors import UsageError
 from platform_cli.evaluate.pipeline import evaluate_files
-from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
+from platform_cli.findings import Finding, Level
 from platform_cli.load import schema
 from platform_cli.load.landscape import Loaded, load
 from platform_cli.load.model import Landscape, Stack
 from platform_cli.render import render_stack
 from platform_cli.render.meta import SOURCE_ANNOTATION
+from platform_cli.self_service.admission import require_stack
 from platform_cli.self_service.adopt_diff import unexpressible
 from platform_cli.self_service.adopt_inventory import read_inventory
 from platform_cli.self_service.adopt_objects import (
@@ -55,20 +57,11 @@ from platform_cli.self_service.adopt_objects import (
     read_objects,
     settle,
 )
-from platform_cli.self_service.admission import require_stack
 from platform_cli.self_service.draft import Draft, build_draft, header
 from platform_cli.self_service.options import NewRequest
 from platform_cli.sources import kubectl
 from platform_cli.sources.layout import resource_path
 from platform_cli.sources.tree import SourceFile, read_tree
-
-IMPORT_REFUSED = BuiltinRule(
-    "import-refused",
-    Level.ERROR,
-    RuleScope.FILE,
-    "`platform import`: a resource is not written (another team's namespace or objects, a "
-    "name the stack declares already, an existing file, or errors the file would add).",
-)
 
 CLUSTER, MANIFESTS, INVENTORY = "cluster", "manifests", "inventory"
 # A manifest file larger than this is refused unread
@@ -146,13 +139,13 @@ def run_import(request: ImportRequest) -> ImportResult:
     rendered = _render(files, accepted, request.stack) if candidates else {}
     imported = []
     for draft in accepted:
-        candidate = candidates.get(draft.path)
+        found = candidates.get(draft.path)
         adopts: list[str] = []
-        if candidate is not None:
+        if found is not None:
             mine = rendered.get(draft.path, [])
-            findings += unexpressible(candidate.objects, mine, candidate.where or draft.path)
+            findings += unexpressible(found.objects, mine, found.where or draft.path)
             if "adoption" in draft.data["metadata"]:
-                names = {(o["kind"], o["metadata"]["name"]) for o in candidate.objects}
+                names = {(o["kind"], o["metadata"]["name"]) for o in found.objects}
                 adopts = [describe(o) for o in mine if (o["kind"], o["metadata"]["name"]) in names]
         imported.append(Imported(draft.path, draft.kind, draft.name, draft.text, adopts))
     if not request.dry_run:
@@ -184,13 +177,15 @@ def _objects(
                 f"{context!r}",
                 hint=f"`kubectl --context {context} get namespaces` lists them",
             )
-        where = f"{context}/{request.origin}"
+        shown = f"{context}/{request.origin}"
         for obj in objects:  # objects read from a namespace carry it; make sure
             obj.setdefault("metadata", {}).setdefault("namespace", request.origin)
-        return objects, {id(o): where for o in objects}, where
+        return list(objects), {id(o): shown for o in objects}, shown
     folder = Path(request.origin)
     if not folder.is_dir():
-        raise UsageError(f"{folder} is not a folder", hint="--from-manifests DIR reads *.yaml in it")
+        raise UsageError(
+            f"{folder} is not a folder", hint="--from-manifests DIR reads *.yaml in it"
+        )
     out: list[Mapping[str, Any]] = []
     where: dict[int, str] = {}
     for path in sorted(p for p in folder.rglob("*") if p.suffix in _MANIFEST_SUFFIXES):
@@ -210,9 +205,11 @@ def _objects(
             items = document.get("items", []) if _is_list(document) else [document]
             for obj in items:
                 # kustomization.yaml (as `platform render` writes) is a build file, no object
-                if isinstance(obj, dict) and obj.get("kind") and not str(
-                    obj.get("apiVersion", "")
-                ).startswith("kustomize.config.k8s.io/"):
+                if (
+                    isinstance(obj, dict)
+                    and obj.get("kind")
+                    and not str(obj.get("apiVersion", "")).startswith("kustomize.config.k8s.io/")
+                ):
                     out.append(obj)
                     where[id(obj)] = f"{folder.as_posix().rstrip('/')}/{shown}"
     return out, where, folder.as_posix().rstrip("/")
@@ -371,8 +368,11 @@ def _from_inventory(request: ImportRequest, loaded: Loaded) -> tuple[list[Draft]
         if problem:
             findings.append(
                 IMPORT_REFUSED.finding(
-                    shown, row.line, 1, f"row {row.line} ({row.name}): {problem}", "nothing is "
-                    "written for this row"
+                    shown,
+                    row.line,
+                    1,
+                    f"row {row.line} ({row.name}): {problem}",
+                    "nothing is written for this row",
                 )
             )
             continue

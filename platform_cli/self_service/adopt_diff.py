@@ -16,20 +16,13 @@ apply replaces the object: that one is reported as an error of the import.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
+from platform_cli.checks.adoption import IMPORT_REPLACES
+from platform_cli.findings import Finding
 from platform_cli.render.meta import SOURCE_ANNOTATION
 from platform_cli.self_service.adopt_objects import IMPORT_UNEXPRESSIBLE, describe
-
-IMPORT_REPLACES = BuiltinRule(
-    "import-replaces",
-    Level.ERROR,
-    RuleScope.FILE,
-    "`platform import`: an existing object differs from its rendering in a field Kubernetes "
-    "keeps immutable, so the first apply would delete and recreate it.",
-)
 
 # Fields of an object that record its life, not its owner's choices
 _LIFE = frozenset({"status"})
@@ -116,7 +109,7 @@ _ASSIGNED = {
 
 
 def unexpressible(
-    inputs: list[Mapping[str, Any]], rendered: list[Mapping[str, Any]], where: str
+    inputs: Sequence[Mapping[str, Any]], rendered: Sequence[Mapping[str, Any]], where: str
 ) -> list[Finding]:
     """Every field of `inputs` that `rendered` does not reproduce, by object and path;
     an input object the resource does not render at all is named once."""
@@ -149,8 +142,7 @@ def unexpressible(
                     0,
                     0,
                     f"{describe(obj)}: is not expressible: the resource renders no such object",
-                    "the apply leaves it alone; delete it once the imported resource "
-                    "replaces it",
+                    "the apply leaves it alone; delete it once the imported resource replaces it",
                 )
             )
             continue
@@ -167,9 +159,7 @@ def unexpressible(
     return findings
 
 
-def _compare(
-    kind: str, obj: Mapping[str, Any], twin: Mapping[str, Any]
-) -> list[tuple[str, str]]:
+def _compare(kind: str, obj: Mapping[str, Any], twin: Mapping[str, Any]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for key, value in obj.items():
         if key in ("apiVersion", "kind") or key in _LIFE:

@@ -29,17 +29,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
+from platform_cli.checks.adoption import INVENTORY_ROW
+from platform_cli.findings import Finding
 from platform_cli.load.model import Landscape
 from platform_cli.self_service.options import Port, ServerOptions
-
-INVENTORY_ROW = BuiltinRule(
-    "inventory-row",
-    Level.ERROR,
-    RuleScope.FILE,
-    "`platform import --inventory`: a cell of the VM inventory cannot be read; nothing is "
-    "written for its row.",
-)
 
 COLUMNS = ("name", "team", "system", "vcpu", "memory", "disk", "os_image", "ports")
 _NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")

@@ -25,7 +25,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
+from platform_cli.checks.adoption import IMPORT_UNEXPRESSIBLE, IMPORT_UNKNOWN_KIND
+from platform_cli.findings import Finding
 from platform_cli.load.model import Stack
 from platform_cli.render.database import BARMAN_API
 from platform_cli.render.meta import (
@@ -34,26 +35,10 @@ from platform_cli.render.meta import (
     DELETION_PROTECTION_ANNOTATION,
     DOMAIN,
     NAME_LABEL,
-    SOURCE_ANNOTATION,
     SYSTEM_LABEL,
     TEAM_LABEL,
 )
 from platform_cli.render.workload import DATABASE_ENV, env_prefix
-
-IMPORT_UNEXPRESSIBLE = BuiltinRule(
-    "import-unexpressible",
-    Level.WARNING,
-    RuleScope.FILE,
-    "`platform import`: a field of an existing object that the landscape model cannot "
-    "express; the first apply replaces it with what the resource renders.",
-)
-IMPORT_UNKNOWN_KIND = BuiltinRule(
-    "import-unknown-kind",
-    Level.WARNING,
-    RuleScope.FILE,
-    "`platform import`: an existing object of a kind the landscape does not model; it is "
-    "not imported and the apply leaves it alone.",
-)
 
 CNPG_API = "postgresql.cnpg.io/v1"
 KUBEVIRT_API = "kubevirt.io/v1"
@@ -61,6 +46,8 @@ _KIND_OF_COMPONENT = {v: k for k, v in COMPONENTS.items()}
 _DEPENDENCY_KEY = {"Service": "service", "Database": "database", "Server": "server"}
 # Labels Kubernetes' recommended set and the platform own: derived, never user labels
 _DERIVED_LABEL = re.compile(r"^(app\.kubernetes\.io/|" + re.escape(DOMAIN) + "/)")
+# What Kubernetes puts in every namespace by itself: nobody's choice, nothing to import
+_EVERY_NAMESPACE = {("ConfigMap", "kube-root-ca.crt"), ("ServiceAccount", "default")}
 _CPU_MILLI = re.compile(r"^([0-9]+)m$")
 
 
@@ -98,7 +85,9 @@ def describe(obj: Mapping[str, Any]) -> str:
     meta = obj.get("metadata") or {}
     namespace = meta.get("namespace")
     name = meta.get("name", "?")
-    return f"{obj.get('kind', '?')} {namespace}/{name}" if namespace else f"{obj.get('kind')} {name}"
+    return (
+        f"{obj.get('kind', '?')} {namespace}/{name}" if namespace else f"{obj.get('kind')} {name}"
+    )
 
 
 def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -138,6 +127,8 @@ def read_objects(objects: Iterable[Mapping[str, Any]], where: Mapping[int, str])
         by_kind.setdefault(str(obj.get("kind", "")), []).append(obj)
         if _labels(obj).get(COMPONENT_LABEL) == "namespace" or obj.get("kind") == "Namespace":
             used.add(id(obj))  # the team's namespace objects
+        if (str(obj.get("kind")), str(_meta(obj).get("name"))) in _EVERY_NAMESPACE:
+            used.add(id(obj))
     policies = by_kind.get("NetworkPolicy", [])
     for obj in by_kind.get("Deployment", []):
         candidates.append(_service(obj, by_kind, used))
@@ -204,9 +195,7 @@ def _service(
     ]
     names = {str(_meta(s).get("name")) for s in services}
     ingresses = [
-        i
-        for i in by_kind.get("Ingress", [])
-        if id(i) not in used and _ingress_services(i) & names
+        i for i in by_kind.get("Ingress", []) if id(i) not in used and _ingress_services(i) & names
     ]
     autoscalers = [
         h
@@ -312,9 +301,7 @@ def _service_ports(
 def _health(container: Mapping[str, Any]) -> dict[str, Any]:
     """HTTP probes on one named port become `health`; the renderer's own TCP probes on
     the first port are what a service without `health` gets."""
-    probes = {
-        key: container.get(f"{key}Probe") for key in ("liveness", "readiness", "startup")
-    }
+    probes = {key: container.get(f"{key}Probe") for key in ("liveness", "readiness", "startup")}
     gets = {k: _get(p, "httpGet") for k, p in probes.items() if p}
     if not gets.get("liveness") or not gets.get("readiness"):
         return {}
@@ -342,9 +329,7 @@ def _ingress(
             for sp in _get(service, "spec", "ports") or []:
                 if int(sp.get("port", 0)) == number:
                     target = sp.get("targetPort", number)
-                    port = next(
-                        (p["name"] for p in ports if target in (p["name"], p["port"])), ""
-                    )
+                    port = next((p["name"] for p in ports if target in (p["name"], p["port"])), "")
     out: dict[str, Any] = {}
     if rule.get("host"):
         out["host"] = str(rule["host"])
@@ -516,7 +501,9 @@ def _server(
     spec["image"] = str(source or "")
     secret = ""
     for credential in _get(template, "spec", "accessCredentials") or []:
-        secret = secret or str(_get(credential, "sshPublicKey", "source", "secret", "secretName") or "")
+        secret = secret or str(
+            _get(credential, "sshPublicKey", "source", "secret", "secretName") or ""
+        )
     spec["sshKeys"] = {"secret": secret}
     strategy = spec_in.get("runStrategy")
     running = spec_in.get("running")
@@ -537,9 +524,14 @@ def _server(
     for policy in policies:  # a halted server has no Service: its ports are in its policy
         for rule in _get(policy, "spec", "ingress") or []:
             if any("ipBlock" in peer for peer in rule.get("from") or []):
-                external.setdefault("ranges", [
-                    str(_get(peer, "ipBlock", "cidr")) for peer in rule["from"] if "ipBlock" in peer
-                ])
+                external.setdefault(
+                    "ranges",
+                    [
+                        str(_get(peer, "ipBlock", "cidr"))
+                        for peer in rule["from"]
+                        if "ipBlock" in peer
+                    ],
+                )
     if ports:
         spec["ports"] = list(ports.values())
     if external.get("ports"):
@@ -612,7 +604,10 @@ def settle(candidate: Candidate, stack: Stack, vm_images: Mapping[str, Any]) -> 
             ingress["public"] = True
         else:
             del ingress["public"]
-    if ingress and ingress.get("host") == f"{candidate.name}.{stack.spec['cluster']['ingressDomain']}":
+    if (
+        ingress
+        and ingress.get("host") == f"{candidate.name}.{stack.spec['cluster']['ingressDomain']}"
+    ):
         del ingress["host"]
     for key in ("storage", "disk", "walStorage"):
         if _get(spec, key, "class") == stack.default_storage_class:
@@ -637,7 +632,9 @@ def settle(candidate: Candidate, stack: Stack, vm_images: Mapping[str, Any]) -> 
         external = spec.get("external")
         if external:
             ranges = set(external.pop("ranges", []))
-            lists: Mapping[str, Any] = stack.spec["cluster"].get("external", {}).get("allowLists", {})
+            lists: Mapping[str, Any] = (
+                stack.spec["cluster"].get("external", {}).get("allowLists", {})
+            )
             chosen = [n for n, cidrs in sorted(lists.items()) if set(map(str, cidrs)) <= ranges]
             covered = {str(c) for n in chosen for c in lists[n]}
             if ranges - covered or not chosen:

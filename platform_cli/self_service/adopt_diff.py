@@ -147,7 +147,9 @@ def unexpressible(
             )
             continue
         for path, message in _compare(kind, obj, twin):
-            rule = IMPORT_REPLACES if path in _IMMUTABLE.get(kind, ()) else IMPORT_UNEXPRESSIBLE
+            fixed = _IMMUTABLE.get(kind, ())
+            replaced = any(path == p or path.startswith(p + ".") for p in fixed)
+            rule = IMPORT_REPLACES if replaced else IMPORT_UNEXPRESSIBLE
             hint = (
                 "the apply would delete and recreate the object; recreate it by hand with "
                 "the rendered value first (`platform render`), or accept the replacement"

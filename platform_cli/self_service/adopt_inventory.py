@@ -127,7 +127,9 @@ def _row(
         if found is None or found.owner != team:
             owned = sorted(s.name for s in landscape.systems.values() if s.owner == team)
             why = "unknown system" if found is None else f"system owned by {found.owner!r}:"
-            raise _Bad("system", f"{why} {system!r}", f"systems of {team}: {', '.join(owned)}")
+            raise _Bad(
+                "system", f"{why} {system!r}", f"systems of {team}: {', '.join(owned) or '(none)'}"
+            )
     try:
         vcpu = int(cell["vcpu"])
     except ValueError:
@@ -162,7 +164,8 @@ def _image(text: str, images: Mapping[str, Any]) -> str:
     raise _Bad(
         "os_image",
         f"{text!r} is no image of the catalog",
-        f"one of {', '.join(sorted(images))} (policies/config.yaml vmImages; the architects "
+        f"one of {', '.join(sorted(images)) or '(none)'} (policies/config.yaml vmImages; the "
+        "architects "
         "add images)",
     )
 

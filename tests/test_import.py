@@ -145,3 +145,40 @@ def test_command_line_error_messages(repo: Path, capsys: pytest.CaptureFixture[s
         main(["import", "--root", str(repo), "--stack", "nope", "--inventory", "x.csv"])
     err = capsys.readouterr().err
     assert err.startswith("platform: error: unknown stack 'nope'\n"), err
+
+
+def test_the_plan_of_an_import_says_what_it_adopts(
+    repo_copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    run: Callable[[list[str]], Run],
+    golden: Callable[[Path, str], None],
+) -> None:
+    repo = repo_copy  # the bundled landscape: clean, so the plan renders its objects
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "input").mkdir()
+    text = (CASES / "legacy-crm" / "input" / "crm.yaml").read_text()
+    # crm-web is the bundled call-center's: another name
+    (tmp_path / "input" / "crm.yaml").write_text(text.replace("crm-web", "crm-portal"))
+    git(repo, "checkout", "-q", "-b", "import-crm")
+    args = ["import", "--root", str(repo), "--stack", "prod", "--from-manifests", "input"]
+    imported = run([*args, "--team", "service-desk", "--system", "tickets", *TODAY])
+    assert imported.exit_code == 0, imported.stdout
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "crm-portal: imported")
+    plan = run(["plan", "--root", str(repo), "--base", "main", "--format", "text", *TODAY])
+    # the sections about the change (the rest reads the whole bundled landscape)
+    shown = plan.stdout[plan.stdout.index("Landscape changes:") : plan.stdout.index("Cost per")]
+    golden(DATA / "import" / "plan.txt", shown)
+    assert (
+        "+ Service crm-portal: new: image registry.dom-komfort.example/service-desk/crm-portal:2.0.1"
+        in plan.stdout
+    )
+    assert (
+        "adopts 4 existing objects (imported from manifests input on 2026-11-29): the first "
+        "apply takes over the ones that exist instead of creating them\n"
+    ) in plan.stdout
+    assert plan.exit_code == 0

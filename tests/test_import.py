@@ -6,12 +6,18 @@ written for them), and the command line's own errors."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import stat
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
+from platform_cli.errors import UsageError
 from platform_cli.load.landscape import load
 from platform_cli.sources.tree import read_tree
 from tests.conftest import DATA, REPO, Run, git
@@ -127,15 +133,15 @@ def test_an_inventory_without_good_rows_writes_nothing_and_fails(
     ],
 )
 def test_command_line_errors(
-    repo: Path, run: Callable[[list[str]], Run], args: list[str], message: str
+    repo: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
     from platform_cli.cli.commands import main
 
     with pytest.raises(SystemExit) as exit_:
         main(["import", "--root", str(repo), "--stack", "prod", *args])
     assert exit_.value.code == 2
+    assert capsys.readouterr().err.startswith(f"platform: error: {message}")
     assert _written(repo) == ""
-    del message  # the message is checked in test_command_line_error_messages
 
 
 def test_command_line_error_messages(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -182,3 +188,71 @@ def test_the_plan_of_an_import_says_what_it_adopts(
         "apply takes over the ones that exist instead of creating them\n"
     ) in plan.stdout
     assert plan.exit_code == 0
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A stand-in `kubectl` on PATH that answers from `cluster.json` beside it."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    kubectl = folder / "kubectl"
+    source = (DATA / "import" / "kubectl_standin.py").read_text()
+    kubectl.write_text(f"#!{sys.executable}\n{source}")
+    kubectl.chmod(kubectl.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    return folder
+
+
+def test_from_cluster_reads_the_namespace_read_only_on_the_stacks_context(
+    repo: Path, cluster: Path, run: Callable[[list[str]], Run]
+) -> None:
+    objects = yaml.safe_load_all((CASES / "legacy-crm" / "input" / "crm.yaml").read_text())
+    (cluster / "cluster.json").write_text(
+        json.dumps(
+            {
+                "namespaces": {"prod-service-desk": list(objects)},
+                "unserved": ["virtualmachines.v1.kubevirt.io", "clusters.v1.postgresql.cnpg.io"],
+            }
+        )
+    )
+    args = ["import", "--root", str(repo), "--stack", "prod", "--from-cluster"]
+    result = run([*args, "--namespace", "prod-service-desk", *TODAY])
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.startswith(
+        "Import from the cluster prod-service-desk:\n  Wrote stacks/prod/service-desk/crm-web.yaml "
+        "(Service crm-web; adopts 2 existing objects: Deployment prod-service-desk/crm-web, "
+        "Service prod-service-desk/crm-web)\n"
+    )
+    text = (repo / "stacks/prod/service-desk/crm-web.yaml").read_text()
+    assert "    source: cluster\n    from: prod-msk/prod-service-desk\n" in text
+    log = (cluster / "kubectl-calls.jsonl").read_text().splitlines()
+    calls = [json.loads(line)["args"] for line in log]
+    assert all(c[:3] == ["--context", "prod-msk", "get"] for c in calls), calls
+    assert all(c[-2:] == ["-o", "json"] for c in calls)
+    assert not any("secret" in " ".join(c).lower() for c in calls)  # never Secrets
+
+    with pytest.raises(
+        UsageError,
+        match="namespace 'nope' does not exist in the cluster of kube context 'prod-msk'",
+    ):
+        run([*args, "--namespace", "nope", *TODAY])
+
+
+def test_from_cluster_refuses_another_teams_namespace(
+    repo: Path, cluster: Path, run: Callable[[list[str]], Run]
+) -> None:
+    objects = yaml.safe_load_all((CASES / "other-team" / "input" / "steal.yaml").read_text())
+    (cluster / "cluster.json").write_text(
+        json.dumps({"namespaces": {"prod-billing": list(objects)}})
+    )
+    result = run(
+        ["import", "--root", str(repo), "--stack", "prod", "--from-cluster", "--namespace",
+         "prod-billing", "--team", "service-desk", *TODAY]
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert (
+        "prod-msk/prod-billing: error [import-refused] Deployment prod-billing/invoices: "
+        "namespace 'prod-billing' belongs to team 'billing' (the stack's namespace pattern), "
+        "not 'service-desk'\n"
+    ) in result.stdout
+    assert _written(repo) == ""

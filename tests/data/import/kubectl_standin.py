@@ -40,8 +40,11 @@ def main():
         sys.exit(1)
     plural = kind.split(".")[0]
     items = [
-        o for o in namespaces.get(namespace, []) if (o["kind"].lower() + "s") == plural
-        or (o["kind"].lower() + "es") == plural or o["kind"].lower()[:-1] + "ies" == plural
+        o
+        for o in namespaces.get(namespace, [])
+        if (o["kind"].lower() + "s") == plural
+        or (o["kind"].lower() + "es") == plural
+        or o["kind"].lower()[:-1] + "ies" == plural
     ]
     print(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
 

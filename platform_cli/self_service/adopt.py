@@ -132,7 +132,18 @@ def run_import(request: ImportRequest) -> ImportResult:
         drafts, candidates = [], {}
         for candidate in read.candidates:
             draft = _draft(candidate, request, loaded, stack, origin, findings)
-            if draft is not None:
+            if draft is not None and draft.path in candidates:
+                findings.append(
+                    IMPORT_REFUSED.finding(
+                        candidate.where,
+                        0,
+                        0,
+                        f"{describe(candidate.objects[0])}: {draft.path} is also the file of "
+                        f"{candidates[draft.path].ref}: one name per team and stack",
+                        "import one of them, then rename the other by hand",
+                    )
+                )
+            elif draft is not None:
                 drafts.append(draft)
                 candidates[draft.path] = candidate
     accepted = _admit(files, drafts, request.today, findings)

@@ -260,20 +260,13 @@ def _container_resources(container: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("cpu", "memory"):
         request = requests.get(key, limits.get(key))
         limit = limits.get(key, requests.get(key))
+        # As written: a quantity the model cannot take (decimal units, bare bytes) is
+        # reported by the schema, located in the file that would be written
         if request is not None:
-            out["requests"][key] = _quantity(key, request)
+            out["requests"][key] = str(request)
         if limit is not None:
-            out["limits"][key] = _quantity(key, limit)
+            out["limits"][key] = str(limit)
     return out
-
-
-def _quantity(key: str, value: Any) -> str:
-    text = str(value)
-    if key == "cpu":
-        return text
-    # The model takes binary units only; a decimal or bare byte count stays as written
-    # and the schema reports it
-    return text
 
 
 def _service_ports(
@@ -650,6 +643,4 @@ def settle(candidate: Candidate, stack: Stack, vm_images: Mapping[str, Any]) -> 
                     )
                 )
             external["allowFrom"] = chosen
-    if candidate.kind == "Database" and stack.spec.get("databases", {}).get("images"):
-        pass
     return notes

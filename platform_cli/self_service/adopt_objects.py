@@ -122,24 +122,32 @@ def read_objects(objects: Iterable[Mapping[str, Any]], where: Mapping[int, str])
     used: set[int] = set()
     candidates: list[Candidate] = []
     findings: list[Finding] = []
-    by_kind: dict[str, list[Mapping[str, Any]]] = {}
+    # Objects of one namespace only ever belong together: grouping by namespace first
+    # keeps the matching of Services to workloads linear in the namespaces' count
+    by_namespace: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
     for obj in items:
-        by_kind.setdefault(str(obj.get("kind", "")), []).append(obj)
+        namespace = str(_meta(obj).get("namespace", ""))
+        by_namespace.setdefault(namespace, {}).setdefault(str(obj.get("kind", "")), []).append(obj)
         if _labels(obj).get(COMPONENT_LABEL) == "namespace" or obj.get("kind") == "Namespace":
             used.add(id(obj))  # the team's namespace objects
         if (str(obj.get("kind")), str(_meta(obj).get("name"))) in _EVERY_NAMESPACE:
             used.add(id(obj))
-    policies = by_kind.get("NetworkPolicy", [])
-    for obj in by_kind.get("Deployment", []):
-        candidates.append(_service(obj, by_kind, used))
-    for obj in by_kind.get("Cluster", []):
-        if str(obj.get("apiVersion", "")).startswith("postgresql.cnpg.io/"):
-            candidates.append(_database(obj, by_kind, used))
-    for obj in by_kind.get("VirtualMachine", []):
-        if str(obj.get("apiVersion", "")).startswith("kubevirt.io/"):
-            candidates.append(_server(obj, by_kind, used))
+    policies = [p for group in by_namespace.values() for p in group.get("NetworkPolicy", [])]
+    for _, by_kind in sorted(by_namespace.items()):
+        found = []
+        for obj in by_kind.get("Deployment", []):
+            found.append(_service(obj, by_kind, used))
+            used.update(id(o) for o in found[-1].objects)
+        for obj in by_kind.get("Cluster", []):
+            if str(obj.get("apiVersion", "")).startswith("postgresql.cnpg.io/"):
+                found.append(_database(obj, by_kind, used))
+                used.update(id(o) for o in found[-1].objects)
+        for obj in by_kind.get("VirtualMachine", []):
+            if str(obj.get("apiVersion", "")).startswith("kubevirt.io/"):
+                found.append(_server(obj, by_kind, used))
+                used.update(id(o) for o in found[-1].objects)
+        candidates += found
     for candidate in candidates:
-        used.update(id(o) for o in candidate.objects)
         candidate.where = where.get(id(candidate.objects[0]), "")
     _dependencies(candidates, policies, used)
     for obj in items:

@@ -290,7 +290,7 @@ def describe_removal(change: Change, host: Host | None = None) -> str:
 def adoption_lines(plan: Plan, change: Change) -> list[str]:
     """An added resource whose file records its adoption (`platform import`): how many
     of its objects the first apply takes over instead of creating, where they exist."""
-    entity = change.entity
+    entity = change.new
     if change.action != "add" or not isinstance(entity, Resource) or entity.adoption is None:
         return []
     count = sum(

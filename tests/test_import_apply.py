@@ -48,6 +48,11 @@ def test_adopted_objects_and_their_namespace_are_taken_over_without_adopt(
     result = platform("up", "--root", str(repo), "--stack", STACK)
     assert result.exit_code == 0, result.stderr
     assert _ups(pulumi) == [STACK]
+    assert (
+        f"platform: warning: Pulumi stack {STACK} took over 3 objects made by hand "
+        f"(metadata.adoption): Deployment {NAMESPACE}/tickets-api, Namespace {NAMESPACE}, "
+        f"Service {NAMESPACE}/tickets-api\n"
+    ) in result.stderr
     adopted = _tags_set(pulumi)[automation.ADOPTED_TAG]
     assert adopted.startswith("3 objects ") and adopted.endswith(
         f": Deployment {NAMESPACE}/tickets-api, Namespace {NAMESPACE}, "

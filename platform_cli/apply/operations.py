@@ -368,6 +368,8 @@ class ShardOutcome:
     findings: tuple[Finding, ...] = ()
     # Objects made by hand that this apply took over (`up --adopt`): "Kind ns/name"
     adopted: tuple[str, ...] = ()
+    # What let it: `--adopt`, or the resources' `metadata.adoption` alone
+    adopted_by: str = "--adopt"
 
 
 @dataclass
@@ -516,7 +518,14 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
         if by_hand is None:
             unchecked = "could not check for objects made by hand before --adopt"
             result = dataclasses.replace(result, warnings=(*result.warnings, unchecked))
-        return ShardOutcome(shard.name, APPLIED, time.monotonic() - clock, result, adopted=adopted)
+        return ShardOutcome(
+            shard.name,
+            APPLIED,
+            time.monotonic() - clock,
+            result,
+            adopted=adopted,
+            adopted_by="--adopt" if unasked else "metadata.adoption",
+        )
 
     needs = schedule.prerequisites(judged.landscape, runnable)
     outcomes.update(schedule.run_ordered(runnable, needs, work, parallel))

@@ -106,7 +106,10 @@ def test_a_namespace_made_by_hand_is_imported_and_applied_over_without_recreatio
 
         up = landscape.platform("up", "--stack", SHARD, "--commit", sha)
         assert up.returncode == 0, up.output
-        assert f"Pulumi stack {SHARD} took over 3 objects" in up.stderr, up.output
+        assert (
+            f"Pulumi stack {SHARD} took over 3 objects made by hand (metadata.adoption): "
+            f"Deployment {NAMESPACE}/{NAME}, Namespace {NAMESPACE}, Service {NAMESPACE}/{NAME}"
+        ) in up.stderr, up.output
         assert _uids(plane) == before
         live = plane.get_json("deployment", NAME, "-n", NAMESPACE)
         container = live["spec"]["template"]["spec"]["containers"][0]

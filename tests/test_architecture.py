@@ -46,6 +46,7 @@ DOORS = {
         "platform_cli.cli.self_service",
         "platform_cli.cli.approvals",
         "platform_cli.cli.catalog",
+        "platform_cli.cli.imports",
     },
     "urllib": {"platform_cli.sources.github"},
     # Programs the toolkit runs: git, and kubectl for a failed apply's events

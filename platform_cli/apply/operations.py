@@ -22,7 +22,9 @@ of HEAD: never applied, failed, skipped or changed since.
 
 Before a shard's update, the objects it would create are looked up in the cluster
 (`made_by_hand`): one that exists already, made by hand, refuses the shard unless
-`--adopt` lets it take the object over. A signal (`Interruption`, set by the CLI) stops
+`--adopt` lets it take the object over, or the resource it is rendered from records its
+adoption (`metadata.adoption`, written by `platform import`: `declared_adoptions`), which
+takes over exactly those objects and their namespace. A signal (`Interruption`, set by the CLI) stops
 new shards from starting; the updates under way are cancelled by Pulumi itself.
 
 Pulumi itself runs through `platform_cli.apply.automation`; this module decides what to run
@@ -50,6 +52,7 @@ from platform_cli.load.landscape import load
 from platform_cli.load.model import Landscape
 from platform_cli.plan.shards import Affected, Shard, affected_shards, shards
 from platform_cli.render import Manifest, render_stack, select_team
+from platform_cli.render.meta import SOURCE_ANNOTATION
 from platform_cli.sources import kubectl
 from platform_cli.sources.git import GitRepository, Revision
 from platform_cli.sources.layout import OPTIONAL_TEXT_FILES
@@ -365,6 +368,8 @@ class ShardOutcome:
     findings: tuple[Finding, ...] = ()
     # Objects made by hand that this apply took over (`up --adopt`): "Kind ns/name"
     adopted: tuple[str, ...] = ()
+    # What let it: `--adopt`, or the resources' `metadata.adoption` alone
+    adopted_by: str = "--adopt"
 
 
 @dataclass
@@ -465,16 +470,18 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
                 exit_code=exc.exit_code,
             )
         adopted = tuple(ref.describe() for ref in by_hand or ())
-        if adopted and not options.adopt:
+        declared = declared_adoptions(judged.landscape, objects)
+        unasked = tuple(r.describe() for r in by_hand or () if _ref_key(r) not in declared)
+        if unasked and not options.adopt:
             # FAILED, not REFUSED (which says: check errors on main reach it)
             return ShardOutcome(
                 shard.name,
                 FAILED,
                 time.monotonic() - clock,
                 error=f"refusing to apply Pulumi stack {shard.name}: "
-                f"{plural(len(adopted), 'object')} it would create "
-                f"{'exists' if len(adopted) == 1 else 'exist'} in the cluster already, "
-                f"made by hand or by another tool: {', '.join(adopted)}",
+                f"{plural(len(unasked), 'object')} it would create "
+                f"{'exists' if len(unasked) == 1 else 'exist'} in the cluster already, "
+                f"made by hand or by another tool: {', '.join(unasked)}",
                 hint="check who made them and why; to let this stack take them over (the "
                 "rendered spec replaces theirs, and removing them from the landscape deletes "
                 f"them), run `platform up --stack {shard.name} --adopt`; else delete them or "
@@ -511,7 +518,14 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
         if by_hand is None:
             unchecked = "could not check for objects made by hand before --adopt"
             result = dataclasses.replace(result, warnings=(*result.warnings, unchecked))
-        return ShardOutcome(shard.name, APPLIED, time.monotonic() - clock, result, adopted=adopted)
+        return ShardOutcome(
+            shard.name,
+            APPLIED,
+            time.monotonic() - clock,
+            result,
+            adopted=adopted,
+            adopted_by="--adopt" if unasked else "metadata.adoption",
+        )
 
     needs = schedule.prerequisites(judged.landscape, runnable)
     outcomes.update(schedule.run_ordered(runnable, needs, work, parallel))
@@ -535,6 +549,29 @@ def _not_started(shard: Shard, signal: str, seconds: float = 0.0) -> ShardOutcom
         hint="`platform up --pending` applies it",
         exit_code=1,
     )
+
+
+def _ref_key(ref: kubectl.ObjectRef) -> tuple[str, str, str]:
+    return (ref.kind, ref.namespace, ref.name)
+
+
+def declared_adoptions(landscape: Landscape, objects: list[Manifest]) -> set[tuple[str, str, str]]:
+    """(kind, namespace, name) of the objects a shard may take over without `--adopt`:
+    those rendered from a resource whose file records `metadata.adoption` (written by
+    `platform import`), and the namespaces they live in. Every other object made by
+    hand still refuses the shard."""
+    adopting = {r.path for r in landscape.all_resources() if r.adoption is not None}
+    if not adopting:
+        return set()
+    found: set[tuple[str, str, str]] = set()
+    for obj in objects:
+        meta = obj["metadata"]
+        if meta.get("annotations", {}).get(SOURCE_ANNOTATION) in adopting:
+            namespace = str(meta.get("namespace", ""))
+            found.add((str(obj["kind"]), namespace, str(meta["name"])))
+            if namespace:
+                found.add(("Namespace", "", namespace))
+    return found
 
 
 def made_by_hand(

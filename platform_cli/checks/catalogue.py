@@ -13,6 +13,13 @@ different meaning. The architecture policies (LND...) are listed in
 from __future__ import annotations
 
 from platform_cli.checks import owners, waivers
+from platform_cli.checks.adoption import (
+    IMPORT_REFUSED,
+    IMPORT_REPLACES,
+    IMPORT_UNEXPRESSIBLE,
+    IMPORT_UNKNOWN_KIND,
+    INVENTORY_ROW,
+)
 from platform_cli.checks.integrity import (
     autoscaling_range,
     backup_schedule,
@@ -104,6 +111,12 @@ RULES: tuple[BuiltinRule, ...] = (
     RENDER_DATABASE_IMAGE,
     RENDER_NAME_CLASH,
     RENDER_DATABASE_SECRET,
+    # What only `platform import` finds (checks/adoption.py)
+    IMPORT_UNEXPRESSIBLE,
+    IMPORT_UNKNOWN_KIND,
+    IMPORT_REPLACES,
+    IMPORT_REFUSED,
+    INVENTORY_ROW,
     owners.CODEOWNERS,
 )
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from platform_cli import __version__
-from platform_cli.cli import apply, approvals, catalog, ci, review, self_service
+from platform_cli.cli import apply, approvals, catalog, ci, imports, review, self_service
 from platform_cli.errors import PlatformError
 
 EXIT_BUG = 70
@@ -47,6 +47,7 @@ for command in (
     apply.report_drift,
     self_service.new,
     self_service.promote_command,
+    imports.import_command,
     catalog.catalog,
 ):
     cli.add_command(command)

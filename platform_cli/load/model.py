@@ -145,6 +145,17 @@ class Stack(Entity):
         return int(defaults.get(key, fallback))
 
 
+@dataclass(frozen=True)
+class Adoption:
+    """`metadata.adoption`: the objects this resource renders existed before it was
+    declared (`platform import`); the first apply takes them over instead of refusing
+    them as made by hand."""
+
+    source: str  # cluster | manifests | inventory
+    origin: str  # the `from` field: context/namespace, folder or inventory file
+    at: str  # YYYY-MM-DD
+
+
 @dataclass(frozen=True, eq=False)
 class Resource(Entity):
     """A Service, Database or Server declared in `stacks/<stack>/<team>/`."""
@@ -171,6 +182,13 @@ class Resource(Entity):
     @property
     def deletion_protection(self) -> bool:
         return bool(self.spec.get("deletionProtection", False))
+
+    @functools.cached_property
+    def adoption(self) -> Adoption | None:
+        found = self.metadata.get("adoption")
+        if not found:
+            return None
+        return Adoption(str(found["source"]), str(found["from"]), str(found["at"]))
 
 
 @dataclass(frozen=True, eq=False)

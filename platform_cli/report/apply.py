@@ -143,7 +143,8 @@ def format_up(applied: Applied) -> Output:
     )
     warnings += "".join(
         f"platform: warning: Pulumi stack {o.shard} took over "
-        f"{plural(len(o.adopted), 'object')} made by hand (--adopt): {', '.join(o.adopted)}\n"
+        f"{plural(len(o.adopted), 'object')} made by hand ({o.adopted_by}): "
+        f"{', '.join(o.adopted)}\n"
         for o in applied.outcomes
         if o.adopted
     )
@@ -193,6 +194,7 @@ def up_results(applied: Applied) -> dict[str, Any]:
                 "error": o.error,
                 "hint": o.hint,
                 "adopted": list(o.adopted),
+                "adopted_by": o.adopted_by if o.adopted else "",
                 "findings": [
                     {"location": f.location, "rule": f.rule, "message": f.message, "hint": f.hint}
                     for f in o.findings

@@ -147,7 +147,8 @@ def _requester_lines(shard: Mapping[str, Any]) -> list[str]:
     if adopted:
         shown = ", ".join(f"`{a}`" for a in adopted[:8])
         more = f" and {len(adopted) - 8} more" if len(adopted) > 8 else ""
-        lines.append(f"- Taken over from objects made by hand (`--adopt`): {shown}{more}")
+        by = str(shard.get("adopted_by") or "--adopt")
+        lines.append(f"- Taken over from objects made by hand (`{by}`): {shown}{more}")
     created = [c for c in shard.get("changes", []) if c.get("op") == "create"]
     if created:
         shown = ", ".join(f"`{c['name']}`" for c in created[:8])

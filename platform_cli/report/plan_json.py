@@ -13,7 +13,13 @@ from platform_cli.plan.landscape_diff import MISSING, Change, FieldChange
 from platform_cli.plan.objects import ObjectChange
 from platform_cli.render.hosts import Host
 from platform_cli.report.check import finding_dict
-from platform_cli.report.plan_wording import change_host, describe_change, headline, summary
+from platform_cli.report.plan_wording import (
+    adoption_lines,
+    change_host,
+    describe_change,
+    headline,
+    summary,
+)
 
 _UNITS = {"cpu": "millicores", "memory": "bytes", "storage": "bytes", "servers": "count"}
 
@@ -37,7 +43,8 @@ def _change_dict(plan: Plan, change: Change) -> dict[str, Any]:
         "kind": change.kind,
         "name": change.name,
         "path": change.entity.path,
-        "summary": describe_change(change, host=change_host(plan, change)),
+        "summary": describe_change(change, host=change_host(plan, change))
+        + adoption_lines(plan, change),
         "fields": _fields(change.fields),
     }
 

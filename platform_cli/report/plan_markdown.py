@@ -18,6 +18,7 @@ from platform_cli.render.usage import QUOTA_KEYS, format_money
 from platform_cli.report.plan_wording import (
     ACTION_SIGNS,
     access_paths,
+    adoption_lines,
     change_host,
     describe_change,
     describe_object,
@@ -229,6 +230,7 @@ class MarkdownReporter:
                         for t in describe_change(
                             change, limit=_FIELDS_SHOWN, host=change_host(plan, change)
                         )
+                        + adoption_lines(plan, change)
                     ),
                 )
                 for change in changes

@@ -8,6 +8,7 @@ from platform_cli.render.usage import QUOTA_KEYS, format_money
 from platform_cli.report.plan_wording import (
     ACTION_SIGNS,
     access_paths,
+    adoption_lines,
     change_host,
     describe_change,
     describe_object,
@@ -75,6 +76,7 @@ class TextReporter:
                 current = change.stack
                 lines.append(f"  {stack_title(change.stack)}:")
             details = describe_change(change, host=change_host(plan, change))
+            details += adoption_lines(plan, change)
             sign = ACTION_SIGNS[change.action]
             lines.append(f"    {sign} {change.kind} {change.name}: {', '.join(details)}")
         lines += ["", "Kubernetes objects:"]

@@ -295,6 +295,27 @@ def describe_removal(change: Change, host: Host | None = None) -> str:
     return f"stops existing: {entity.path}"
 
 
+def adoption_lines(plan: Plan, change: Change) -> list[str]:
+    """An added resource whose file records its adoption (`platform import`): how many
+    of its objects the first apply takes over instead of creating, where they exist."""
+    entity = change.new
+    if change.action != "add" or not isinstance(entity, Resource) or entity.adoption is None:
+        return []
+    count = sum(
+        1
+        for stack in plan.kubernetes
+        for obj in stack.changes
+        if obj.source == entity.path and obj.action is ObjectAction.CREATE
+    )
+    adoption = entity.adoption
+    what = plural(count, "existing object") if count else "the existing objects it renders"
+    return [
+        f"adopts {what} (imported from {adoption.source} "
+        f"{adoption.origin} on {adoption.at}): the first apply takes over the ones that exist "
+        "instead of creating them"
+    ]
+
+
 def spec_text(entity: Database) -> str:
     return f"{entity.spec['engine']} {entity.spec['version']}"
 

@@ -8,8 +8,11 @@ on PATH, or when the cluster does not answer, it returns nothing and the caller 
 where to look instead.
 
 `existing` answers, read-only, which of a shard's new objects exist already (made by
-hand or by another tool), so that `platform up` never takes one over unasked. Nothing
-else in the toolkit runs `kubectl`.
+hand or by another tool), so that `platform up` never takes one over unasked.
+
+`namespace_objects` reads, read-only, a namespace and the objects in it of the kinds
+`platform import --from-cluster` turns into landscape files or reports (never Secrets:
+their values have no place in a report). Nothing else in the toolkit runs `kubectl`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from platform_cli.errors import PlatformError
 
@@ -181,6 +185,86 @@ def _failed(kube_context: str, stderr: str) -> KubectlFailed:
     context = f"kube context {kube_context!r}" if kube_context else "the current kube context"
     return KubectlFailed(
         f"cannot ask the cluster of {context} which objects exist already: {cause}",
+        hint=f"check that `kubectl --context {kube_context or '<context>'} get namespaces` "
+        "answers (KUBECONFIG and its credentials)",
+    )
+
+
+# Reading a namespace's objects: `platform import --from-cluster`
+
+# Fully qualified, so that no short name or CRD of another group is mistaken for them:
+# what import turns into landscape files, then what it only reports
+IMPORT_TYPES = (
+    "deployments.v1.apps",
+    "services.v1.",
+    "ingresses.v1.networking.k8s.io",
+    "horizontalpodautoscalers.v2.autoscaling",
+    "clusters.v1.postgresql.cnpg.io",
+    "scheduledbackups.v1.postgresql.cnpg.io",
+    "objectstores.v1.barmancloud.cnpg.io",
+    "virtualmachines.v1.kubevirt.io",
+    "statefulsets.v1.apps",
+    "daemonsets.v1.apps",
+    "cronjobs.v1.batch",
+    "configmaps.v1.",
+    "persistentvolumeclaims.v1.",
+    "networkpolicies.v1.networking.k8s.io",
+    "poddisruptionbudgets.v1.policy",
+    "serviceaccounts.v1.",
+)
+
+
+def namespace_objects(
+    namespace: str, kube_context: str, env: Mapping[str, str], types: Iterable[str] = IMPORT_TYPES
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """(the namespace, its objects of `types`), read-only with `kubectl get -o json`;
+    (None, []) when the namespace does not exist. A type the cluster does not serve
+    (a CRD not installed) has no objects. Raises KubectlFailed when the cluster cannot
+    be asked."""
+    kubectl = shutil.which("kubectl", path=env.get("PATH"))
+    if kubectl is None:
+        raise KubectlFailed(
+            "`kubectl` is not on PATH: cannot read the namespace",
+            hint="install kubectl, or export the objects and use --from-manifests",
+        )
+    found = _get_json(kubectl, ["get", "namespace", namespace], kube_context, env, what=namespace)
+    if found is None:
+        return None, []
+    objects: list[dict[str, Any]] = []
+    for kind in types:
+        listed = _get_json(kubectl, ["get", "-n", namespace, kind], kube_context, env, what=kind)
+        if listed is None:
+            continue
+        items = listed.get("items", [])
+        objects += [i for i in items if isinstance(i, dict)]
+    return found, objects
+
+
+def _get_json(
+    kubectl: str, command: list[str], kube_context: str, env: Mapping[str, str], *, what: str
+) -> dict[str, Any] | None:
+    """One `kubectl get ... -o json`; None when the object or type does not exist."""
+    try:
+        proc = _run(kubectl, [*command, "-o", "json"], kube_context, env)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise _failed_read(kube_context, str(exc)) from None
+    if proc.returncode != 0:
+        if _NO_TYPE in proc.stderr or "NotFound" in proc.stderr:
+            return None
+        raise _failed_read(kube_context, proc.stderr)
+    try:
+        data = json.loads(proc.stdout)
+    except ValueError:
+        raise _failed_read(kube_context, f"`kubectl get {what}` printed no JSON") from None
+    return data if isinstance(data, dict) else None
+
+
+def _failed_read(kube_context: str, stderr: str) -> KubectlFailed:
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    cause = lines[0] if lines else "no answer"
+    context = f"kube context {kube_context!r}" if kube_context else "the current kube context"
+    return KubectlFailed(
+        f"cannot read the namespace from the cluster of {context}: {cause}",
         hint=f"check that `kubectl --context {kube_context or '<context>'} get namespaces` "
         "answers (KUBECONFIG and its credentials)",
     )

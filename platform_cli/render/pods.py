@@ -294,6 +294,9 @@ def _service(svc: Service, stack: Stack) -> Demand:
         least, most = int(autoscaling["minReplicas"]), int(autoscaling["maxReplicas"])
     else:
         least = most = svc.replicas(stack)
+    if svc.retirement is not None:
+        # Retired: the renderer scales it to nothing and drops its autoscaler
+        least = most = 0
     return deployment_demand(
         svc.name, stack.namespace_of(svc), svc.path, (container,), least, most, None
     )
@@ -335,6 +338,8 @@ def max_surge(replicas: int, strategy: Mapping[str, Any] | None) -> int:
 # `instanceSidecarConfiguration.resources`. The renderer sets them explicitly: the
 # namespace's ResourceQuota counts them, and the LimitRange default would otherwise apply.
 BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io"
+# CloudNativePG's declarative hibernation: "on" removes the instances, keeps the PVCs
+HIBERNATION_ANNOTATION = "cnpg.io/hibernation"
 BARMAN_SIDECAR = "plugin-barman-cloud"
 BACKUP_SIDECAR_RESOURCES = {
     "requests": {"cpu": "100m", "memory": "128Mi"},
@@ -388,6 +393,7 @@ def _database(db: Database, stack: Stack) -> Demand:
         amounts,
         tuple(claims),
         sidecars,
+        hibernated=db.retirement is not None,
     )
 
 
@@ -400,14 +406,18 @@ def cluster_demand(
     limits: Amounts,
     claims: tuple[Claim, ...],
     sidecars: tuple[Container, ...] = (),
+    hibernated: bool = False,
 ) -> Demand:
     """A CloudNativePG Cluster: `instances` pods of `postgres` (and the plugins'
-    sidecars), after the `bootstrap-controller` init container, and `claims`."""
+    sidecars), after the `bootstrap-controller` init container, and `claims`. A
+    hibernated cluster (`cnpg.io/hibernation: "on"`, a retired database) has no pods
+    and keeps its claims."""
     why = f"{name} instance"
     postgres = Container("postgres", requests, limits, why)
     bootstrap = Container("bootstrap-controller", requests, limits, why)
-    pod = Pod(f"{name}-N", "instance", (postgres, *sidecars), (bootstrap,), instances)
-    running = Moment("running", (pod,), claims)
+    pods = 0 if hibernated else instances
+    pod = Pod(f"{name}-N", "instance", (postgres, *sidecars), (bootstrap,), pods)
+    running = Moment("hibernated" if hibernated else "running", (pod,), claims)
     return Demand("Database", name, namespace, source, (running,), running)
 
 
@@ -425,7 +435,7 @@ def _server(server: Server, stack: Stack) -> Demand:
         server.name,
         stack.namespace_of(server),
         server.path,
-        vmi if server.spec.get("running", True) else None,
+        vmi if server.spec.get("running", True) and server.retirement is None else None,
         {f"{server.name}-root": (server.disk_bytes, True)},
         server.storage_class(stack),
     )
@@ -644,6 +654,7 @@ def _rendered_cluster(
                     {"name": BARMAN_SIDECAR, "resources": sidecar.get("resources")}, limits
                 )
             )
+    hibernated = obj["metadata"].get("annotations", {}).get(HIBERNATION_ANNOTATION) == "on"
     return cluster_demand(
         name,
         namespace,
@@ -653,6 +664,7 @@ def _rendered_cluster(
         postgres.limits,
         tuple(claims),
         tuple(sidecars),
+        hibernated,
     )
 
 

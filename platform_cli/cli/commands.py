@@ -47,6 +47,7 @@ for command in (
     apply.report_drift,
     self_service.new,
     self_service.promote_command,
+    self_service.retire_command,
     catalog.catalog,
 ):
     cli.add_command(command)

@@ -12,7 +12,7 @@ different meaning. The architecture policies (LND...) are listed in
 
 from __future__ import annotations
 
-from platform_cli.checks import owners, waivers
+from platform_cli.checks import owners, retirement, waivers
 from platform_cli.checks.integrity import (
     autoscaling_range,
     backup_schedule,
@@ -92,6 +92,8 @@ RULES: tuple[BuiltinRule, ...] = (
     waivers.WAIVER_REFUSED,
     waivers.WAIVER_POLICY,
     waivers.WAIVER_UNUSED,
+    retirement.RETIREMENT_REQUIRED,
+    retirement.RETIREMENT_DATE,
     backup_store.RULE,
     backup_schedule.RULE,
     database_image.RULE,

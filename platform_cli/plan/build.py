@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
 
+from platform_cli.checks.retirement import check_change
 from platform_cli.checks.waivers import Waived
 from platform_cli.evaluate.incremental import Mode, evaluate_tree
 from platform_cli.findings import Finding, Level
@@ -42,6 +43,7 @@ from platform_cli.plan.landscape_diff import Change, diff_landscapes
 from platform_cli.plan.money import CostLine, QuotaLine
 from platform_cli.plan.objects import KubernetesStack, kubernetes_stack
 from platform_cli.plan.renames import Rename, renames
+from platform_cli.plan.retirements import RetirementStep, retirement_steps
 from platform_cli.plan.reviewers import Approval, Reviewer, approvals, reviewers
 from platform_cli.plan.risks import Risk, risks
 from platform_cli.plan.shards import Affected, Shard, affected_shards, settle
@@ -92,6 +94,8 @@ class Plan:
     unaffected: tuple[Affected, ...] = ()
     # Resources removed and added again under another name (renames.py)
     renames: tuple[Rename, ...] = ()
+    # Resources retired at head, and retired ones deleted (retirements.py)
+    retirements: tuple[RetirementStep, ...] = ()
     # What `platform check` of the head reports, kept for `platform ci pr`
     base_landscape: Landscape = field(default_factory=Landscape, repr=False, compare=False)
     head_landscape: Landscape = field(default_factory=Landscape, repr=False, compare=False)
@@ -180,6 +184,10 @@ def build_plan(
     kubernetes = tuple(_follow(k, renamed, old, new) for k in kubernetes)
     found_risks = risks(old, new, changes, paths, kubernetes, renamed, price_sheet_changed)
     required = approvals(old, new, paths, found_risks, kubernetes)
+    # Phase 2 before its day, or a retirement that keeps protected data too briefly:
+    # judged on the change as of `today`, so never stored with an evaluation
+    touched = [(c.stack, c.kind, c.name) for c in changes if c.stack and c.kind in RESOURCE_KINDS]
+    head_findings = sorted([*head_findings, *check_change(old, new, today, touched)])
     return Plan(
         base=base,
         head=head,
@@ -203,6 +211,7 @@ def build_plan(
         hosts=tuple(host_changes(old, new, changes)),
         unaffected=tuple(unaffected),
         renames=tuple(renamed),
+        retirements=tuple(retirement_steps(old, new, changes)),
         base_landscape=old,
         head_landscape=new,
         head_files=head_eval.loaded.files,

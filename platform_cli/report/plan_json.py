@@ -13,7 +13,13 @@ from platform_cli.plan.landscape_diff import MISSING, Change, FieldChange
 from platform_cli.plan.objects import ObjectChange
 from platform_cli.render.hosts import Host
 from platform_cli.report.check import finding_dict
-from platform_cli.report.plan_wording import change_host, describe_change, headline, summary
+from platform_cli.report.plan_wording import (
+    change_host,
+    describe_change,
+    headline,
+    retirement_title,
+    summary,
+)
 
 _UNITS = {"cpu": "millicores", "memory": "bytes", "storage": "bytes", "servers": "count"}
 
@@ -184,6 +190,24 @@ class JsonReporter:
                     "references": list(r.references),
                 }
                 for r in plan.renames
+            ],
+            "retirements": [
+                {
+                    "stack": r.stack,
+                    "kind": r.kind,
+                    "name": r.name,
+                    "team": r.team,
+                    "phase": r.phase,
+                    "requested": r.requested,
+                    "keepDataUntil": r.keep_data_until,
+                    "reason": r.reason,
+                    "title": retirement_title(r),
+                    "stops": list(r.stops) if r.phase == 1 else [],
+                    "deleted": list(r.stops) if r.phase == 2 else [],
+                    "kept": list(r.kept),
+                    "backups": r.backups,
+                }
+                for r in plan.retirements
             ],
             "affectedStacks": [
                 {

@@ -9,11 +9,12 @@ a final backup and hibernates.
 
 When the data may go (`keepDataUntil`, the first day the file may be deleted):
 
-- a resource with `deletionProtection` keeps its data at least `minimum_keep` days:
-  a database with backups its `backup.retentionDays`, anything else
-  `PROTECTED_KEEP_DAYS`. Without `--keep-data-until` that is the date written; an
-  earlier date is refused (the plan refuses it too, for a retirement written by hand);
-- an unprotected resource needs no date: its file may be deleted at any time.
+- a resource with `deletionProtection` outside a development stack keeps its data at
+  least its backup retention (`backup.retentionDays`, and never less than 30 days:
+  `checks.retirement.minimum_keep`). Without `--keep-data-until` that is the date
+  written; an earlier date is refused (and the plan refuses it too, for a retirement
+  written by hand: `retirement-date`);
+- any other resource needs no date: its file may be deleted at any time.
 
 Dependents (a `dependsOn` entry naming the resource, or a database's secret read
 through `secretEnv`) do not stop the command: they are the check `retired-dependency`'s
@@ -29,16 +30,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from platform_cli.checks.retirement import PROTECTED_KEEP_DAYS, gated, minimum_keep
 from platform_cli.errors import UsageError
 from platform_cli.findings import Finding, Level
 from platform_cli.load.landscape import load
-from platform_cli.load.model import Database, Landscape, Resource, Team
+from platform_cli.load.model import Landscape, Resource, Team
 from platform_cli.self_service.admission import known_names, require_stack
 from platform_cli.self_service.yaml_writer import dump
 from platform_cli.sources.tree import SourceFile, read_tree
 
-# The least days a protected resource without backups keeps its data after retiring
-PROTECTED_KEEP_DAYS = 30
 # The rule whose findings list the dependents; they never refuse the retirement
 DEPENDENT_RULE = "retired-dependency"
 
@@ -91,17 +91,6 @@ class Retirement:
     @property
     def exit_code(self) -> int:
         return 1 if self.errors else 0
-
-
-def minimum_keep(resource: Resource, today: datetime.date) -> datetime.date | None:
-    """The earliest keepDataUntil a retirement of `resource` from `today` may have:
-    None when the resource is not protected (its file may go at any time)."""
-    if not resource.deletion_protection:
-        return None
-    days = PROTECTED_KEEP_DAYS
-    if isinstance(resource, Database) and resource.spec.get("backup"):
-        days = max(days, int(resource.spec["backup"]["retentionDays"]))
-    return today + datetime.timedelta(days=days)
 
 
 def retirement_data(
@@ -170,14 +159,16 @@ def _refuse_retired(entity: Resource | Team, keys: tuple[str, ...]) -> None:
 
 
 def _keep_until(
-    resources: list[Resource], request: RetireRequest, today: datetime.date
+    land: Landscape, resources: list[Resource], request: RetireRequest, today: datetime.date
 ) -> datetime.date | None:
     if request.keep_data_until is not None and request.keep_data_until < today:
         raise UsageError(
             f"--keep-data-until {request.keep_data_until} is in the past",
             hint=f"give a day from {today} on",
         )
-    floors = [(m, r) for r in resources if (m := minimum_keep(r, today)) is not None]
+    floors = [
+        (m, r) for r in resources if gated(land, r) and (m := minimum_keep(r, today)) is not None
+    ]
     if not floors:
         return request.keep_data_until
     floor, strictest = max(floors, key=lambda item: item[0])
@@ -224,7 +215,7 @@ def plan_retirement(request: RetireRequest, files: list[SourceFile]) -> Retireme
         resources = [resource]
         targets = [(resource.path, "metadata")]
         ref = f"{resource.ref} in stack {request.stack}"
-    keep = _keep_until(resources, request, today)
+    keep = _keep_until(land, resources, request, today)
     data = retirement_data(today, keep, request.reason)
     changes = [
         FileChange(path, by_path[path], insert_retirement(by_path[path], data, under))

@@ -152,6 +152,11 @@ def build_plan(
     head_errors = [f for f in head_findings if f.level is Level.ERROR]
 
     changes = diff_landscapes(old, new)
+    # Phase 2 before its day, or a retirement that keeps protected data too briefly:
+    # judged on the change as of `today`, so never stored with an evaluation
+    touched = [(c.stack, c.kind, c.name) for c in changes if c.stack and c.kind in RESOURCE_KINDS]
+    head_findings = sorted([*head_findings, *check_change(old, new, today, touched)])
+    head_errors = [f for f in head_findings if f.level is Level.ERROR]
     candidates = affected_shards(old, new, paths)
     touched_stacks = sorted(
         {a.shard.stack for a in candidates}
@@ -184,10 +189,6 @@ def build_plan(
     kubernetes = tuple(_follow(k, renamed, old, new) for k in kubernetes)
     found_risks = risks(old, new, changes, paths, kubernetes, renamed, price_sheet_changed)
     required = approvals(old, new, paths, found_risks, kubernetes)
-    # Phase 2 before its day, or a retirement that keeps protected data too briefly:
-    # judged on the change as of `today`, so never stored with an evaluation
-    touched = [(c.stack, c.kind, c.name) for c in changes if c.stack and c.kind in RESOURCE_KINDS]
-    head_findings = sorted([*head_findings, *check_change(old, new, today, touched)])
     return Plan(
         base=base,
         head=head,

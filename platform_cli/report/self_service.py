@@ -109,5 +109,6 @@ def format_retirement(result: Retirement, dry_run: bool) -> Output:
             "is kept\n"
         )
     return Output.stdout(
-        out + f"wrote {written}\nnext steps: commit it on a branch, push and open a pull request\n"
+        out + f"wrote {written}\nnext steps: commit it on a branch, push and open a pull "
+        "request (or run the command with --branch NAME to create the branch and commit)\n"
     )

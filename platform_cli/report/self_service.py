@@ -90,10 +90,11 @@ def format_retirement(result: Retirement, dry_run: bool) -> Output:
     )
     out += f"retiring {result.ref}: {keep}\n"
     if result.dependents:
+        files = len({f.path for f in result.dependents})
         out += (
-            f"{plural(len(result.dependents), 'dependent')} still use it; the pull request "
-            "fails its check until each drops the dependency (in its own file, by its own "
-            "team):\n"
+            f"{plural(files, 'dependent')} ({plural(len(result.dependents), 'reference')}) "
+            f"still {'uses' if files == 1 else 'use'} it; the pull request fails its check "
+            "until each drops the dependency (in its own file, by its own team):\n"
         )
         out += findings_text(result.dependents)
     written = ", ".join(c.path for c in result.changes)

@@ -130,6 +130,8 @@ def test_retire_then_delete_a_database(small: Landscape, plane: ControlPlane) ->
             "--reason", "replaced by tickets-v2",
         )  # fmt: skip
         assert retire.returncode == 0, retire.output
+        # The base database keeps its backups 30 days: the least a protected one keeps
+        assert 'keepDataUntil: "2026-12-29"' in (root / DB).read_text()
         assert "1 dependent (1 reference) still uses it" in retire.stdout, retire.output
         api = root / API
         api.write_text(api.read_text().replace("\nmetadata:\n", "\nmetadata:\n" + RETIREMENT, 1))
@@ -157,11 +159,11 @@ def test_retire_then_delete_a_database(small: Landscape, plane: ControlPlane) ->
         (root / DB).unlink()
         api.write_text(api.read_text().replace("  dependsOn:\n    - database: tickets-db\n", ""))
         sha = small.commit("Delete tickets-db")
-        early = _up(small, sha, "2027-01-02")
+        early = _up(small, sha, "2026-12-28")
         assert early.returncode == 1, early.stdout + early.stderr
-        assert "keeps its data until 2027-01-03" in early.stdout + early.stderr
+        assert "keeps its data until 2026-12-29" in early.stdout + early.stderr
         assert _exists(plane, "clusters.postgresql.cnpg.io", "tickets-db")
-        late = _up(small, sha, "2027-01-03")
+        late = _up(small, sha, "2026-12-29")
         assert late.returncode == 0, late.stdout + late.stderr
         assert not _exists(plane, "clusters.postgresql.cnpg.io", "tickets-db")
         assert not _exists(plane, "objectstores.barmancloud.cnpg.io", "tickets-db")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from platform_cli.apply.automation import StateObject
@@ -135,6 +136,27 @@ def test_retired_databases_back_up_once_then_hibernate(
     # The ObjectStore stays: it holds the final backup and the WAL archive
     stores = {o["metadata"]["name"] for o in objects if o["kind"] == "ObjectStore"}
     assert stores == backed_up
+
+
+def test_retired_objects_match_the_crd_schemas(retired_prod: tuple[Landscape, Rendered]) -> None:
+    _, rendered = retired_prod
+    schemas = {
+        kind: jsonschema.Draft202012Validator(
+            json.loads((DATA / "crds" / f"{kind.lower()}.postgresql.cnpg.io_v1.json").read_text())
+        )
+        for kind in ("Backup", "Cluster")
+    }
+    checked = 0
+    for obj in rendered.objects:
+        if obj["kind"] in schemas:
+            errors = [e.message for e in schemas[obj["kind"]].iter_errors(obj)]
+            assert errors == [], f"{obj['kind']} {obj['metadata']['name']}: {errors}"
+            checked += 1
+    assert checked > 20
+    # Strict enough to catch what it is for
+    backup = next(o for o in rendered.objects if o["kind"] == "Backup")
+    broken = {**backup, "spec": {**backup["spec"], "schedule": "0 0 2 * * *"}}
+    assert list(schemas["Backup"].iter_errors(broken))
 
 
 def test_the_program_hibernates_a_cluster_only_after_its_final_backup(

@@ -503,3 +503,13 @@ def test_phase_1_in_every_plan_format(repo: Path, golden: Callable[[Path, str], 
     db = next(r for r in document["retirements"] if r["kind"] == "Database")
     assert db["keepDataUntil"] == "2026-12-29"
     assert db["stops"][0].startswith("the cluster is hibernated after the final Backup")
+
+
+def test_the_catalog_says_when_and_why(retired_prod: tuple[Landscape, Rendered]) -> None:
+    from platform_cli.catalog.facts import spec_summary
+
+    land, _ = retired_prod
+    db = land.find("prod", "Database", "crm-db")
+    assert db is not None
+    rows = dict(spec_summary(db, None))  # type: ignore[arg-type]
+    assert rows["retired"] == "on 2026-11-29, data kept until 2027-01-31"

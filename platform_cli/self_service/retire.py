@@ -191,7 +191,8 @@ def plan_retirement(request: RetireRequest, files: list[SourceFile]) -> Retireme
     from platform_cli.evaluate.pipeline import evaluate_files
 
     today = request.today or datetime.date.today()
-    land = load(files).landscape
+    loaded = load(files)
+    land = loaded.landscape
     by_path = {f.path: f.data.decode("utf-8") for f in files}
     if request.kind == "Team":
         team = land.teams.get(request.name)
@@ -209,7 +210,7 @@ def plan_retirement(request: RetireRequest, files: list[SourceFile]) -> Retireme
         ref = f"Team/{team.name}"
     else:
         assert request.stack is not None
-        require_stack(load(files), request.stack)
+        require_stack(loaded, request.stack)
         resource = _resource(land, request)
         _refuse_retired(resource, ("metadata",))
         resources = [resource]

@@ -154,7 +154,7 @@ def _refuse_retired(entity: Resource | Team, keys: tuple[str, ...]) -> None:
     raise UsageError(
         f"{entity.path}:{line}:{column}: {entity.kind.lower()} {entity.name!r} is already "
         f"retired (requested {retirement.requested})",
-        hint="edit metadata.retirement in the file to change its date or reason",
+        hint=f"edit {keys[0]}.retirement in the file to change its date or reason",
     )
 
 

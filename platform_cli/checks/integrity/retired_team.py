@@ -34,8 +34,8 @@ def check(loaded: Loaded) -> Iterator[Finding]:
             RULE,
             f"team '{team.name}' is retired ({team.path}); its {resource.kind.lower()} "
             f"'{resource.name}' is not",
-            f"run `platform retire {resource.kind}/{resource.name} --stack "
-            f"{resource.stack}`, or `platform retire Team/{team.name}` again",
+            f"retire it too (`platform retire {resource.kind.lower()}/{resource.name} --stack "
+            f"{resource.stack}`), or move it to a team that stays",
             "metadata",
             "team",
         )

@@ -134,10 +134,15 @@ def release(
     if not state:
         return Released()
     rendered = {logical_name(o) for o in objects}
-    if not any(s.protected and s.name not in rendered for s in state):
+    going = [s for s in state if s.protected and s.name not in rendered]
+    if not going:
         return Released()
-    tags = automation.stack_tags(workspace, [stack]).get(stack)
-    commit = None if tags is None else tags.get(automation.COMMIT_TAG)
+    # The last applied commit matters only for files gone at HEAD (phase 2)
+    at_head = {r.path for r in head.all_resources()}
+    commit = None
+    if any(s.source not in at_head for s in going):
+        tags = automation.stack_tags(workspace, [stack]).get(stack)
+        commit = None if tags is None else tags.get(automation.COMMIT_TAG)
     last_applied = None
     if commit:
         repo = GitRepository(root)

@@ -64,6 +64,7 @@ class RuleScope(enum.Enum):
     STACK = "stack"
     GLOBAL = "global"
     LANDSCAPE = "landscape"
+    CHANGE = "change"
 
     @property
     def meaning(self) -> str:
@@ -78,6 +79,7 @@ _MEANINGS = {
     RuleScope.GLOBAL: "the global definitions only (teams, systems, stacks and the policy "
     "files), never a resource",
     RuleScope.LANDSCAPE: "every policy finding of the landscape",
+    RuleScope.CHANGE: "the base and the head of a change, and the day (found by `platform plan`)",
 }
 
 

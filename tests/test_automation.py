@@ -168,7 +168,8 @@ def test_up_creates_the_stack_applies_and_tags_it_with_the_commit(
     )
     assert result.stderr == ""
     assert pulumi.commands() == [
-        "stack export",
+        "stack export",  # made by hand? (operations.made_by_hand)
+        "stack export",  # protected objects to delete? (apply/protection.py)
         "stack select",
         "stack init",
         "up",
@@ -220,7 +221,7 @@ def test_a_concurrent_update_is_reported_and_not_retried(
     )
     assert f"`pulumi cancel --stack {STACK}`" in result.stderr
     assert "Never retried automatically" in result.stderr
-    assert pulumi.commands() == ["stack export", "stack select", "up"]
+    assert pulumi.commands() == ["stack export", "stack export", "stack select", "up"]
     assert "Traceback" not in result.stderr
 
 
@@ -257,7 +258,7 @@ def test_a_failure_half_way_says_what_was_applied(
         '"vcluster.cnpg.io" denied the request'
     )
     assert "run the apply again" in result.stderr
-    assert pulumi.commands() == ["stack export", "stack select", "up"]
+    assert pulumi.commands() == ["stack export", "stack export", "stack select", "up"]
 
 
 def test_a_missing_cli_is_a_clear_error(
@@ -564,3 +565,70 @@ def test_up_affected_applies_only_the_affected_stacks(
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "no Pulumi stacks selected: nothing to do\n"
     assert pulumi.commands() == []
+
+
+# Deleting protected objects (apply/protection.py)
+
+
+def _protected_state(*names: str, source: str) -> dict[str, Any]:
+    resources = [
+        {
+            "urn": f"{URN}kubernetes:postgresql.cnpg.io/v1:{name.split('/')[0]}::{name}",
+            "protect": True,
+            "inputs": {
+                "metadata": {"annotations": {"platform.dom-komfort.example/source": source}}
+            },
+        }
+        for name in names
+    ]
+    return {"stdout": json.dumps({"version": 3, "deployment": {"resources": resources}})}
+
+
+DB = "stacks/prod/service-desk/tickets-db.yaml"
+
+
+def test_a_protected_delete_without_a_retirement_is_refused_before_the_update(
+    repo: Path, pulumi: Pulumi, platform: Callable[..., Result]
+) -> None:
+    (repo / DB).unlink()
+    api = repo / "stacks/prod/service-desk/tickets-api.yaml"
+    api.write_text(api.read_text().replace("  dependsOn:\n    - database: tickets-db\n", ""))
+    git(repo, "commit", "-q", "-am", "drop tickets-db")
+    pulumi.reply(
+        stack_export=_protected_state("Cluster/prod-service-desk/tickets-db", source=DB),
+        stack_ls={"stdout": json.dumps([{"name": STACK, "current": False}])},
+        stack_tag={"stdout": json.dumps({"platform:commit": git(repo, "rev-parse", "HEAD~1")})},
+    )
+    result = platform("up", "--root", str(repo), "--stack", STACK, "--today", "2030-01-01")
+    assert result.exit_code == 1
+    assert (
+        "refusing to apply Pulumi stack prod.service-desk: 1 protected object would be "
+        "deleted: Cluster/prod-service-desk/tickets-db (stacks/prod/service-desk/"
+        "tickets-db.yaml was not retired when last applied; today is 2030-01-01)"
+    ) in result.stderr
+    assert "`platform retire` it and apply that" in result.stderr
+    assert "up" not in pulumi.commands()
+    assert "stack import" not in pulumi.commands()
+
+
+def test_what_a_retirement_stops_rendering_is_unprotected_then_deleted(
+    repo: Path, pulumi: Pulumi, platform: Callable[..., Result]
+) -> None:
+    text = (repo / DB).read_text()
+    retired = '  retirement:\n    requested: "2026-11-29"\n    keepDataUntil: "2027-01-03"\n'
+    (repo / DB).write_text(text.replace("\nmetadata:\n", "\nmetadata:\n" + retired, 1))
+    api = repo / "stacks/prod/service-desk/tickets-api.yaml"
+    api.write_text(api.read_text().replace("  dependsOn:\n    - database: tickets-db\n", ""))
+    git(repo, "commit", "-q", "-am", "retire tickets-db")
+    pulumi.reply(
+        stack_export=_protected_state("ScheduledBackup/prod-service-desk/tickets-db", source=DB),
+        up={"events": [_summary(same=4)]},
+    )
+    result = platform("up", "--root", str(repo), "--stack", STACK, "--today", "2026-11-29")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "lifted deletionProtection for 1 object of stacks/prod/service-desk/tickets-db.yaml "
+        "(retired): the update deletes them"
+    ) in result.stderr
+    commands = pulumi.commands()
+    assert commands.index("stack import") < commands.index("up")

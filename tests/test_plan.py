@@ -252,8 +252,8 @@ def test_delete_protected_database(plans: Callable[[str], Plan]) -> None:
     assert [(r["code"], r["message"]) for r in plan["risks"]] == [
         (
             "delete-database",
-            "is deleted with its data; deletionProtection is on, so the apply refuses "
-            "until a change turns it off",
+            "is deleted with its data; retired on 2026-04-01: the apply lifts "
+            "deletionProtection for exactly its objects",
         ),
         (
             "delete-depended-on",
@@ -263,6 +263,13 @@ def test_delete_protected_database(plans: Callable[[str], Plan]) -> None:
     assert kube(plan)["Cluster prod-analytics/analytics-bi-db"] == "delete"
     assert kube(plan)["Deployment prod-analytics/analytics-bi"] == "update"
     assert plan["cost"]["delta"].startswith("-")
+    # Phase 2: the database was retired at base and its keep-data date has passed
+    (step,) = plan["retirements"]
+    assert (step["phase"], step["name"], step["backups"]) == (
+        2,
+        "analytics-bi-db",
+        "s3://pg-backups-prod/analytics/analytics-bi-db/",
+    )
     # prod.platform provided what the database depended on: it was a candidate, but
     # renders the same, so it is not applied
     assert shards(plan) == ["prod.analytics"]
@@ -466,6 +473,7 @@ def test_json_money_is_a_string(plan_repo: Path, run: Callable[[list[str]], Run]
         "quotas",
         "renames",
         "requiredApprovals",
+        "retirements",
         "reviewers",
         "risks",
         "unaffectedStacks",
@@ -535,8 +543,10 @@ def test_head_with_errors_exits_1(work_repo: Path, run: Callable[[list[str]], Ru
     result = plan_cli(run, work_repo, None, "markdown")
     assert result.exit_code == 1
     first = result.stdout.splitlines()[1]
-    assert first.startswith("❌ **Plan failed: the head has 2 errors**")
-    assert "**prod**: unavailable, the head has 2 errors." in result.stdout
+    assert first.startswith("❌ **Plan failed: the head has 3 errors**")
+    assert "**prod**: unavailable, the head has 3 errors." in result.stdout
+    # The protected database was deleted without a retirement
+    assert "`retirement-required`" in result.stdout
     assert "| `stacks/prod/billing/payments-api.yaml:48:17` | error | `ref-depends-on` |" in (
         result.stdout
     )

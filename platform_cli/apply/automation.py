@@ -306,6 +306,64 @@ def state_names(workspace: Workspace, stack: str) -> frozenset[str] | None:
     )
 
 
+@dataclass(frozen=True)
+class StateObject:
+    """One Kubernetes object of a stack's state, as deletion protection needs it."""
+
+    urn: str
+    name: str  # the logical name, program.logical_name
+    protected: bool
+    # The landscape file it was rendered from (its source annotation), '' if none
+    source: str
+
+
+def state_objects(workspace: Workspace, stack: str, annotation: str) -> list[StateObject] | None:
+    """The objects a stack's state holds, with their `protect` flag and the value of
+    their `annotation` (the source file); None when the backend holds no such stack.
+    One `pulumi stack export`."""
+    events = _Events()
+    try:
+        with _translated(workspace, stack, "stack export", events):
+            local = auto.LocalWorkspace(work_dir=str(workspace.root), env_vars=dict(workspace.env))
+            deployment = local.export_stack(stack).deployment or {}
+    except StackNotFound:
+        return None
+    found = []
+    for entry in deployment.get("resources") or []:
+        if not isinstance(entry, dict) or not entry.get("urn"):
+            continue
+        inputs = entry.get("inputs") or {}
+        meta = inputs.get("metadata") if isinstance(inputs, dict) else None
+        annotations = (meta or {}).get("annotations") if isinstance(meta, dict) else None
+        source = (annotations or {}).get(annotation, "") if isinstance(annotations, dict) else ""
+        urn = str(entry["urn"])
+        found.append(
+            StateObject(urn, urn.rsplit("::", 1)[-1], bool(entry.get("protect")), str(source))
+        )
+    return found
+
+
+def unprotect(workspace: Workspace, stack: str, urns: frozenset[str]) -> int:
+    """Lift `protect` from exactly the resources `urns` in a stack's state, as
+    `pulumi state unprotect` does: the state is exported, those entries changed, and
+    imported again (the Automation API has no unprotect of its own). Returns how many
+    entries changed; the next update may then delete them."""
+    events = _Events()
+    with _translated(workspace, stack, "stack export", events):
+        local = auto.LocalWorkspace(work_dir=str(workspace.root), env_vars=dict(workspace.env))
+        state = local.export_stack(stack)
+    deployment = state.deployment or {}
+    changed = 0
+    for entry in deployment.get("resources") or []:
+        if isinstance(entry, dict) and entry.get("urn") in urns and entry.get("protect"):
+            entry["protect"] = False
+            changed += 1
+    if changed:
+        with _translated(workspace, stack, "stack import", events):
+            local.import_stack(stack, state)
+    return changed
+
+
 # Interrupting the updates that run: `platform up` stopped by a signal (a CI job's
 # timeout or cancel sends SIGINT, then SIGTERM, then SIGKILL)
 

@@ -24,7 +24,9 @@ Before a shard's update, the objects it would create are looked up in the cluste
 (`made_by_hand`): one that exists already, made by hand, refuses the shard unless
 `--adopt` lets it take the object over, or the resource it is rendered from records its
 adoption (`metadata.adoption`, written by `platform import`: `declared_adoptions`), which
-takes over exactly those objects and their namespace. A signal (`Interruption`, set by the CLI) stops
+takes over exactly those objects and their namespace. The protected objects it would
+delete are refused unless a retirement lets exactly them go, and then unprotected
+(apply/protection.py). A signal (`Interruption`, set by the CLI) stops
 new shards from starting; the updates under way are cancelled by Pulumi itself.
 
 Pulumi itself runs through `platform_cli.apply.automation`; this module decides what to run
@@ -34,6 +36,7 @@ and returns the results, which `platform_cli.report.apply` formats. It never pri
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import functools
 import os
 import re
@@ -43,7 +46,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from platform_cli.apply import automation, program, records, schedule
+from platform_cli.apply import automation, program, protection, records, schedule
 from platform_cli.apply.blast import refused_shards
 from platform_cli.errors import PlatformError, UsageError
 from platform_cli.evaluate.pipeline import CheckOptions, CheckResult, run_check
@@ -330,6 +333,8 @@ class RunOptions:
     adopt: bool = False
     # Set by the signal handler of `platform up` (cli/apply.py)
     interruption: Interruption | None = field(default=None, compare=False)
+    # The day retirements are judged on (apply/protection.py); None: today
+    today: datetime.date | None = None
 
 
 @dataclass
@@ -494,6 +499,26 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
                 program.deploy_rendered, objects, context, options.ready_timeout
             ),
         )
+        try:
+            # Protected objects the update would delete: refused, or released when a
+            # retirement lets exactly them go (apply/protection.py)
+            released = protection.release(
+                workspace,
+                shard.name,
+                objects,
+                judged.landscape,
+                options.root,
+                options.today or datetime.date.today(),
+            )
+        except PlatformError as exc:
+            return ShardOutcome(
+                shard.name,
+                FAILED,
+                time.monotonic() - clock,
+                error=f"refusing to apply Pulumi stack {shard.name}: {exc.message}",
+                hint=exc.hint,
+                exit_code=1,
+            )
         tags = records.apply_tags(records.render_digest(objects), options.env, started)
         tags.update(records.adopted_tag(list(adopted), started))
         if stop is not None and stop.is_set:  # the signal came during the lookup
@@ -518,6 +543,8 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
         if by_hand is None:
             unchecked = "could not check for objects made by hand before --adopt"
             result = dataclasses.replace(result, warnings=(*result.warnings, unchecked))
+        if released.urns:
+            result = dataclasses.replace(result, warnings=(*result.warnings, *released.describe()))
         return ShardOutcome(
             shard.name,
             APPLIED,

@@ -59,6 +59,7 @@ CUSTOM = frozenset(
     {
         ("postgresql.cnpg.io/v1", "Cluster"),
         ("postgresql.cnpg.io/v1", "ScheduledBackup"),
+        ("postgresql.cnpg.io/v1", "Backup"),
         ("barmancloud.cnpg.io/v1", "ObjectStore"),
         ("kubevirt.io/v1", "VirtualMachine"),
     }
@@ -69,6 +70,8 @@ DATA_KINDS = frozenset({"Cluster", "VirtualMachine"})
 WORKLOAD_KINDS = frozenset({"Deployment", "Cluster", "VirtualMachine"})
 WAIT_FOR = "pulumi.com/waitFor"
 PATCH_FORCE = "pulumi.com/patchForce"
+# A retired database's final Backup is done when CloudNativePG says so
+BACKUP_COMPLETED = "jsonpath={.status.phase}=completed"
 
 
 @dataclass(frozen=True)
@@ -189,11 +192,15 @@ def engine_view(obj: Manifest) -> Manifest:
       then the API server's quota admission refuses every object the quota counts
       ("status unknown for quota"), and a VirtualMachine, which nothing retries, would
       fail its apply.
+    - A retired database's final Backup waits until CloudNativePG reports it
+      `completed`; its Cluster, hibernated in the same apply, depends on it.
     """
     meta = obj["metadata"]
     annotations = {**meta.get("annotations", {}), PATCH_FORCE: "true"}
     if obj["kind"] == "ResourceQuota":
         annotations[WAIT_FOR] = "jsonpath={.status.used}"
+    if obj["kind"] == "Backup":
+        annotations[WAIT_FOR] = BACKUP_COMPLETED
     return {**obj, "metadata": {**meta, "annotations": annotations}}
 
 
@@ -222,6 +229,8 @@ def deploy(
     )
     provider = k8s.Provider("kubernetes", context=kube_context)
     guards: dict[str, list[pulumi.Resource]] = {}
+    # (namespace, cluster) -> its final Backup, rendered before it (render/database.py)
+    final_backups: dict[tuple[str, str], pulumi.Resource] = {}
     retained = retained_namespaces(objects)
     protected = protected_sources(objects)
     for obj in objects:
@@ -231,6 +240,9 @@ def deploy(
             depends_on = list(guards.get(namespace, []))
         else:
             depends_on = guards.get(namespace, [])[:1]
+        backup = final_backups.get((namespace, meta["name"])) if obj["kind"] == "Cluster" else None
+        if backup is not None:
+            depends_on = [*depends_on, backup]
         opts = pulumi.ResourceOptions(
             provider=provider,
             depends_on=depends_on,
@@ -243,6 +255,8 @@ def deploy(
             guards[meta["name"]] = [resource]
         elif obj["kind"] in ("ResourceQuota", "LimitRange") and namespace in guards:
             guards[namespace].append(resource)
+        elif obj["kind"] == "Backup":
+            final_backups[(namespace, obj["spec"]["cluster"]["name"])] = resource
     return outputs(objects)
 
 

@@ -190,4 +190,13 @@ def spec_summary(resource: Resource, facts: Facts) -> list[tuple[str, str]]:
         add("running", spec.get("running", True))
     add("depends on", ", ".join(f"{k}/{n}" for k, n in resource.depends_on))
     add("deletion protection", "yes" if resource.deletion_protection else "")
+    retirement = resource.retirement
+    if retirement is not None:
+        keep = retirement.keep_data_until
+        add(
+            "retired",
+            f"on {retirement.requested}"
+            + (f", data kept until {keep}" if keep else "")
+            + (f": {retirement.reason}" if retirement.reason else ""),
+        )
     return rows

@@ -12,7 +12,7 @@ different meaning. The architecture policies (LND...) are listed in
 
 from __future__ import annotations
 
-from platform_cli.checks import owners, waivers
+from platform_cli.checks import owners, retirement, waivers
 from platform_cli.checks.adoption import (
     IMPORT_REFUSED,
     IMPORT_REPLACES,
@@ -45,6 +45,8 @@ from platform_cli.checks.integrity import (
     ref_vm_image,
     reserved_name,
     resources_range,
+    retired_dependency,
+    retired_team,
     server_external,
     stack_file,
     stack_limit,
@@ -92,10 +94,14 @@ RULES: tuple[BuiltinRule, ...] = (
     duplicate_env.RULE,
     file_name.RULE,
     dependency_cycle.RULE,
+    retired_dependency.RULE,
+    retired_team.RULE,
     waivers.WAIVER_EXPIRED,
     waivers.WAIVER_REFUSED,
     waivers.WAIVER_POLICY,
     waivers.WAIVER_UNUSED,
+    retirement.RETIREMENT_REQUIRED,
+    retirement.RETIREMENT_DATE,
     backup_store.RULE,
     backup_schedule.RULE,
     database_image.RULE,

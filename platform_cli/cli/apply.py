@@ -23,6 +23,7 @@ import click
 
 from platform_cli import progress
 from platform_cli.cli.options import emit, format_option, landscape_root, root_option
+from platform_cli.cli.param_types import Date
 from platform_cli.errors import UsageError
 from platform_cli.load.cache import DocumentCache
 from platform_cli.report.apply import DRIFT_REPORTERS, STACKS_REPORTERS
@@ -194,6 +195,13 @@ def stacks(root: Path | None, affected: bool, base: str | None, head: str, fmt: 
     help="Let each stack take over the objects it would create that exist in the cluster "
     "already (made by hand); without it such a stack is refused, naming them.",
 )
+@click.option(
+    "--today",
+    type=Date(),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Judge retirements' keepDataUntil as of this day (default: today).",
+)
 def up(
     root: Path | None,
     stacks_: tuple[str, ...],
@@ -207,6 +215,7 @@ def up(
     results: Path | None,
     ready_timeout: int,
     adopt: bool,
+    today: datetime.date | None,
 ) -> None:
     """Apply Pulumi stacks to their clusters.
 
@@ -229,6 +238,7 @@ def up(
         ready_timeout,
         adopt=adopt,
         interruption=interruption,
+        today=today,
     )
     with _stopped_by_signals(interruption):
         applied = operations.run_up(options, parallel=parallel)

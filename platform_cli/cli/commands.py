@@ -48,6 +48,7 @@ for command in (
     self_service.new,
     self_service.promote_command,
     imports.import_command,
+    self_service.retire_command,
     catalog.catalog,
 ):
     cli.add_command(command)

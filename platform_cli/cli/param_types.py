@@ -113,6 +113,10 @@ class ResourceRefType(click.ParamType):
 
     name = "resource"
 
+    def __init__(self, teams: bool = False) -> None:
+        # `platform retire` also takes Team/NAME
+        self.teams = teams
+
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> ResourceRef:
@@ -120,16 +124,17 @@ class ResourceRefType(click.ParamType):
 
         if isinstance(value, ResourceRef):
             return value
+        kinds = {**KINDS, "team": "Team"} if self.teams else KINDS
         kind, _, name = str(value).partition("/")
-        if kind.lower() not in KINDS or not name:
+        if kind.lower() not in kinds or not name:
             return _fail(
                 self,
                 f"bad resource {value!r}",
-                f"write KIND/NAME with KIND one of {', '.join(KINDS)}, e.g. service/crm-api",
+                f"write KIND/NAME with KIND one of {', '.join(kinds)}, e.g. service/crm-api",
                 param,
                 ctx,
             )
-        return ResourceRef(KINDS[kind.lower()], name)
+        return ResourceRef(kinds[kind.lower()], name)
 
 
 @functools.cache

@@ -1,4 +1,5 @@
-"""The requesting commands: `platform new server|database|service` and `platform promote`.
+"""The requesting commands: `platform new server|database|service`, `platform promote`
+and `platform retire`.
 
 The options arrive typed (`param_types`); each command builds one request value and
 hands it to the core. The core, and the request values, are imported when a command
@@ -15,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from platform_cli.cli.options import emit, landscape_root, root_option
+from platform_cli.cli.options import emit, landscape_root, root_option, today_option
 from platform_cli.cli.param_types import (
     BYTES,
     CPU,
+    Date,
     DependencyType,
     Instant,
     PortType,
@@ -292,4 +294,63 @@ def promote_command(
 
     result = promote(PromoteRequest(landscape_root(root), resource, source, target, dry_run))
     emit(format_promotion(result, dry_run))
+    sys.exit(result.exit_code)
+
+
+@click.command(name="retire")
+@root_option
+@click.argument("resource", metavar="KIND/NAME", type=ResourceRefType(teams=True))
+@click.option("--stack", metavar="NAME", help="The resource's stack (not for Team/NAME).")
+@click.option(
+    "--keep-data-until",
+    type=Date(),
+    metavar="YYYY-MM-DD",
+    help="The first day the file may be deleted, and the data with it (default for a "
+    "protected resource: today plus its backup retention, at least 30 days).",
+)
+@click.option("--reason", metavar="TEXT", help="Why, for the plan and the catalog.")
+@click.option(
+    "--branch",
+    metavar="NAME",
+    help="Commit the change on this new branch and switch to it; other uncommitted "
+    "changes stay as they are.",
+)
+@click.option("--dry-run", is_flag=True, help="Show the diff without writing.")
+@today_option
+def retire_command(
+    root: Path | None,
+    resource: ResourceRef,
+    stack: str | None,
+    keep_data_until: Any,
+    reason: str | None,
+    branch: str | None,
+    dry_run: bool,
+    today: Any,
+) -> None:
+    """Retire a resource (or a team): stop it now, delete it after a date.
+
+    Writes metadata.retirement into the file (a team's: into the team file and every
+    resource file of the team). Its pull request stops the traffic, halts a server,
+    takes a database's final backup and hibernates it; a later pull request, from
+    keepDataUntil on, deletes the file and the data.
+    """
+    from platform_cli.report.self_service import format_retirement
+    from platform_cli.self_service.retire import RetireRequest, retire
+
+    if resource.kind == "Team" and stack is not None:
+        raise click.UsageError("a team retires in every stack; leave --stack out")
+    result = retire(
+        RetireRequest(
+            landscape_root(root),
+            resource.kind,
+            resource.name,
+            stack,
+            keep_data_until,
+            reason,
+            branch,
+            dry_run,
+            today,
+        )
+    )
+    emit(format_retirement(result, dry_run))
     sys.exit(result.exit_code)

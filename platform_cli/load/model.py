@@ -21,6 +21,38 @@ from platform_cli.load.reader import Document
 DEPENDENCY_KINDS = {"service": "Service", "database": "Database", "server": "Server"}
 
 
+@dataclass(frozen=True)
+class Retirement:
+    """`metadata.retirement` of a resource (`spec.retirement` of a team): phase 1 of
+    taking it away; `keep_data_until` is the first day its file may be deleted."""
+
+    requested: datetime.date
+    keep_data_until: datetime.date | None
+    reason: str
+
+    @classmethod
+    def read(cls, value: Mapping[str, Any] | None) -> Retirement | None:
+        if not value:
+            return None
+        keep = value.get("keepDataUntil")
+        return cls(
+            _day(value["requested"]),
+            None if keep is None else _day(keep),
+            str(value.get("reason", "")),
+        )
+
+    def deletable(self, today: datetime.date) -> bool:
+        """Whether phase 2 (deleting the file) may happen on `today`."""
+        return self.keep_data_until is not None and self.keep_data_until <= today
+
+
+def _day(value: object) -> datetime.date:
+    """A schema-valid YYYY-MM-DD (a string; a date if the reader kept one)."""
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value))
+
+
 @dataclass(frozen=True, eq=False)
 class Entity:
     """A landscape document of one kind."""
@@ -70,6 +102,12 @@ class Team(Entity):
     def quota(self, stack: str) -> Mapping[str, Any] | None:
         quotas: Mapping[str, Any] = self.spec["quotas"]
         return quotas.get(stack)
+
+    @functools.cached_property
+    def retirement(self) -> Retirement | None:
+        """`spec.retirement`: every resource of the team carries its own retirement
+        (the check `retired-team` holds them to it)."""
+        return Retirement.read(self.spec.get("retirement"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,6 +227,12 @@ class Resource(Entity):
         if not found:
             return None
         return Adoption(str(found["source"]), str(found["from"]), str(found["at"]))
+
+    @functools.cached_property
+    def retirement(self) -> Retirement | None:
+        """`metadata.retirement`: phase 1 of taking the resource away (render/ stops
+        its traffic, halts it or hibernates it); None while it lives."""
+        return Retirement.read(self.metadata.get("retirement"))
 
 
 @dataclass(frozen=True, eq=False)

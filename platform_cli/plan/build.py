@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
 
+from platform_cli.checks.retirement import check_change
 from platform_cli.checks.waivers import Waived
 from platform_cli.evaluate.incremental import Mode, evaluate_tree
 from platform_cli.findings import Finding, Level
@@ -43,6 +44,7 @@ from platform_cli.plan.money import CostLine, QuotaLine
 from platform_cli.plan.objects import KubernetesStack, kubernetes_stack
 from platform_cli.plan.renames import Rename, renames
 from platform_cli.plan.restores import end_of, restore_findings
+from platform_cli.plan.retirements import RetirementStep, retirement_steps
 from platform_cli.plan.reviewers import Approval, Reviewer, approvals, reviewers
 from platform_cli.plan.risks import Risk, risks
 from platform_cli.plan.shards import Affected, Shard, affected_shards, settle
@@ -93,6 +95,8 @@ class Plan:
     unaffected: tuple[Affected, ...] = ()
     # Resources removed and added again under another name (renames.py)
     renames: tuple[Rename, ...] = ()
+    # Resources retired at head, and retired ones deleted (retirements.py)
+    retirements: tuple[RetirementStep, ...] = ()
     # What `platform check` of the head reports, kept for `platform ci pr`
     base_landscape: Landscape = field(default_factory=Landscape, repr=False, compare=False)
     head_landscape: Landscape = field(default_factory=Landscape, repr=False, compare=False)
@@ -149,10 +153,19 @@ def build_plan(
     sound = [*base_eval.loaded.findings, *chain.from_iterable(base_eval.parts.references.values())]
     base_errors = [f for f in [*base.findings, *sound] if f.level is Level.ERROR]
     changes = diff_landscapes(old, new)
-    restored = restore_findings(new, changes, now or end_of(today))
-    head_findings = sorted([*head.findings, *head_eval.findings, *restored])
+    # The change's own judgments as of a day, never stored with an evaluation: a new
+    # restore's point in time against its source's retention, and phase 2 of a
+    # retirement before its day or a retirement that keeps protected data too briefly
+    touched = [(c.stack, c.kind, c.name) for c in changes if c.stack and c.kind in RESOURCE_KINDS]
+    head_findings = sorted(
+        [
+            *head.findings,
+            *head_eval.findings,
+            *restore_findings(new, changes, now or end_of(today)),
+            *check_change(old, new, today, touched),
+        ]
+    )
     head_errors = [f for f in head_findings if f.level is Level.ERROR]
-
     candidates = affected_shards(old, new, paths)
     touched_stacks = sorted(
         {a.shard.stack for a in candidates}
@@ -208,6 +221,7 @@ def build_plan(
         hosts=tuple(host_changes(old, new, changes)),
         unaffected=tuple(unaffected),
         renames=tuple(renamed),
+        retirements=tuple(retirement_steps(old, new, changes)),
         base_landscape=old,
         head_landscape=new,
         head_files=head_eval.loaded.files,

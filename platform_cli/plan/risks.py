@@ -249,11 +249,17 @@ def _removal_risks(
     found = []
     entity = change.old
     if isinstance(entity, Database | Server):
-        protected = (
-            "; deletionProtection is on, so the apply refuses until a change turns it off"
-            if entity.deletion_protection
-            else ""
-        )
+        protected = ""
+        if entity.deletion_protection and entity.retirement is not None:
+            protected = (
+                f"; retired on {entity.retirement.requested}: the apply lifts "
+                "deletionProtection for exactly its objects"
+            )
+        elif entity.deletion_protection:
+            protected = (
+                "; deletionProtection is on: only a retired resource past its "
+                "keepDataUntil may be deleted (or any in a development stack)"
+            )
         what = "its data" if isinstance(entity, Database) else "its disk"
         code = RiskCode.DELETE_DATABASE if isinstance(entity, Database) else RiskCode.DELETE_SERVER
         found.append(Risk(code, subject, f"is deleted with {what}{protected}"))

@@ -23,6 +23,7 @@ from platform_cli.render.network import consumer_rule, namespace_peer, policy
 from platform_cli.render.pods import (
     BACKUP_SIDECAR_RESOURCES,
     BARMAN_PLUGIN,
+    HIBERNATION_ANNOTATION,
     database_resources,
     wal_storage,
 )
@@ -105,25 +106,14 @@ def render_database(db: Database, ctx: Context) -> list[Manifest]:
                 {"name": BARMAN_PLUGIN, "isWALArchiver": True, "parameters": parameters}
             ]
             objects.append(store)
-            objects.append(
-                manifest(
-                    API,
-                    "ScheduledBackup",
-                    metadata(db.name, namespace, labels, db.path),
-                    spec={
-                        "schedule": cron_with_seconds(str(backup["schedule"])),
-                        "cluster": {"name": db.name},
-                        "method": "plugin",
-                        "pluginConfiguration": {"name": BARMAN_PLUGIN},
-                        "backupOwnerReference": "self",
-                        "immediate": True,
-                    },
-                )
-            )
+            if db.retirement is None:
+                objects.append(_scheduled_backup(db, namespace, labels, backup))
     if db.restore is not None:
         _recovery(db, cluster)
     meta = metadata(db.name, namespace, labels, db.path, protected=db.deletion_protection)
     objects.insert(0, manifest(API, "Cluster", meta, spec=cluster))
+    if db.retirement is not None:
+        objects[:0] = _retired(db, objects[0], "plugins" in cluster)
     objects.append(_network_policy(db, ctx, namespace, labels))
     return objects
 
@@ -181,6 +171,56 @@ def _recovery(db: Database, cluster: dict[str, Any]) -> None:
             },
         }
     ]
+
+
+def _scheduled_backup(
+    db: Database, namespace: str, labels: Mapping[str, str], backup: Mapping[str, Any]
+) -> Manifest:
+    return manifest(
+        API,
+        "ScheduledBackup",
+        metadata(db.name, namespace, labels, db.path),
+        spec={
+            "schedule": cron_with_seconds(str(backup["schedule"])),
+            "cluster": {"name": db.name},
+            "method": "plugin",
+            "pluginConfiguration": {"name": BARMAN_PLUGIN},
+            "backupOwnerReference": "self",
+            "immediate": True,
+        },
+    )
+
+
+def final_backup_name(db: Database) -> str:
+    """The retirement's on-demand Backup: one per retirement (its requested day), so a
+    database retired, revived and retired again takes a new one."""
+    assert db.retirement is not None
+    return f"{db.name}-final-{db.retirement.requested:%Y%m%d}"
+
+
+def _retired(db: Database, cluster: Manifest, backed_up: bool) -> list[Manifest]:
+    """Phase 1 of a retirement: the Cluster hibernates (its pods go, its volumes stay)
+    and, when it archives to an object store, a final on-demand Backup is taken first.
+
+    The Backup comes before the Cluster in the rendered order: the Pulumi program makes
+    the Cluster depend on it and waits for the Backup to complete (apply/program.py), so
+    the cluster hibernates only after its last backup. The ScheduledBackup is gone
+    (a hibernated cluster cannot run one); the ObjectStore stays, it holds the backups."""
+    cluster["metadata"]["annotations"][HIBERNATION_ANNOTATION] = "on"
+    if not backed_up:
+        return []
+    meta = cluster["metadata"]
+    backup = manifest(
+        API,
+        "Backup",
+        metadata(final_backup_name(db), meta["namespace"], meta["labels"], db.path),
+        spec={
+            "cluster": {"name": db.name},
+            "method": "plugin",
+            "pluginConfiguration": {"name": BARMAN_PLUGIN},
+        },
+    )
+    return [backup]
 
 
 def _image(db: Database, ctx: Context) -> str:

@@ -299,6 +299,9 @@ def _service(svc: Service, stack: Stack) -> Demand:
         least, most = int(autoscaling["minReplicas"]), int(autoscaling["maxReplicas"])
     else:
         least = most = svc.replicas(stack)
+    if svc.retirement is not None:
+        # Retired: the renderer scales it to nothing and drops its autoscaler
+        least = most = 0
     return deployment_demand(
         svc.name, stack.namespace_of(svc), svc.path, (container,), least, most, None
     )
@@ -340,6 +343,8 @@ def max_surge(replicas: int, strategy: Mapping[str, Any] | None) -> int:
 # `instanceSidecarConfiguration.resources`. The renderer sets them explicitly: the
 # namespace's ResourceQuota counts them, and the LimitRange default would otherwise apply.
 BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io"
+# CloudNativePG's declarative hibernation: "on" removes the instances, keeps the PVCs
+HIBERNATION_ANNOTATION = "cnpg.io/hibernation"
 BARMAN_SIDECAR = "plugin-barman-cloud"
 BACKUP_SIDECAR_RESOURCES = {
     "requests": {"cpu": "100m", "memory": "128Mi"},
@@ -406,6 +411,7 @@ def _database(db: Database, stack: Stack) -> Demand:
         tuple(claims),
         sidecars,
         recovery,
+        hibernated=db.retirement is not None,
     )
 
 
@@ -419,19 +425,23 @@ def cluster_demand(
     claims: tuple[Claim, ...],
     sidecars: tuple[Container, ...] = (),
     recovery: tuple[Container, ...] | None = None,
+    hibernated: bool = False,
 ) -> Demand:
     """A CloudNativePG Cluster: `instances` pods of `postgres` (and the plugins'
     sidecars), after the `bootstrap-controller` init container, and `claims`. With
     `recovery` (the sidecars of its Job; None for a cluster made by initdb), first the
     full-recovery Job's one pod, alone, writing to the first instance's claims (counted
-    as all of them: the running moment has those and more)."""
+    as all of them: the running moment has those and more). A hibernated cluster
+    (`cnpg.io/hibernation: "on"`, a retired database) has no pods and keeps its claims;
+    its bootstrap is long done."""
     why = f"{name} instance"
     postgres = Container("postgres", requests, limits, why)
     bootstrap = Container("bootstrap-controller", requests, limits, why)
-    pod = Pod(f"{name}-N", "instance", (postgres, *sidecars), (bootstrap,), instances)
-    running = Moment("running", (pod,), claims)
+    pods = 0 if hibernated else instances
+    pod = Pod(f"{name}-N", "instance", (postgres, *sidecars), (bootstrap,), pods)
+    running = Moment("hibernated" if hibernated else "running", (pod,), claims)
     moments: tuple[Moment, ...] = (running,)
-    if recovery is not None:
+    if recovery is not None and not hibernated:
         job_why = f"{name} recovery from backups"
         job = Pod(
             f"{name}-1-full-recovery",
@@ -457,7 +467,7 @@ def _server(server: Server, stack: Stack) -> Demand:
         server.name,
         stack.namespace_of(server),
         server.path,
-        vmi if server.spec.get("running", True) else None,
+        vmi if server.spec.get("running", True) and server.retirement is None else None,
         {f"{server.name}-root": (server.disk_bytes, True)},
         server.storage_class(stack),
     )
@@ -676,6 +686,7 @@ def _rendered_cluster(
                     {"name": BARMAN_SIDECAR, "resources": sidecar.get("resources")}, limits
                 )
             )
+    hibernated = obj["metadata"].get("annotations", {}).get(HIBERNATION_ANNOTATION) == "on"
     return cluster_demand(
         name,
         namespace,
@@ -686,6 +697,7 @@ def _rendered_cluster(
         tuple(claims),
         tuple(sidecars),
         _rendered_recovery(spec, namespace, stores, limits),
+        hibernated,
     )
 
 

@@ -86,8 +86,10 @@ def render_server(server: Server, ctx: Context) -> list[Manifest]:
             {"name": "cloudinit", "cloudInitNoCloud": {"userData": CLOUD_INIT}},
         ],
     }
+    # A retired server is halted: no pod, no Service, no external address
+    running = bool(spec.get("running", True)) and server.retirement is None
     vm = {
-        "runStrategy": "Always" if spec.get("running", True) else "Halted",
+        "runStrategy": "Always" if running else "Halted",
         "dataVolumeTemplates": [disk],
         "template": {"metadata": {"labels": dict(labels)}, "spec": template_spec},
     }
@@ -102,7 +104,6 @@ def render_server(server: Server, ctx: Context) -> list[Manifest]:
         )
     ]
     declared = spec.get("ports", [])
-    running = bool(spec.get("running", True))
     # A halted machine has no pod, so a Service would never get endpoints
     if declared and running:
         objects.append(

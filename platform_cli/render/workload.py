@@ -89,10 +89,13 @@ def render_service(svc: Service, ctx: Context) -> list[Manifest]:
         _deployment(svc, ctx, namespace, labels),
         _service(svc, namespace, labels),
     ]
-    ingress = spec.get("ingress")
+    # A retired service takes no traffic: no Ingress (so no certificate), no autoscaler
+    # and no replicas (render/pods.py counts it the same way)
+    retired = svc.retirement is not None
+    ingress = None if retired else spec.get("ingress")
     if ingress:
         objects.append(_ingress(svc, ctx, namespace, labels, ingress))
-    autoscaling = spec.get("autoscaling")
+    autoscaling = None if retired else spec.get("autoscaling")
     if autoscaling:
         objects.append(_autoscaler(svc, namespace, labels, autoscaling))
     if _minimum_replicas(svc, ctx) > 1:
@@ -111,6 +114,8 @@ def render_service(svc: Service, ctx: Context) -> list[Manifest]:
 
 
 def _minimum_replicas(svc: Service, ctx: Context) -> int:
+    if svc.retirement is not None:
+        return 0
     autoscaling = svc.spec.get("autoscaling")
     if autoscaling:
         return int(autoscaling["minReplicas"])
@@ -151,7 +156,9 @@ def _deployment(svc: Service, ctx: Context, namespace: str, labels: Mapping[str,
     deployment: dict[str, Any] = {}
     # With an autoscaler, the autoscaler owns the replica count; setting it here too
     # would make every apply fight the autoscaler.
-    if not spec.get("autoscaling"):
+    if svc.retirement is not None:
+        deployment["replicas"] = 0
+    elif not spec.get("autoscaling"):
         deployment["replicas"] = svc.replicas(ctx.stack)
     deployment["revisionHistoryLimit"] = 5
     deployment["selector"] = {"matchLabels": selector(svc)}

@@ -18,6 +18,7 @@ from platform_cli.report.plan_wording import (
     change_host,
     describe_change,
     headline,
+    retirement_title,
     summary,
 )
 
@@ -191,6 +192,24 @@ class JsonReporter:
                     "references": list(r.references),
                 }
                 for r in plan.renames
+            ],
+            "retirements": [
+                {
+                    "stack": r.stack,
+                    "kind": r.kind,
+                    "name": r.name,
+                    "team": r.team,
+                    "phase": r.phase,
+                    "requested": r.requested,
+                    "keepDataUntil": r.keep_data_until,
+                    "reason": r.reason,
+                    "title": retirement_title(r),
+                    "stops": list(r.stops) if r.phase == 1 else [],
+                    "deleted": list(r.stops) if r.phase == 2 else [],
+                    "kept": list(r.kept),
+                    "backups": r.backups,
+                }
+                for r in plan.retirements
             ],
             "affectedStacks": [
                 {

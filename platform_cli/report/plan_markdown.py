@@ -29,6 +29,7 @@ from platform_cli.report.plan_wording import (
     moved_text,
     quota_groups,
     quota_text,
+    retirement_title,
     snapshot,
     stack_title,
     summary,
@@ -134,6 +135,7 @@ class MarkdownReporter:
             self._risks(plan),
             *self._access(plan),
             *self._renames(plan),
+            *self._retirements(plan),
             self._findings(plan),
             *self._landscape(plan),
             *self._kubernetes(plan),
@@ -190,6 +192,29 @@ class MarkdownReporter:
                 "### Renames",
                 ["A delete and a create of nearly the same resource: what moves with the name."],
                 ("rename", "what changes", "still naming the old one"),
+                rows,
+                keep=True,
+            )
+        ]
+
+    def _retirements(self, plan: Plan) -> list[Block]:
+        """Resources retired (phase 1) and retired ones deleted (phase 2); absent when
+        none."""
+        if not plan.retirements:
+            return []
+        rows = [
+            _row(
+                _cell(retirement_title(s)),
+                "<br>".join(_cell(x) for x in s.stops) or "-",
+                "<br>".join(_cell(x) for x in s.kept) or "-",
+            )
+            for s in plan.retirements
+        ]
+        return [
+            Block(
+                "### Retirements",
+                ["Phase 1 stops a resource and keeps its data; phase 2 deletes the file."],
+                ("resource", "stops (phase 1) / deleted (phase 2)", "kept"),
                 rows,
                 keep=True,
             )

@@ -19,6 +19,8 @@ from platform_cli.report.plan_wording import (
     moved_text,
     quota_groups,
     quota_text,
+    retirement_lines,
+    retirement_title,
     snapshot,
     stack_title,
     summary,
@@ -59,6 +61,11 @@ class TextReporter:
                 lines.append(
                     "    still naming the old one: " + (", ".join(r.references) or "none found")
                 )
+        if plan.retirements:
+            lines += ["", "Retirements:"]
+            for step in plan.retirements:
+                lines.append(f"  {retirement_title(step)}")
+                lines += [f"    {line}" for line in retirement_lines(step)]
         lines += [
             "",
             f"Findings at head: {plural(len(plan.errors), 'error')}, "

@@ -32,6 +32,7 @@ from platform_cli.plan.landscape_diff import (
 )
 from platform_cli.plan.money import QuotaLine
 from platform_cli.plan.objects import KubernetesStack, ObjectAction, ObjectChange
+from platform_cli.plan.retirements import RetirementStep
 from platform_cli.render.hosts import Host
 from platform_cli.render.pods import in_unit, unit_for
 from platform_cli.render.usage import format_money
@@ -467,4 +468,36 @@ def quota_groups(plan: Plan) -> list[tuple[str, str, dict[str, QuotaLine]]]:
         groups.setdefault((q.stack, q.team), []).append(q)
     return [
         (stack, team, {q.key: q for q in lines}) for (stack, team), lines in sorted(groups.items())
+    ]
+
+
+# --- Retirements --------------------------------------------------------------------
+
+
+def retirement_title(step: RetirementStep) -> str:
+    """`prod Database crm-db: retired (phase 1), data kept until 2027-01-31`."""
+    if step.phase == 1:
+        keep = (
+            f", data kept until {step.keep_data_until}"
+            if step.keep_data_until is not None
+            else ", no data to keep"
+        )
+        title = f"{step.subject}: retired (phase 1){keep}"
+    else:
+        title = f"{step.subject}: deleted (phase 2)"
+        if step.requested is not None:
+            title += f", retired on {step.requested}"
+    if step.reason:
+        title += f"; reason: {step.reason}"
+    return title
+
+
+def retirement_stops(step: RetirementStep) -> str:
+    return "stops" if step.phase == 1 else "deleted"
+
+
+def retirement_lines(step: RetirementStep) -> list[str]:
+    """What stops (or is deleted) and what is kept, one line each."""
+    return [f"{retirement_stops(step)}: {s}" for s in step.stops] + [
+        f"kept: {k}" for k in step.kept
     ]

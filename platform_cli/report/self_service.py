@@ -1,4 +1,4 @@
-"""What `platform new` and `platform promote` tell the requester.
+"""What `platform new`, `platform promote` and `platform retire` tell the requester.
 
 The findings the file would add (as `platform check` prints them), the verdict, and
 the next steps. A dry run of `platform new` prints the file alone on stdout, so that it
@@ -11,6 +11,7 @@ from platform_cli.report.output import Output, findings_text
 from platform_cli.self_service.options import NewRequest
 from platform_cli.self_service.promote import Promotion
 from platform_cli.self_service.request import NewResult
+from platform_cli.self_service.retire import Retirement
 from platform_cli.words import plural
 
 
@@ -72,3 +73,43 @@ def format_promotion(result: Promotion, dry_run: bool) -> str:
     if dry_run:
         return out + f"dry run: {result.path} was not written\n"
     return out + f"wrote {result.path}\n"
+
+
+def format_retirement(result: Retirement, dry_run: bool) -> Output:
+    """The diff of every file, the dependents that must go first, and the verdict."""
+    out = "".join(c.diff for c in result.changes)
+    out += findings_text(result.errors)
+    if result.errors:
+        paths = ", ".join(c.path for c in result.changes)
+        return Output.stdout(out + _refused(paths, len(result.errors)))
+    keep = (
+        f"the data is kept until {result.keep_data_until}: from that day on a pull request "
+        "may delete the file"
+        if result.keep_data_until is not None
+        else "no protected data: a later pull request may delete the file at any time"
+    )
+    out += f"retiring {result.ref}: {keep}\n"
+    if result.dependents:
+        files = len({f.path for f in result.dependents})
+        out += (
+            f"{plural(files, 'dependent')} ({plural(len(result.dependents), 'reference')}) "
+            f"still {'uses' if files == 1 else 'use'} it; the pull request fails its check "
+            "until each drops the dependency (in its own file, by its own team):\n"
+        )
+        out += findings_text(result.dependents)
+    written = ", ".join(c.path for c in result.changes)
+    if dry_run:
+        return Output.stdout(out + f"dry run: {written} was not written\n")
+    if result.commit is not None:
+        return Output.stdout(
+            out + f"created branch {result.branch} with commit {result.commit[:12]}: {written}\n"
+            "your other changes are untouched; HEAD is now on the new branch\n"
+            "next steps:\n"
+            f"  git push -u origin {result.branch}\n"
+            f"  open a pull request from {result.branch}: its plan shows what stops and what "
+            "is kept\n"
+        )
+    return Output.stdout(
+        out + f"wrote {written}\nnext steps: commit it on a branch, push and open a pull "
+        "request (or run the command with --branch NAME to create the branch and commit)\n"
+    )

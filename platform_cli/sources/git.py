@@ -318,6 +318,61 @@ class GitRepository:
         git_.symbolic_ref("-m", reason, "HEAD", ref)
         return Revision(branch, commit)
 
+    def commit_changes_on_new_branch(
+        self, changes: dict[str, bytes], branch: str, message: str
+    ) -> Revision:
+        """Commit new contents of existing files on a new branch from HEAD and switch
+        to it (`platform retire`), as `commit_file_on_new_branch` does for a new file:
+        the commit is HEAD's tree plus the blobs, built in a temporary index. A file
+        with uncommitted changes of the user is refused rather than overwritten."""
+        head = self.branch_head()
+        import git
+
+        git_ = self._repo.git
+        try:
+            git_.check_ref_format("--branch", branch)
+        except git.GitCommandError:
+            raise UsageError(
+                f"{branch!r} is not a valid branch name", hint="e.g. billing/retire-billing-db"
+            ) from None
+        ref = f"refs/heads/{branch}"
+        if _has_ref(self._repo, ref):
+            raise UsageError(
+                f"branch {branch!r} already exists",
+                hint="choose another name, or delete the branch first",
+            )
+        dirty = {p for p, _ in self.dirty_paths()}
+        tree = self._repo.commit(head.sha).tree
+        for path in changes:
+            full = self.prefix + path
+            if full in dirty:
+                raise UsageError(
+                    f"{path} has uncommitted changes",
+                    hint="commit or stash them first; the retirement starts from HEAD",
+                )
+            if _item(tree, full) is None:
+                raise UsageError(f"{path} is not committed on HEAD", hint="commit it first")
+        blobs = {}
+        for path, data in sorted(changes.items()):
+            with tempfile.TemporaryFile() as stdin:
+                stdin.write(data)
+                stdin.seek(0)
+                blobs[path] = git_.hash_object("-w", "--stdin", "--no-filters", istream=stdin)
+        with tempfile.TemporaryDirectory(prefix="platform-index-") as folder:
+            env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
+            git_.read_tree(head.sha, env=env)
+            for path, blob in blobs.items():
+                git_.update_index("--cacheinfo", f"100644,{blob},{self.prefix + path}", env=env)
+            written = git_.write_tree(env=env)
+        commit = git_.commit_tree(written, "-p", head.sha, "-m", message)
+        reason = f"platform retire: {message}"
+        git_.update_ref("-m", reason, ref, commit, "")
+        for path, blob in blobs.items():
+            (self.root / (self.prefix + path)).write_bytes(changes[path])
+            git_.update_index("--cacheinfo", f"100644,{blob},{self.prefix + path}")
+        git_.symbolic_ref("-m", reason, "HEAD", ref)
+        return Revision(branch, commit)
+
     def last_changes(self, revision: Revision) -> dict[str, Change]:
         """The last commit that changed each landscape file, as of `revision`: one `git
         log` over the history, newest first, keeping each path's first appearance, so the

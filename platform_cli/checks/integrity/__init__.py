@@ -43,6 +43,8 @@ from platform_cli.checks.integrity import (
     ref_vm_image,
     reserved_name,
     resources_range,
+    retired_dependency,
+    retired_team,
     server_external,
     stack_file,
     stack_limit,
@@ -89,6 +91,8 @@ CHECKS: tuple[Check, ...] = (
     ref_price,
     dependency_cycle,
     file_name,
+    retired_dependency,
+    retired_team,
 )
 
 

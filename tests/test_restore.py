@@ -89,7 +89,12 @@ def reports(base_landscape: Path) -> Path:
 # A retired source keeps its backups for exactly this: when `metadata.retirement`
 # (docs/requests.md "Retiring a resource") is in the schema, add its case here, e.g.
 # {"retirement": {"requested": "2026-05-01", "keepDataUntil": "2026-08-01"}}
-SOURCE_METADATA: list[dict[str, Any]] = [{}, {"description": "Monthly reports."}]
+SOURCE_METADATA: list[dict[str, Any]] = [
+    {},
+    {"description": "Monthly reports."},
+    # A retired database's kept backups restore as any other's
+    {"retirement": {"requested": "2026-06-01", "keepDataUntil": "2026-09-01"}},
+]
 
 
 @pytest.mark.parametrize("metadata", SOURCE_METADATA)

@@ -285,27 +285,6 @@ def drift(workspace: Workspace, stack: str) -> DriftResult:
     return DriftResult(stack, drifted, int(summary.get("same", 0)))
 
 
-def state_names(workspace: Workspace, stack: str) -> frozenset[str] | None:
-    """The logical names (`Kind/namespace/name`, program.logical_name) of the objects a
-    stack's state holds, those of a create that a killed update left pending included
-    (it may have reached the cluster: the next update finishes it); None when the
-    backend holds no such stack yet. One `pulumi stack export`."""
-    events = _Events()
-    try:
-        with _translated(workspace, stack, "stack export", events):
-            local = auto.LocalWorkspace(work_dir=str(workspace.root), env_vars=dict(workspace.env))
-            deployment = local.export_stack(stack).deployment or {}
-    except StackNotFound:
-        return None
-    entries = [*(deployment.get("resources") or [])]
-    entries += [p.get("resource") or {} for p in deployment.get("pending_operations") or []]
-    return frozenset(
-        str(entry.get("urn", "")).rsplit("::", 1)[-1]
-        for entry in entries
-        if isinstance(entry, dict) and entry.get("urn")
-    )
-
-
 @dataclass(frozen=True)
 class StateObject:
     """One Kubernetes object of a stack's state, as deletion protection needs it."""
@@ -317,10 +296,21 @@ class StateObject:
     source: str
 
 
-def state_objects(workspace: Workspace, stack: str, annotation: str) -> list[StateObject] | None:
-    """The objects a stack's state holds, with their `protect` flag and the value of
-    their `annotation` (the source file); None when the backend holds no such stack.
-    One `pulumi stack export`."""
+@dataclass(frozen=True)
+class StackState:
+    """What `up` needs of a stack's state before it updates: its objects, and the
+    logical names it holds, those of a create that a killed update left pending
+    included (it may have reached the cluster: the next update finishes it)."""
+
+    objects: tuple[StateObject, ...] = ()
+    names: frozenset[str] = frozenset()
+
+
+def export_state(workspace: Workspace, stack: str, annotation: str) -> StackState | None:
+    """The state of a stack: its objects with their `protect` flag and the value of
+    their `annotation` (the source file), and every logical name it holds (`Kind/
+    namespace/name`, program.logical_name); None when the backend holds no such stack
+    yet. One `pulumi stack export`."""
     events = _Events()
     try:
         with _translated(workspace, stack, "stack export", events):
@@ -340,7 +330,13 @@ def state_objects(workspace: Workspace, stack: str, annotation: str) -> list[Sta
         found.append(
             StateObject(urn, urn.rsplit("::", 1)[-1], bool(entry.get("protect")), str(source))
         )
-    return found
+    pending = [p.get("resource") or {} for p in deployment.get("pending_operations") or []]
+    names = {o.name for o in found} | {
+        str(entry["urn"]).rsplit("::", 1)[-1]
+        for entry in pending
+        if isinstance(entry, dict) and entry.get("urn")
+    }
+    return StackState(tuple(found), frozenset(names))
 
 
 def unprotect(workspace: Workspace, stack: str, urns: frozenset[str]) -> int:

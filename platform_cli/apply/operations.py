@@ -451,7 +451,10 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
         objects = judged.objects[shard]
         context = judged.contexts[shard.stack]
         try:
-            by_hand = made_by_hand(workspace, shard.name, objects, context, options.env)
+            # One export of the stack's state serves both judgments before the
+            # update: objects made by hand, and protected objects it would delete
+            state = automation.export_state(workspace, shard.name, SOURCE_ANNOTATION)
+            by_hand = made_by_hand(state, objects, context, options.env)
         except kubectl.KubectlFailed as exc:
             if not options.adopt:
                 return ShardOutcome(
@@ -505,6 +508,7 @@ def run_up(options: RunOptions, parallel: int = 1) -> Applied:
             released = protection.release(
                 workspace,
                 shard.name,
+                state,
                 objects,
                 judged.landscape,
                 options.root,
@@ -602,18 +606,17 @@ def declared_adoptions(landscape: Landscape, objects: list[Manifest]) -> set[tup
 
 
 def made_by_hand(
-    workspace: automation.Workspace,
-    stack: str,
+    state: automation.StackState | None,
     objects: list[Manifest],
     context: str,
     env: Mapping[str, str],
 ) -> list[kubectl.ObjectRef]:
-    """The objects of a shard that its Pulumi state does not hold yet but the cluster
-    does: made by hand or by another tool. The provider (pulumi-kubernetes 4.25) would
-    take them over silently on create; `up` refuses that unless asked (`--adopt`).
-    One `pulumi stack export`, then one read-only `kubectl get` per namespace of the
-    new objects; nothing when every object is in the state."""
-    known = automation.state_names(workspace, stack) or frozenset()
+    """The objects of a shard that its Pulumi state (None: no stack yet) does not hold
+    yet but the cluster does: made by hand or by another tool. The provider
+    (pulumi-kubernetes 4.25) would take them over silently on create; `up` refuses that
+    unless asked (`--adopt`). One read-only `kubectl get` per namespace of the new
+    objects; nothing when every object is in the state."""
+    known = state.names if state is not None else frozenset()
     new = [
         kubectl.ObjectRef(
             str(obj["apiVersion"]),

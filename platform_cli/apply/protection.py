@@ -33,7 +33,6 @@ from platform_cli.errors import PlatformError
 from platform_cli.load.landscape import load
 from platform_cli.load.model import Landscape, Resource
 from platform_cli.render import Manifest
-from platform_cli.render.meta import SOURCE_ANNOTATION
 from platform_cli.sources.git import GitRepository
 from platform_cli.words import plural
 
@@ -122,19 +121,20 @@ def judge_release(
 def release(
     workspace: automation.Workspace,
     stack: str,
+    state: automation.StackState | None,
     objects: list[Manifest],
     head: Landscape,
     root: Path,
     today: datetime.date,
 ) -> Released:
-    """Judge, then unprotect in the state what may go (nothing is changed when
-    something is refused). Costs one `stack export`; the stack's tags and the last
-    applied commit are read only when a protected object is about to go."""
-    state = automation.state_objects(workspace, stack, SOURCE_ANNOTATION)
-    if not state:
+    """Judge `state` (the stack's, exported once before the update), then unprotect in
+    the state what may go (nothing is changed when something is refused). The stack's
+    tags and the last applied commit are read only when a protected object is about
+    to go."""
+    if state is None or not state.objects:
         return Released()
     rendered = {logical_name(o) for o in objects}
-    going = [s for s in state if s.protected and s.name not in rendered]
+    going = [s for s in state.objects if s.protected and s.name not in rendered]
     if not going:
         return Released()
     # The last applied commit matters only for files gone at HEAD (phase 2)
@@ -151,7 +151,7 @@ def release(
         finally:
             repo.close()
         last_applied = load(files).landscape
-    released = judge_release(state, objects, head, last_applied, today)
+    released = judge_release(list(state.objects), objects, head, last_applied, today)
     if released.urns:
         automation.unprotect(workspace, stack, released.urns)
     return released

@@ -268,79 +268,27 @@ class GitRepository:
     def commit_file_on_new_branch(
         self, path: str, data: bytes, branch: str, message: str
     ) -> Revision:
-        """Commit one new file on a new branch from HEAD, switch to it, and leave every
-        other change of the user (staged, unstaged, untracked) exactly as it was.
-
-        The commit is HEAD's tree plus one blob, built in a temporary index, so the
-        user's index is never read into it. Then the branch is created, HEAD points at
-        it, the file is written to the work tree and only its entry is added to the
-        index: `git status` shows the same as before for every other path.
-        """
+        """Commit one new file on a new branch from HEAD (`platform new`), switch to it,
+        and leave every other change of the user (staged, unstaged, untracked) exactly
+        as it was (`_commit_and_switch`)."""
         full = self.prefix + path
         head = self.branch_head()
-        import git
-
-        git_ = self._repo.git
-        try:
-            git_.check_ref_format("--branch", branch)
-        except git.GitCommandError:
-            raise UsageError(
-                f"{branch!r} is not a valid branch name",
-                hint="e.g. call-center/pbx-3",
-            ) from None
-        ref = f"refs/heads/{branch}"
-        if _has_ref(self._repo, ref):
-            raise UsageError(
-                f"branch {branch!r} already exists",
-                hint="choose another name, or delete the branch first",
-            )
+        ref = self._new_branch(branch, "call-center/pbx-3")
         on_disk = self.root / full
         if _item(self._repo.commit(head.sha).tree, full) is not None or on_disk.exists():
             raise UsageError(f"{path} already exists", hint="choose another name")
-        if git_.ls_files("--", full):
+        if self._repo.git.ls_files("--", full):
             raise UsageError(f"{path} is already in the index", hint="choose another name")
-        with tempfile.TemporaryFile() as stdin:
-            stdin.write(data)
-            stdin.seek(0)
-            blob = git_.hash_object("-w", "--stdin", "--no-filters", istream=stdin)
-        with tempfile.TemporaryDirectory(prefix="platform-index-") as folder:
-            env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
-            git_.read_tree(head.sha, env=env)
-            git_.update_index("--add", "--cacheinfo", f"100644,{blob},{full}", env=env)
-            tree = git_.write_tree(env=env)
-        commit = git_.commit_tree(tree, "-p", head.sha, "-m", message)
-        reason = f"platform new: {message}"
-        # The empty old value makes git refuse if the branch appeared meanwhile
-        git_.update_ref("-m", reason, ref, commit, "")
-        on_disk.parent.mkdir(parents=True, exist_ok=True)
-        on_disk.write_bytes(data)
-        git_.update_index("--add", "--cacheinfo", f"100644,{blob},{full}")
-        git_.symbolic_ref("-m", reason, "HEAD", ref)
-        return Revision(branch, commit)
+        return self._commit_and_switch(head, ref, {path: data}, message, "platform new")
 
     def commit_changes_on_new_branch(
         self, changes: dict[str, bytes], branch: str, message: str
     ) -> Revision:
         """Commit new contents of existing files on a new branch from HEAD and switch
-        to it (`platform retire`), as `commit_file_on_new_branch` does for a new file:
-        the commit is HEAD's tree plus the blobs, built in a temporary index. A file
-        with uncommitted changes of the user is refused rather than overwritten."""
+        to it (`platform retire`), as `commit_file_on_new_branch` does for a new file.
+        A file with uncommitted changes of the user is refused rather than overwritten."""
         head = self.branch_head()
-        import git
-
-        git_ = self._repo.git
-        try:
-            git_.check_ref_format("--branch", branch)
-        except git.GitCommandError:
-            raise UsageError(
-                f"{branch!r} is not a valid branch name", hint="e.g. billing/retire-billing-db"
-            ) from None
-        ref = f"refs/heads/{branch}"
-        if _has_ref(self._repo, ref):
-            raise UsageError(
-                f"branch {branch!r} already exists",
-                hint="choose another name, or delete the branch first",
-            )
+        ref = self._new_branch(branch, "billing/retire-billing-db")
         dirty = {p for p, _ in self.dirty_paths()}
         tree = self._repo.commit(head.sha).tree
         for path in changes:
@@ -352,8 +300,40 @@ class GitRepository:
                 )
             if _item(tree, full) is None:
                 raise UsageError(f"{path} is not committed on HEAD", hint="commit it first")
-        blobs = {}
-        for path, data in sorted(changes.items()):
+        return self._commit_and_switch(head, ref, changes, message, "platform retire")
+
+    def _new_branch(self, branch: str, example: str) -> str:
+        """The ref of a branch about to be made: refused when the name is not a valid
+        branch name or the branch exists."""
+        import git
+
+        try:
+            self._repo.git.check_ref_format("--branch", branch)
+        except git.GitCommandError:
+            raise UsageError(
+                f"{branch!r} is not a valid branch name", hint=f"e.g. {example}"
+            ) from None
+        ref = f"refs/heads/{branch}"
+        if _has_ref(self._repo, ref):
+            raise UsageError(
+                f"branch {branch!r} already exists",
+                hint="choose another name, or delete the branch first",
+            )
+        return ref
+
+    def _commit_and_switch(
+        self, head: Revision, ref: str, files: dict[str, bytes], message: str, command: str
+    ) -> Revision:
+        """Commit HEAD's tree plus `files` (landscape paths and their contents) on the
+        new branch `ref`, and switch to it.
+
+        The commit is built in a temporary index, so the user's index is never read
+        into it. Then the branch is created, HEAD points at it, the files are written to
+        the work tree and only their entries are added to the index: `git status` shows
+        the same as before for every other path."""
+        git_ = self._repo.git
+        blobs: dict[str, str] = {}
+        for path, data in sorted(files.items()):
             with tempfile.TemporaryFile() as stdin:
                 stdin.write(data)
                 stdin.seek(0)
@@ -362,16 +342,20 @@ class GitRepository:
             env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
             git_.read_tree(head.sha, env=env)
             for path, blob in blobs.items():
-                git_.update_index("--cacheinfo", f"100644,{blob},{self.prefix + path}", env=env)
-            written = git_.write_tree(env=env)
-        commit = git_.commit_tree(written, "-p", head.sha, "-m", message)
-        reason = f"platform retire: {message}"
+                entry = f"100644,{blob},{self.prefix + path}"
+                git_.update_index("--add", "--cacheinfo", entry, env=env)
+            tree = git_.write_tree(env=env)
+        commit = git_.commit_tree(tree, "-p", head.sha, "-m", message)
+        reason = f"{command}: {message}"
+        # The empty old value makes git refuse if the branch appeared meanwhile
         git_.update_ref("-m", reason, ref, commit, "")
         for path, blob in blobs.items():
-            (self.root / (self.prefix + path)).write_bytes(changes[path])
-            git_.update_index("--cacheinfo", f"100644,{blob},{self.prefix + path}")
+            on_disk = self.root / (self.prefix + path)
+            on_disk.parent.mkdir(parents=True, exist_ok=True)
+            on_disk.write_bytes(files[path])
+            git_.update_index("--add", "--cacheinfo", f"100644,{blob},{self.prefix + path}")
         git_.symbolic_ref("-m", reason, "HEAD", ref)
-        return Revision(branch, commit)
+        return Revision(ref.removeprefix("refs/heads/"), commit)
 
     def last_changes(self, revision: Revision) -> dict[str, Change]:
         """The last commit that changed each landscape file, as of `revision`: one `git

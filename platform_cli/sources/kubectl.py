@@ -179,18 +179,25 @@ def _run(
     )
 
 
-def _failed(kube_context: str, stderr: str) -> KubectlFailed:
+def _failed(
+    kube_context: str,
+    stderr: str,
+    doing: str = "ask the cluster of {context} which objects exist already",
+) -> KubectlFailed:
+    """A failed read, with the first line kubectl said and what was being done."""
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
     cause = lines[0] if lines else "no answer"
     context = f"kube context {kube_context!r}" if kube_context else "the current kube context"
     return KubectlFailed(
-        f"cannot ask the cluster of {context} which objects exist already: {cause}",
+        f"cannot {doing.format(context=context)}: {cause}",
         hint=f"check that `kubectl --context {kube_context or '<context>'} get namespaces` "
         "answers (KUBECONFIG and its credentials)",
     )
 
 
 # Reading a namespace's objects: `platform import --from-cluster`
+
+_READ = "read the namespace from the cluster of {context}"
 
 # Fully qualified, so that no short name or CRD of another group is mistaken for them:
 # what import turns into landscape files, then what it only reports
@@ -247,24 +254,13 @@ def _get_json(
     try:
         proc = _run(kubectl, [*command, "-o", "json"], kube_context, env)
     except (OSError, subprocess.SubprocessError) as exc:
-        raise _failed_read(kube_context, str(exc)) from None
+        raise _failed(kube_context, str(exc), _READ) from None
     if proc.returncode != 0:
         if _NO_TYPE in proc.stderr or "NotFound" in proc.stderr:
             return None
-        raise _failed_read(kube_context, proc.stderr)
+        raise _failed(kube_context, proc.stderr, _READ)
     try:
         data = json.loads(proc.stdout)
     except ValueError:
-        raise _failed_read(kube_context, f"`kubectl get {what}` printed no JSON") from None
+        raise _failed(kube_context, f"`kubectl get {what}` printed no JSON", _READ) from None
     return data if isinstance(data, dict) else None
-
-
-def _failed_read(kube_context: str, stderr: str) -> KubectlFailed:
-    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
-    cause = lines[0] if lines else "no answer"
-    context = f"kube context {kube_context!r}" if kube_context else "the current kube context"
-    return KubectlFailed(
-        f"cannot read the namespace from the cluster of {context}: {cause}",
-        hint=f"check that `kubectl --context {kube_context or '<context>'} get namespaces` "
-        "answers (KUBECONFIG and its credentials)",
-    )

@@ -78,6 +78,7 @@ def link(href: str, text: object, **attrs: object) -> Markup:
     return tag("a", text, href=href, **attrs)
 
 
+@functools.lru_cache(maxsize=65536)
 def file_name(name: str) -> str:
     """A page's file name for a landscape name: the name itself when it is a DNS-style
     name, as schemas require, else a digest, so no name can climb out of the site."""

@@ -7,6 +7,7 @@ Every value from the landscape goes through `html.escape` (via `tag`, `table` an
 from __future__ import annotations
 
 import datetime
+import html
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from platform_cli.load.model import Resource, System, Team
 from platform_cli.render.pods import QUOTA_KEYS, column
 from platform_cli.render.usage import parse_quota
 
+_JSON = json.JSONEncoder(ensure_ascii=False)
 SOON_DAYS = 30  # a waiver expiring within this many days is marked
 
 
@@ -117,7 +119,7 @@ def resource_rows(resources: Sequence[Resource], facts: Facts) -> tuple[Resource
 def _resources_table(rows: Sequence[ResourceRow], root: str) -> Markup:
     """The same markup as `table` makes, written out: team and system pages list every
     resource of the landscape between them."""
-    e = escape
+    e = html.escape
     body = "".join(
         [
             f"<tr><td>{e(stack)}</td><td>{e(kind)}</td>"
@@ -412,7 +414,7 @@ def rendered_objects(objects: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, s
     return tuple(
         (
             f"{o['kind']} {o['metadata'].get('namespace', '')}/{o['metadata']['name']}",
-            json.dumps(o, ensure_ascii=False),
+            _JSON.encode(o),
         )
         for o in objects
     )
@@ -445,7 +447,7 @@ def _dl(rows: Sequence[tuple[str, str]]) -> str:
     return f"<dl>{items}</dl>\n"
 
 
-_e = escape
+_e = html.escape  # in the templates below: every value is a str
 
 
 def resource_page(view: ResourceView) -> bytes:

@@ -118,7 +118,7 @@ def page(title: str, root: str, body: Markup, *, heading: str | None = None) -> 
         f"{head}<title>{escape(title)} · landscape catalog</title>{header}"
         f'<main id="main"><h1>{escape(heading or title)}</h1>{body}</main>'
         "</body></html>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 @functools.cache

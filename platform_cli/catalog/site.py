@@ -24,7 +24,6 @@ from typing import Any, TypeVar
 
 import platform_cli
 import policies
-
 from platform_cli.catalog import pages
 from platform_cli.catalog.assets import CSS, search_js
 from platform_cli.catalog.facts import ApplyStatus, Facts, Month, costs_by_scope, gather
@@ -67,12 +66,13 @@ class CatalogOptions:
 @dataclass
 class CatalogResult:
     out: Path
-    written: int = 0
-    unchanged: int = 0
+    written: int = 0  # files made and written
+    unchanged: int = 0  # files the last build made from the same inputs, or with the same bytes
     removed: int = 0
     pages: int = 0
     largest: tuple[str, int] = ("", 0)
     notes: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # the files written, in order
 
 
 @paused
@@ -112,11 +112,11 @@ def _generate(
     site.put("teams/index.html", pages.teams_index(facts))
     site.put("systems/index.html", pages.systems_index(facts))
     for team in landscape.teams.values():
-        view = pages.team_view(team, facts, ctx)
-        site.page(f"teams/{file_name(team.name)}", view, pages.listing_page)
+        listing = pages.team_view(team, facts, ctx)
+        site.page(f"teams/{file_name(team.name)}", listing, pages.listing_page)
     for system in landscape.systems.values():
-        view = pages.system_view(system, facts, ctx)
-        site.page(f"systems/{file_name(system.name)}", view, pages.listing_page)
+        listing = pages.system_view(system, facts, ctx)
+        site.page(f"systems/{file_name(system.name)}", listing, pages.listing_page)
     rendered = ctx.rendered
     for resource in landscape.all_resources():
         objects = None
@@ -229,6 +229,7 @@ class _Site:
         self.queue.put((self.out / rel, data))
         self._count(rel, key, len(data))
         self.result.written += 1
+        self.result.changed.append(rel)
 
     def _drain(self) -> None:
         """Write the files queued, in order, until told to stop; the first failure is

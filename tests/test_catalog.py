@@ -15,7 +15,7 @@ from types import ModuleType
 
 import pytest
 
-from platform_cli.catalog import landscape_map
+from platform_cli.catalog import landscape_map, pages
 from platform_cli.catalog import site as site_module
 from platform_cli.catalog.facts import parse_status
 from platform_cli.catalog.site import CatalogOptions, CatalogResult, build_catalog
@@ -123,8 +123,8 @@ def test_resource_page_shows_spec_objects_file_last_change_and_status(site: Path
     page = _text(site / "resources/prod/service/billing-api.html")
     assert "<dt>host</dt><dd>billing-api.apps.dom-komfort.example/ (internal)</dd>" in page
     assert "<dt>replicas</dt><dd>3-8 (autoscaled)</dd>" in page
-    assert "&quot;kind&quot;: &quot;Deployment&quot;" in page
-    assert "&quot;kind&quot;: &quot;NetworkPolicy&quot;" in page
+    assert '"kind": "Deployment"' in page
+    assert '"kind": "NetworkPolicy"' in page
     assert "stacks/prod/billing/billing-api.yaml" in page
     assert "by Olga Volkova, 2026-11-10T09:00:00+00:00: billing-api: three replicas" in page
     assert "<dt>state</dt><dd>behind</dd>" in page and "2 resources" in page
@@ -398,3 +398,19 @@ def test_changed_code_or_a_lost_manifest_makes_every_page(
     made.clear()
     build_catalog(CatalogOptions(root=root, out=out, today=TODAY))
     assert made == []
+
+
+def test_markup_in_a_rendered_object_is_text() -> None:
+    """The rendered objects' JSON keeps its quotes (element text), but no value in it
+    can open or close an element."""
+    attack = '</code></pre><script>alert("x")</script>&amp;'
+    view = pages.ResourceView(
+        "Service", "api", "prod", "billing", "billing", "", "-", ("stacks/x.yaml", ""),
+        "not in git", (), "", (("Deployment prod/api", json.dumps({"note": attack})),),
+    )  # fmt: skip
+    page = pages.resource_page(view).decode()
+    assert "<script>" not in page and "</code></pre><script" not in page
+    assert (
+        '{"note": "&lt;/code&gt;&lt;/pre&gt;&lt;script&gt;alert(\\"x\\")'
+        '&lt;/script&gt;&amp;amp;"}' in page
+    )

@@ -14,8 +14,6 @@ import datetime
 import hashlib
 import json
 import os
-import queue
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -49,7 +47,6 @@ MARKER = ".platform-catalog"  # a folder the catalog owns, so a rebuild may prun
 MANIFEST = ".platform-catalog.json"  # the digest of every file the last build wrote
 OWNED = ("teams", "systems", "resources", "assets")
 TOP_FILES = ("index.html", "cost.html", "governance.html")
-WRITE_AHEAD = 256  # pages made but not yet written, at most
 INDEX_PART = 2000  # entries per part of the search index (about 400 KiB)
 
 
@@ -176,23 +173,13 @@ class _Site:
         self.existing = self._existing()
         self.made: dict[str, tuple[str, int]] = {}
         self.folders: set[str] = set()
-        # Creating 10,000 files is mostly the kernel's work: one thread does it while
-        # this one makes the next pages
-        self.queue: queue.Queue[tuple[Path, bytes] | None] = queue.Queue(maxsize=WRITE_AHEAD)
-        self.failed: OSError | None = None
-        self.writer = threading.Thread(target=self._drain, name="catalog-writer", daemon=True)
 
     def __enter__(self) -> _Site:
-        self.writer.start()
         return self
 
     def __exit__(self, kind: object, *_: object) -> None:
-        self.queue.put(None)
-        self.writer.join()
         if kind is not None:
-            return
-        if self.failed is not None:
-            raise self.failed
+            return  # no manifest: the next build makes every page
         self._prune()
         data = {"code": self.code.hexdigest(), "files": self.made}
         text = json.dumps(data, separators=(",", ":"), sort_keys=True)
@@ -226,22 +213,12 @@ class _Site:
         if folder not in self.folders:
             (self.out / folder).mkdir(parents=True, exist_ok=True)
             self.folders.add(folder)
-        self.queue.put((self.out / rel, data))
+        # plain writes: the manifest is written only after every file is
+        with open(self.out / rel, "wb", buffering=0) as f:
+            f.write(data)
         self._count(rel, key, len(data))
         self.result.written += 1
         self.result.changed.append(rel)
-
-    def _drain(self) -> None:
-        """Write the files queued, in order, until told to stop; the first failure is
-        raised when the build ends (and no manifest is written)."""
-        while (item := self.queue.get()) is not None:
-            path, data = item
-            try:
-                # plain writes: the manifest is written only after every file is
-                with open(path, "wb", buffering=0) as f:
-                    f.write(data)
-            except OSError as exc:
-                self.failed = self.failed or exc
 
     def _count(self, rel: str, key: str, size: int) -> None:
         self.made[rel] = (key, size)

@@ -120,7 +120,7 @@ def resource_rows(resources: Sequence[Resource], facts: Facts) -> tuple[Resource
 def _resources_table(rows: Sequence[ResourceRow], root: str) -> Markup:
     """The same markup as `table` makes, written out: team and system pages list every
     resource of the landscape between them."""
-    e = html.escape
+    e = _e
     body = "".join(
         [
             f"<tr><td>{e(stack)}</td><td>{e(kind)}</td>"
@@ -448,7 +448,12 @@ def _dl(rows: Sequence[tuple[str, str]]) -> str:
     return f"<dl>{items}</dl>\n"
 
 
-_e = html.escape  # in the templates below: every value is a str
+def _e(value: str) -> str:
+    """`html.escape` for the templates below, where every value is a str; most values
+    (names, kinds, amounts) hold nothing to escape, and are returned as they are."""
+    if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
+        return html.escape(value)
+    return value
 
 
 def _text(value: str) -> str:

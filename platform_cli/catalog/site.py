@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import json
 import os
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -188,9 +190,7 @@ class _Site:
     def page(self, rel: str, view: View, make: Callable[[View], bytes]) -> None:
         """A page made from its view by `make`, unless the last build made it from the
         same view with the same code."""
-        digest = self.code.copy()
-        digest.update(repr(view).encode())
-        key = digest.hexdigest()
+        key = _digest(self.code, view)
         old = self.old.get(rel)
         if old is not None and old[0] == key and rel in self.existing:
             self._count(rel, key, old[1])
@@ -260,6 +260,19 @@ class _Site:
         for rel in sorted(self.existing - self.made.keys()):
             (self.out / rel).unlink()
             self.result.removed += 1
+
+
+def _digest(code: hashlib._Hash, view: object) -> str:
+    """The digest of a view (plain values: strings, numbers, tuples, dataclasses of them)
+    under the code digest. Pickled without the memo ("fast" mode, for values without
+    cycles), so equal values give equal bytes whether or not they share objects."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    pickler.dump(view)
+    digest = code.copy()
+    digest.update(buffer.getbuffer())
+    return digest.hexdigest()
 
 
 def month_costs(

@@ -19,7 +19,8 @@ from platform_cli.catalog import landscape_map, pages
 from platform_cli.catalog import site as site_module
 from platform_cli.catalog.facts import parse_status
 from platform_cli.catalog.site import CatalogOptions, CatalogResult, build_catalog
-from platform_cli.errors import UsageError
+from platform_cli.catalog.writer import FileWriter
+from platform_cli.errors import PlatformError, UsageError
 from platform_cli.load.landscape import load
 from platform_cli.plan.money import costs
 from platform_cli.plan.shards import Shard
@@ -414,3 +415,19 @@ def test_markup_in_a_rendered_object_is_text() -> None:
         '{"note": "&lt;/code&gt;&lt;/pre&gt;&lt;script&gt;alert(\\"x\\")'
         '&lt;/script&gt;&amp;amp;"}' in page
     )
+
+
+def test_the_file_writer_creates_in_order_and_reports_a_failure(tmp_path: Path) -> None:
+    writer = FileWriter(tmp_path / "site")
+    writer.write("a/b/page.html", b"first")
+    writer.write("a/b/page.html", b"second")
+    writer.write("top.html", "ünïcode".encode())
+    writer.close()
+    assert (tmp_path / "site/a/b/page.html").read_bytes() == b"second"
+    assert (tmp_path / "site/top.html").read_text() == "ünïcode"
+    (tmp_path / "blocked").write_text("a file where a folder should be")
+    writer = FileWriter(tmp_path / "blocked")
+    for i in range(1000):  # enough to fill the pipe after the child has stopped
+        writer.write(f"sub/{i}.html", b"x" * 4096)
+    with pytest.raises(PlatformError, match="could not all be written"):
+        writer.close()

@@ -29,6 +29,7 @@ from platform_cli.catalog.assets import CSS, search_js
 from platform_cli.catalog.facts import ApplyStatus, Facts, Month, costs_by_scope, gather
 from platform_cli.catalog.html import file_name
 from platform_cli.catalog.landscape_map import COLLAPSE_ABOVE, draw
+from platform_cli.catalog.writer import FileWriter
 from platform_cli.checks import policy_engine
 from platform_cli.checks.waivers import Waived, Waiver
 from platform_cli.errors import PlatformError, UsageError
@@ -174,14 +175,16 @@ class _Site:
         self.old = self._read_manifest()
         self.existing = self._existing()
         self.made: dict[str, tuple[str, int]] = {}
-        self.folders: set[str] = set()
+        self.writer = FileWriter(out)
 
     def __enter__(self) -> _Site:
         return self
 
     def __exit__(self, kind: object, *_: object) -> None:
         if kind is not None:
+            self.writer.stop()
             return  # no manifest: the next build makes every page
+        self.writer.close()
         self._prune()
         data = {"code": self.code.hexdigest(), "files": self.made}
         text = json.dumps(data, separators=(",", ":"), sort_keys=True)
@@ -209,13 +212,8 @@ class _Site:
         self._write(rel, key, data)
 
     def _write(self, rel: str, key: str, data: bytes) -> None:
-        folder = rel.rpartition("/")[0]
-        if folder not in self.folders:
-            (self.out / folder).mkdir(parents=True, exist_ok=True)
-            self.folders.add(folder)
         # plain writes: the manifest is written only after every file is
-        with open(self.out / rel, "wb", buffering=0) as f:
-            f.write(data)
+        self.writer.write(rel, data)
         self._count(rel, key, len(data))
         self.result.written += 1
         self.result.changed.append(rel)

@@ -44,6 +44,7 @@ class Row:
     name: str
     check: float
     cold: float
+    spread: tuple[float, float, float, float]  # the fastest and slowest check, cold build
     change: float | None  # None for a landscape outside git history we may commit to
     noop: float
     pages: int
@@ -94,6 +95,7 @@ def measure(name: str, root: Path, runs: int, work: Path, commits: bool) -> Row:
         name,
         statistics.median(checks),
         statistics.median(colds),
+        (min(checks), max(checks), min(colds), max(colds)),
         change,
         noop,
         pages,
@@ -132,12 +134,18 @@ def block(rows: list[Row]) -> str:
         "| largest file | load average |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    spreads = []
     for r in rows:
         change = f"{r.change:.2f} s" if r.change is not None else "-"
         lines.append(
             f"| {r.name} | {r.check:.2f} s | {r.cold:.2f} s | {r.cold / r.check:.2f}x | "
             f"{change} | {r.noop:.2f} s | {r.pages:,} | {r.largest / 1024:.0f} KiB | "
             f"{r.load[0]:.1f} to {r.load[1]:.1f} |"
+        )
+        fast_check, slow_check, fast_cold, slow_cold = r.spread
+        spreads.append(
+            f"{r.name}: checks {fast_check:.2f} to {slow_check:.2f} s, "
+            f"cold builds {fast_cold:.2f} to {slow_cold:.2f} s"
         )
     worst = max(r.cold / r.check for r in rows)
     lines += [
@@ -152,7 +160,9 @@ def block(rows: list[Row]) -> str:
         "creates the files on the other core while the pages are made (docs/catalog.md,",
         "Scale). On this VM's disk, creating a file costs 0.1 to 0.3 ms of system time,",
         "more while others write: when the other core is busy, that time adds to the",
-        "build's.",
+        "build's. The runs behind each median ranged so:",
+        "",
+        *[f"- {line}" for line in spreads],
     ]
     if worst > 2:
         lines += [

@@ -3,26 +3,31 @@ tests are in test_catalog_browser.py; these read the generated files."""
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import json
 import re
 import subprocess
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from platform_cli.catalog import landscape_map
+from platform_cli.catalog import landscape_map, pages
+from platform_cli.catalog import site as site_module
 from platform_cli.catalog.facts import parse_status
-from platform_cli.catalog.site import CatalogOptions, build_catalog
-from platform_cli.errors import UsageError
+from platform_cli.catalog.site import CatalogOptions, CatalogResult, build_catalog
+from platform_cli.catalog.writer import FileWriter
+from platform_cli.errors import PlatformError, UsageError
 from platform_cli.load.landscape import load
 from platform_cli.plan.money import costs
 from platform_cli.plan.shards import Shard
 from platform_cli.render.usage import format_money
 from platform_cli.sources.git import GitRepository
 from platform_cli.sources.tree import read_tree
-from tests.catalog_repo import HOST, TODAY, make_repo
+from tests.catalog_repo import HOST, TODAY, _commit, make_repo
 from tests.conftest import DATA, REPO
 
 STATUS = {
@@ -119,8 +124,8 @@ def test_resource_page_shows_spec_objects_file_last_change_and_status(site: Path
     page = _text(site / "resources/prod/service/billing-api.html")
     assert "<dt>host</dt><dd>billing-api.apps.dom-komfort.example/ (internal)</dd>" in page
     assert "<dt>replicas</dt><dd>3-8 (autoscaled)</dd>" in page
-    assert "&quot;kind&quot;: &quot;Deployment&quot;" in page
-    assert "&quot;kind&quot;: &quot;NetworkPolicy&quot;" in page
+    assert '"kind": "Deployment"' in page
+    assert '"kind": "NetworkPolicy"' in page
     assert "stacks/prod/billing/billing-api.yaml" in page
     assert "by Olga Volkova, 2026-11-10T09:00:00+00:00: billing-api: three replicas" in page
     assert "<dt>state</dt><dd>behind</dd>" in page and "2 resources" in page
@@ -252,3 +257,177 @@ def test_a_history_that_starts_this_month_shows_no_change(tmp_path: Path) -> Non
     build_catalog(CatalogOptions(root=root, out=tmp_path / "site", today=TODAY))
     page = _text(tmp_path / "site/cost.html")
     assert "the history has no commit before 2026-01-01" in page
+
+
+def _commit_change(root: Path, path: str, old: str, new: str, message: str) -> None:
+    file = root / path
+    text = file.read_text()
+    assert old in text, (path, old)
+    file.write_text(text.replace(old, new, 1))
+    _commit(root, "2026-11-18T12:00:00+00:00", message)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def _rebuild_equals_fresh(root: Path, out: Path, fresh: Path, **options: object) -> CatalogResult:
+    """Rebuild into `out`, build afresh into `fresh`; the two folders hold the same bytes."""
+    again = build_catalog(CatalogOptions(root=root, out=out, today=TODAY, **options))  # type: ignore[arg-type]
+    build_catalog(CatalogOptions(root=root, out=fresh, today=TODAY, **options))  # type: ignore[arg-type]
+    assert _files(out) == _files(fresh)
+    return again
+
+
+def test_an_incremental_rebuild_equals_a_fresh_build(tmp_path: Path) -> None:
+    """One resource file changes in a commit: the rebuild makes that resource's page and
+    the pages that show it (its team, its system, the summaries), leaves the rest, and
+    the folder then holds exactly what a fresh build of the new commit holds."""
+    root = make_repo(tmp_path / "repo")
+    out = tmp_path / "site"
+    url = "https://github.com/dom-komfort/landscape"
+    status = parse_status(json.dumps(STATUS), "status.json")
+    first = build_catalog(
+        CatalogOptions(root=root, out=out, today=TODAY, status=status, repo_url=url)
+    )
+    noop = build_catalog(
+        CatalogOptions(root=root, out=out, today=TODAY, status=status, repo_url=url)
+    )
+    assert noop.written == 0 and noop.unchanged == first.written
+    _commit_change(
+        root, "stacks/prod/billing/billing-api.yaml", "minReplicas: 3", "minReplicas: 4",
+        "billing-api: four replicas at rest",
+    )  # fmt: skip
+    again = _rebuild_equals_fresh(root, out, tmp_path / "fresh", status=status, repo_url=url)
+    made = set(again.changed)
+    assert "resources/prod/service/billing-api.html" in made
+    assert {"teams/billing.html", "systems/billing.html"} <= made
+    assert "resources/dev/service/billing-api.html" not in made
+    assert "teams/analytics.html" not in made
+    assert again.written < 15 and again.unchanged > first.written - 15
+    page = _text(out / "resources/prod/service/billing-api.html")
+    assert "4-8 (autoscaled)" in page and "billing-api: four replicas at rest" in page
+
+
+def test_a_rebuild_after_a_removal_and_an_addition_equals_a_fresh_build(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo")
+    out = tmp_path / "site"
+    build_catalog(CatalogOptions(root=root, out=out, today=TODAY))
+    gone = root / "stacks/dev/billing/receipts-renderer.yaml"
+    (root / "stacks/dev/billing/receipts-renderer-2.yaml").write_text(
+        gone.read_text().replace("name: receipts-renderer\n", "name: receipts-renderer-2\n")
+    )
+    gone.unlink()
+    _commit(root, "2026-11-18T12:00:00+00:00", "receipts-renderer renamed")
+    again = _rebuild_equals_fresh(root, out, tmp_path / "fresh")
+    assert again.removed == 1
+    assert "resources/dev/service/receipts-renderer-2.html" in again.changed
+
+
+def test_a_new_price_sheet_rebuilds_every_team_page(tmp_path: Path) -> None:
+    """A team page shows costs: a change in the price sheet, which is no team's file,
+    changes the facts of every team page, and every one is made again."""
+    root = make_repo(tmp_path / "repo")
+    out = tmp_path / "site"
+    first = build_catalog(CatalogOptions(root=root, out=out, today=TODAY))
+    before = _text(out / "teams/billing.html")
+    _commit_change(root, "policies/prices.yaml", "  cpu: 1150 ", "  cpu: 2300 ", "cpu dearer")
+    again = _rebuild_equals_fresh(root, out, tmp_path / "fresh")
+    teams = [p for p in first.changed if p.startswith("teams/")]
+    assert set(teams) <= set(again.changed)
+    assert _text(out / "teams/billing.html") != before
+
+
+def test_a_waivers_new_expiry_rebuilds_the_governance_page(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo")
+    out = tmp_path / "site"
+    build_catalog(CatalogOptions(root=root, out=out, today=TODAY))
+    _commit_change(
+        root, "policies/waivers.yaml", 'expires: "2026-11-30"', 'expires: "2026-11-25"',
+        "ARCH-999 ends sooner",
+    )  # fmt: skip
+    again = _rebuild_equals_fresh(root, out, tmp_path / "fresh")
+    assert "governance.html" in again.changed
+    assert not any(p.startswith(("teams/", "systems/", "resources/")) for p in again.changed)
+    assert '<span class="soon">2026-11-25 (in 5 days)</span>' in _text(out / "governance.html")
+
+
+def test_a_new_day_rebuilds_what_counts_days(tmp_path: Path) -> None:
+    """The waivers' days to expiry are counted from the day of the build."""
+    root = make_repo(tmp_path / "repo")
+    out = tmp_path / "site"
+    build_catalog(CatalogOptions(root=root, out=out, today=TODAY))
+    later = TODAY + datetime.timedelta(days=1)
+    again = build_catalog(CatalogOptions(root=root, out=out, today=later))
+    assert again.changed == ["governance.html"]
+    assert "2026-11-30 (in 9 days)" in _text(out / "governance.html")
+
+
+def test_changed_code_or_a_lost_manifest_makes_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_repo(tmp_path / "repo")
+    out = tmp_path / "site"
+    first = build_catalog(CatalogOptions(root=root, out=out, today=TODAY))
+    pages_made = [p for p in first.changed if p.startswith(("teams/", "systems/", "resources/"))]
+    pages_made = [p for p in pages_made if not p.endswith("/index.html")]
+    real = site_module.code_digest
+
+    def other_code(*packages: ModuleType) -> hashlib._Hash:
+        digest = real(*packages)
+        digest.update(b"a changed module")
+        return digest
+
+    monkeypatch.setattr(site_module, "code_digest", other_code)
+    made: list[str] = []
+    real_page = site_module._Site.page
+
+    def counting(self: object, rel: str, view: object, make: Callable[[object], bytes]) -> None:
+        real_page(self, rel, view, lambda v: (made.append(rel), make(v))[1])  # type: ignore[arg-type]
+
+    monkeypatch.setattr(site_module._Site, "page", counting)
+    build_catalog(CatalogOptions(root=root, out=out, today=TODAY))
+    assert sorted(made) == sorted(pages_made)
+    made.clear()
+    monkeypatch.undo()
+    monkeypatch.setattr(site_module._Site, "page", counting)
+    (out / site_module.MANIFEST).unlink()
+    build_catalog(CatalogOptions(root=root, out=out, today=TODAY))
+    assert sorted(made) == sorted(pages_made)
+    made.clear()
+    build_catalog(CatalogOptions(root=root, out=out, today=TODAY))
+    assert made == []
+
+
+def test_markup_in_a_rendered_object_is_text() -> None:
+    """The rendered objects' JSON keeps its quotes (element text), but no value in it
+    can open or close an element."""
+    attack = '</code></pre><script>alert("x")</script>&amp;'
+    view = pages.ResourceView(
+        "Service", "api", "prod", "billing", "billing", "", "-", ("stacks/x.yaml", ""),
+        "not in git", (), "", (("Deployment prod/api", json.dumps({"note": attack})),),
+    )  # fmt: skip
+    page = pages.resource_page(view).decode()
+    assert "<script>" not in page and "</code></pre><script" not in page
+    assert (
+        '{"note": "&lt;/code&gt;&lt;/pre&gt;&lt;script&gt;alert(\\"x\\")'
+        '&lt;/script&gt;&amp;amp;"}' in page
+    )
+
+
+def test_the_file_writer_creates_in_order_and_reports_a_failure(tmp_path: Path) -> None:
+    writer = FileWriter(tmp_path / "site")
+    writer.write("a/b/page.html", b"first")
+    writer.write("a/b/page.html", b"second")
+    writer.write("top.html", "ünïcode".encode())
+    writer.close()
+    assert (tmp_path / "site/a/b/page.html").read_bytes() == b"second"
+    assert (tmp_path / "site/top.html").read_text() == "ünïcode"
+    (tmp_path / "blocked").write_text("a file where a folder should be")
+    writer = FileWriter(tmp_path / "blocked")
+    for i in range(1000):  # enough to fill the pipe after the child has stopped
+        writer.write(f"sub/{i}.html", b"x" * 4096)
+    with pytest.raises(PlatformError, match="could not all be written"):
+        writer.close()

@@ -714,6 +714,14 @@ def test_the_catalog_is_built_read_only_and_published_by_a_job_that_runs_no_code
         '.venv/bin/platform catalog --out "$RUNNER_TEMP/catalog" --repo-url "$REPO_URL"'
     )
     assert "upload-pages-artifact@" in build["steps"][-1]["uses"]
+    # the last build is kept between runs, so the build is incremental (docs/catalog.md)
+    (cache,) = [s for s in build["steps"] if "actions/cache@" in s.get("uses", "")]
+    assert cache["with"] == {
+        "path": "${{ runner.temp }}/catalog",
+        "key": "catalog-${{ github.sha }}",
+        "restore-keys": "catalog-",
+    }
+    assert build["steps"].index(cache) < build["steps"].index(script)
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
     assert [s.get("run") for s in deploy["steps"]] == [None]  # the deploy action only

@@ -9,6 +9,7 @@ origin, no network request from the page.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -37,9 +38,12 @@ _ATTRIBUTES: dict[str, str] = {}
 
 
 def escape(value: object) -> Markup:
-    if isinstance(value, Markup):
+    if type(value) is Markup:
         return value
-    return Markup(html.escape(str(value), quote=True))
+    return Markup(_escape(value if type(value) is str else str(value), True))
+
+
+_escape = html.escape
 
 
 def join(parts: Iterable[object], sep: str = "") -> Markup:
@@ -55,12 +59,16 @@ def _attribute(key: str) -> str:
 
 def tag(name: str, content: object = "", **attrs: object) -> Markup:
     """`<name attr="...">content</name>`, attribute values escaped; `class_` is `class`."""
-    rendered = "".join(
-        [
-            f' {_attribute(k)}="{escape(v)}"'
-            for k, v in attrs.items()
-            if v is not None and v is not False
-        ]
+    rendered = (
+        "".join(
+            [
+                f' {_attribute(k)}="{escape(v)}"'
+                for k, v in attrs.items()
+                if v is not None and v is not False
+            ]
+        )
+        if attrs
+        else ""
     )
     end = "\n" if name in BLOCKS else ""
     return Markup(f"<{name}{rendered}>{escape(content)}</{name}>{end}")
@@ -70,6 +78,7 @@ def link(href: str, text: object, **attrs: object) -> Markup:
     return tag("a", text, href=href, **attrs)
 
 
+@functools.lru_cache(maxsize=65536)
 def file_name(name: str) -> str:
     """A page's file name for a landscape name: the name itself when it is a DNS-style
     name, as schemas require, else a digest, so no name can climb out of the site."""
@@ -104,6 +113,17 @@ def change(now: Decimal, then: Decimal | None) -> Markup:
 
 def page(title: str, root: str, body: Markup, *, heading: str | None = None) -> bytes:
     """A whole page: `root` is the way back to the site's top (`../` per level)."""
+    head, header = _chrome(root)
+    return (
+        f"{head}<title>{escape(title)} · landscape catalog</title>{header}"
+        f'<main id="main"><h1>{escape(heading or title)}</h1>{body}</main>'
+        "</body></html>\n"
+    ).encode()
+
+
+@functools.cache
+def _chrome(root: str) -> tuple[str, str]:
+    """What every page at one depth shares: before its title, and from there to `main`."""
     nav = tag(
         "nav",
         join(
@@ -124,19 +144,18 @@ def page(title: str, root: str, body: Markup, *, heading: str | None = None) -> 
         'placeholder="name, description, owner, host" aria-controls="search-results">'
         '<ul id="search-results" aria-live="polite"></ul></form>'
     )
-    document = (
+    head = (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} · landscape catalog</title>"
+    )
+    header = (
         f'<link rel="stylesheet" href="{escape(root)}assets/catalog.css">'
         f'<script src="{escape(root)}assets/search.js" defer></script>'
         f'</head><body data-root="{escape(root)}">'
         '<a class="skip" href="#main">Skip to content</a>'
         f"<header>{link(f'{root}index.html', 'Landscape catalog', class_='brand')}"
         f"{nav}{search}</header>"
-        f'<main id="main"><h1>{escape(heading or title)}</h1>{body}</main>'
-        "</body></html>\n"
     )
-    return document.encode("utf-8")
+    return head, header

@@ -7,6 +7,7 @@ Every value from the landscape goes through `html.escape` (via `tag`, `table` an
 from __future__ import annotations
 
 import datetime
+import html
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from platform_cli.load.model import Resource, System, Team
 from platform_cli.render.pods import QUOTA_KEYS, column
 from platform_cli.render.usage import parse_quota
 
+# Rendered objects are trees the renderer made afresh: no cycle to look for
+_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 SOON_DAYS = 30  # a waiver expiring within this many days is marked
 
 
@@ -68,28 +71,85 @@ def _badges(system: System) -> Markup:
     return join(marks)
 
 
-def _file_link(path: str, ctx: Context) -> Markup:
-    if ctx.repo_url and ctx.revision:
-        return link(f"{ctx.repo_url}/blob/{ctx.revision}/{path}", path)
-    return tag("code", path)
+def _file_url(path: str, facts: Facts, ctx: Context) -> str:
+    """The file in the repository's web view, at the commit that last changed it (the
+    same bytes as at the built commit, and a page that does not change with every
+    commit), or at the built commit when it is not committed; "" without an address."""
+    last = facts.changes.get(path)
+    revision = last.sha if last is not None else ctx.revision
+    if ctx.repo_url and revision:
+        return f"{ctx.repo_url}/blob/{revision}/{path}"
+    return ""
 
 
-def _resources_table(resources: Sequence[Resource], facts: Facts, root: str) -> Markup:
+def _file_link(path: str, facts: Facts, ctx: Context) -> Markup:
+    url = _file_url(path, facts, ctx)
+    return link(url, path) if url else tag("code", path)
+
+
+# A row of a resources table: stack, kind, name, page (from the site's top), system,
+# host, monthly cost
+ResourceRow = tuple[str, str, str, str, str, str, str]
+RESOURCE_HEADERS = Markup(
+    "".join(
+        f'<th scope="col">{h}</th>'
+        for h in ("stack", "kind", "name", "system", "host", "monthly cost")
+    )
+)
+
+
+def resource_rows(resources: Sequence[Resource], facts: Facts) -> tuple[ResourceRow, ...]:
     rows = []
     for r in sorted(resources, key=lambda r: (r.stack, r.kind, r.name)):
         c = facts.cost.get(id(r))
         host = facts.hosts.get(id(r))
         rows.append(
-            [
+            (
                 r.stack,
                 r.kind,
-                link(resource_href(r, root), r.name),
-                link(system_href(r.system, root), r.system),
+                r.name,
+                resource_href(r, ""),
+                r.system,
                 str(host) if host else "",
                 money(c.total if c else None),
-            ]
+            )
         )
-    return table(["stack", "kind", "name", "system", "host", "monthly cost"], rows)
+    return tuple(rows)
+
+
+def _resources_table(rows: Sequence[ResourceRow], root: str) -> Markup:
+    """The same markup as `table` makes, written out: team and system pages list every
+    resource of the landscape between them."""
+    e = _e
+    body = "".join(
+        [
+            f"<tr><td>{e(stack)}</td><td>{e(kind)}</td>"
+            f'<td><a href="{e(root + href)}">{e(name)}</a></td>'
+            f'<td><a href="{e(system_href(system, root))}">{e(system)}</a></td>'
+            f"<td>{e(host)}</td><td>{e(cost)}</td></tr>\n"
+            for stack, kind, name, href, system, host, cost in rows
+        ]
+    )
+    return Markup(
+        f"<table><thead><tr>{RESOURCE_HEADERS}</tr>\n</thead><tbody>{body}</tbody></table>\n"
+    )
+
+
+@dataclass(frozen=True)
+class ListingView:
+    """A team's or a system's page: its facts (small, already markup) and the table of
+    its resources (as plain rows). The page is a function of this alone."""
+
+    title: str
+    head: Markup
+    heading: str
+    resources: tuple[ResourceRow, ...]
+
+
+def listing_page(view: ListingView) -> bytes:
+    root = "../"
+    body = join([view.head, tag("h2", view.heading), _resources_table(view.resources, root)])
+    return page(view.title, root, body)
 
 
 def index(facts: Facts, svg: Markup, collapsed: bool, ctx: Context) -> bytes:
@@ -193,7 +253,7 @@ def _quota_rows(team: Team, facts: Facts) -> list[list[object]]:
     return rows
 
 
-def team_page(team: Team, facts: Facts, ctx: Context) -> bytes:
+def team_view(team: Team, facts: Facts, ctx: Context) -> ListingView:
     root = "../"
     contacts: Mapping[str, Any] = team.spec.get("contacts", {})
     systems = sorted(
@@ -220,7 +280,7 @@ def team_page(team: Team, facts: Facts, ctx: Context) -> bytes:
                     ("email", contacts.get("email", "")),
                     ("chat", contacts.get("chat", "")),
                     ("cost centre", team.spec.get("costCenter", "")),
-                    ("file", _file_link(team.path, ctx)),
+                    ("file", _file_link(team.path, facts, ctx)),
                 ]
             ),
             tag("h2", "Systems"),
@@ -246,11 +306,9 @@ def team_page(team: Team, facts: Facts, ctx: Context) -> bytes:
             tag("h2", "Monthly cost"),
             _month_note(facts),
             table(["stack", "monthly cost", "change this month"], costs),
-            tag("h2", "Resources"),
-            _resources_table(resources, facts, root),
         ]
     )
-    return page(f"Team {team.name}", root, body)
+    return ListingView(f"Team {team.name}", body, "Resources", resource_rows(resources, facts))
 
 
 def _month_note(facts: Facts) -> Markup:
@@ -268,7 +326,7 @@ def _month_note(facts: Facts) -> Markup:
     )
 
 
-def system_page(system: System, facts: Facts, ctx: Context) -> bytes:
+def system_view(system: System, facts: Facts, ctx: Context) -> ListingView:
     root = "../"
     systems = facts.landscape.systems
     incoming = sorted(s.name for s in systems.values() if system.name in s.integrates_with)
@@ -296,91 +354,154 @@ def system_page(system: System, facts: Facts, ctx: Context) -> bytes:
                     ("depends on (dependsOn)", listed(sorted(facts.depends.get(system.name, ())))),
                     ("depended on by", listed(used_by)),
                     ("monthly cost", money(facts.cost_of(resources))),
-                    ("file", _file_link(system.path, ctx)),
+                    ("file", _file_link(system.path, facts, ctx)),
                 ]
             ),
-            tag("h2", "Resources per stack"),
-            _resources_table(resources, facts, root),
         ]
     )
-    return page(f"System {system.name}", root, body)
-
-
-def _status(resource: Resource, facts: Facts) -> Markup:
-    if facts.status is None:
-        return tag(
-            "p",
-            "Apply status: not available. The catalog was built without "
-            "`platform status` data (pass --status FILE, the output of "
-            "`platform status --format json`).",
-            class_="muted",
-        )
-    shard = facts.shard_status(resource)
-    if shard is None:
-        return tag(
-            "p",
-            f"Apply status: `platform status` has no entry for {resource.stack}.{resource.team}.",
-        )
-    return facts_list(
-        [
-            ("state", shard.state),
-            ("applied commit", shard.commit[:12] or "-"),
-            ("applied at", shard.applied_at or "-"),
-            ("drift", shard.drift or "not checked"),
-            ("run", shard.run or "-"),
-        ]
+    return ListingView(
+        f"System {system.name}", body, "Resources per stack", resource_rows(resources, facts)
     )
 
 
-def resource_page(resource: Resource, facts: Facts, ctx: Context) -> bytes:
-    root = "../../../"
+@dataclass(frozen=True)
+class ResourceView:
+    """Everything a resource's page shows, as plain values: the page is a function of
+    this alone, so a page whose view has the digest of the last build is unchanged."""
+
+    kind: str
+    name: str
+    stack: str
+    team: str
+    system: str
+    description: str
+    cost: str
+    file: tuple[str, str]  # (path, address in the repository's web view or "")
+    last_change: tuple[str, str, str, str] | str  # (commit, author, when, subject) or why not
+    spec: tuple[tuple[str, str], ...]
+    status: tuple[tuple[str, str], ...] | str  # the shard's facts, or a sentence
+    objects: tuple[tuple[str, str], ...] | str  # (heading, JSON) per object, or why not
+
+
+def resource_view(
+    resource: Resource, facts: Facts, ctx: Context, objects: Sequence[tuple[str, str]] | None
+) -> ResourceView:
+    """The view of a resource's page; `objects` are its rendered objects, each as a
+    heading and its JSON (serialised once, see `rendered_objects`)."""
     c = facts.cost.get(id(resource))
     last = facts.changes.get(resource.path)
-    if last is not None:
-        last_change = join(
-            [tag("code", last.sha[:12]), f" by {last.author}, {last.when}: ", last.subject]
-        )
-    else:
-        last_change = Markup("not committed" if ctx.revision else "not in git")
-    if ctx.rendered is None:
-        objects = tag("p", f"Not rendered: {ctx.not_rendered}")
-    else:
-        found = ctx.rendered.get(resource.path, [])
-        objects = join(
-            join(
-                [
-                    tag(
-                        "h3",
-                        f"{o['kind']} {o['metadata'].get('namespace', '')}/{o['metadata']['name']}",
-                    ),
-                    tag("pre", tag("code", json.dumps(o, ensure_ascii=False)), class_="wrap"),
-                ]
-            )
-            for o in found
-        )
-    body = join(
-        [
-            tag("p", resource.metadata.get("description", "")),
-            facts_list(
-                [
-                    ("kind", resource.kind),
-                    ("stack", resource.stack),
-                    ("team", link(team_href(resource.team, root), resource.team)),
-                    ("system", link(system_href(resource.system, root), resource.system)),
-                    ("monthly cost", money(c.total if c else None)),
-                    ("file", _file_link(resource.path, ctx)),
-                    ("last change", last_change),
-                ]
-            ),
-            tag("h2", "Spec"),
-            facts_list(spec_summary(resource, facts)),
-            tag("h2", "Apply status"),
-            _status(resource, facts),
-            tag("h2", "Rendered Kubernetes objects (as applied, in JSON)"),
-            objects,
-        ]
+    return ResourceView(
+        resource.kind,
+        resource.name,
+        resource.stack,
+        resource.team,
+        resource.system,
+        str(resource.metadata.get("description", "")),
+        money(c.total if c else None),
+        (resource.path, _file_url(resource.path, facts, ctx)),
+        (last.sha[:12], last.author, last.when, last.subject)
+        if last is not None
+        else "not committed"
+        if ctx.revision
+        else "not in git",
+        tuple(spec_summary(resource, facts)),
+        _status(resource, facts),
+        tuple(objects) if objects is not None else f"Not rendered: {ctx.not_rendered}",
     )
-    return page(f"{resource.kind} {resource.name} ({resource.stack})", root, body)
+
+
+def rendered_objects(objects: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, str], ...]:
+    """Each rendered object of a resource as its page heading and its JSON."""
+    return tuple(
+        (
+            f"{o['kind']} {o['metadata'].get('namespace', '')}/{o['metadata']['name']}",
+            _JSON.encode(o),
+        )
+        for o in objects
+    )
+
+
+def _status(resource: Resource, facts: Facts) -> tuple[tuple[str, str], ...] | str:
+    if facts.status is None:
+        return ""
+    shard = facts.shard_status(resource)
+    if shard is None:
+        return f"Apply status: `platform status` has no entry for {resource.stack}.{resource.team}."
+    return (
+        ("state", shard.state),
+        ("applied commit", shard.commit[:12] or "-"),
+        ("applied at", shard.applied_at or "-"),
+        ("drift", shard.drift or "not checked"),
+        ("run", shard.run or "-"),
+    )
+
+
+NO_STATUS = (
+    '<p class="muted">Apply status: not available. The catalog was built without '
+    "`platform status` data (pass --status FILE, the output of "
+    "`platform status --format json`).</p>\n"
+)
+
+
+def _dl(rows: Sequence[tuple[str, str]]) -> str:
+    items = "".join([f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>\n" for k, v in rows])
+    return f"<dl>{items}</dl>\n"
+
+
+def _e(value: str) -> str:
+    """`html.escape` for the templates below, where every value is a str; most values
+    (names, kinds, amounts) hold nothing to escape, and are returned as they are."""
+    if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
+        return html.escape(value)
+    return value
+
+
+def _text(value: str) -> str:
+    """Escaped for an element's text, where only `&`, `<` and `>` are markup (quotes
+    end only attribute values): the rendered objects' JSON keeps its quotes, a third
+    of the resource pages' bytes."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def resource_page(view: ResourceView) -> bytes:
+    """The page of one resource. There are as many as resources (10,000 in the
+    benchmark), so it is one template over escaped values rather than nested tags; it
+    makes the same markup as `tag` and `facts_list` would."""
+    root = "../../../"
+    path, url = view.file
+    file = f'<a href="{_e(url)}">{_e(path)}</a>' if url else f"<code>{_e(path)}</code>"
+    if isinstance(view.last_change, tuple):
+        sha, author, when, subject = view.last_change
+        last = f"<code>{_e(sha)}</code>{_e(f' by {author}, {when}: ')}{_e(subject)}"
+    else:
+        last = view.last_change
+    if isinstance(view.status, tuple):
+        status = _dl(view.status)
+    else:
+        status = f"<p>{_e(view.status)}</p>\n" if view.status else NO_STATUS
+    if isinstance(view.objects, tuple):
+        objects = "".join(
+            [
+                f'<h3>{_e(heading)}</h3>\n<pre class="wrap"><code>{_text(data)}</code></pre>\n'
+                for heading, data in view.objects
+            ]
+        )
+    else:
+        objects = f"<p>{_e(view.objects)}</p>\n"
+    team = f'<a href="{_e(team_href(view.team, root))}">{_e(view.team)}</a>'
+    system = f'<a href="{_e(system_href(view.system, root))}">{_e(view.system)}</a>'
+    facts = (
+        f"<dl><dt>kind</dt><dd>{_e(view.kind)}</dd>\n<dt>stack</dt><dd>{_e(view.stack)}</dd>\n"
+        f"<dt>team</dt><dd>{team}</dd>\n<dt>system</dt><dd>{system}</dd>\n"
+        f"<dt>monthly cost</dt><dd>{_e(view.cost)}</dd>\n<dt>file</dt><dd>{file}</dd>\n"
+        f"<dt>last change</dt><dd>{last}</dd>\n</dl>\n"
+    )
+    body = Markup(
+        f"<p>{_e(view.description)}</p>\n{facts}<h2>Spec</h2>\n{_dl(view.spec)}"
+        f"<h2>Apply status</h2>\n{status}"
+        f"<h2>Rendered Kubernetes objects (as applied, in JSON)</h2>\n{objects}"
+    )
+    return page(f"{view.kind} {view.name} ({view.stack})", root, body)
 
 
 def cost_page(facts: Facts) -> bytes:

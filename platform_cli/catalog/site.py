@@ -3,29 +3,40 @@
 `build_catalog(options)` reads the working tree, checks it (the findings the governance
 page shows), gathers the facts, reads git for each file's last change and for the cost at
 the start of the month, renders every stack when the landscape has no errors, and writes
-the pages. A page whose bytes did not change is not written again, and pages of things
-that are gone are removed, so a rebuild touches only what changed.
+the pages. Generation is incremental: a manifest in the folder records the digest of
+every page's inputs (its view, and the code digest), a rebuild makes only the pages whose
+digest changed, and pages of things that are gone are removed (`_Site`).
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
+import io
 import json
+import os
+import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import platform_cli
+import policies
 from platform_cli.catalog import pages
 from platform_cli.catalog.assets import CSS, search_js
 from platform_cli.catalog.facts import ApplyStatus, Facts, Month, costs_by_scope, gather
 from platform_cli.catalog.html import file_name
 from platform_cli.catalog.landscape_map import COLLAPSE_ABOVE, draw
+from platform_cli.catalog.writer import FileWriter
 from platform_cli.checks import policy_engine
-from platform_cli.checks.waivers import Waiver
+from platform_cli.checks.waivers import Waived, Waiver
 from platform_cli.errors import PlatformError, UsageError
 from platform_cli.evaluate.pipeline import evaluate_files
-from platform_cli.findings import has_errors
+from platform_cli.findings import Finding, has_errors
+from platform_cli.fingerprint import code_digest
+from platform_cli.gcpause import paused
 from platform_cli.load.landscape import load
 from platform_cli.load.model import Landscape
 from platform_cli.progress import SILENT, Progress
@@ -36,7 +47,9 @@ from platform_cli.sources.layout import OPTIONAL_FILES, OPTIONAL_TEXT_FILES, STA
 from platform_cli.sources.tree import SourceFile, Tree, blob_id, read_tree
 
 MARKER = ".platform-catalog"  # a folder the catalog owns, so a rebuild may prune it
+MANIFEST = ".platform-catalog.json"  # the digest of every file the last build wrote
 OWNED = ("teams", "systems", "resources", "assets")
+TOP_FILES = ("index.html", "cost.html", "governance.html")
 INDEX_PART = 2000  # entries per part of the search index (about 400 KiB)
 
 
@@ -53,14 +66,16 @@ class CatalogOptions:
 @dataclass
 class CatalogResult:
     out: Path
-    written: int = 0
-    unchanged: int = 0
+    written: int = 0  # files made and written
+    unchanged: int = 0  # files the last build made from the same inputs, or with the same bytes
     removed: int = 0
     pages: int = 0
     largest: tuple[str, int] = ("", 0)
     notes: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # the files written, in order
 
 
+@paused
 def build_catalog(options: CatalogOptions) -> CatalogResult:
     out = options.out
     _claim(out)
@@ -76,18 +91,40 @@ def build_catalog(options: CatalogOptions) -> CatalogResult:
     if rendered is None:
         result.notes.append(f"rendered objects left out: {why}")
     ctx = pages.Context(options.today, options.repo_url.rstrip("/"), revision, rendered, why)
-    site: dict[str, bytes] = {}
+    with _Site(out, result) as site:
+        _generate(site, landscape, facts, ctx, findings, evaluation.waived)
+    return result
+
+
+def _generate(
+    site: _Site,
+    landscape: Landscape,
+    facts: Facts,
+    ctx: pages.Context,
+    findings: list[Finding],
+    waived: list[Waived],
+) -> None:
+    """Every page: the summary pages (each depends on the whole landscape, and costs
+    little) are made on every build and written when their bytes changed; a team's, a
+    system's or a resource's page is made only when its view changed (`_Site.page`)."""
     collapsed = len(landscape.systems) > COLLAPSE_ABOVE
-    site["index.html"] = pages.index(facts, draw(landscape, facts.depends), collapsed, ctx)
-    site["teams/index.html"] = pages.teams_index(facts)
-    site["systems/index.html"] = pages.systems_index(facts)
+    site.put("index.html", pages.index(facts, draw(landscape, facts.depends), collapsed, ctx))
+    site.put("teams/index.html", pages.teams_index(facts))
+    site.put("systems/index.html", pages.systems_index(facts))
     for team in landscape.teams.values():
-        site[f"teams/{file_name(team.name)}"] = pages.team_page(team, facts, ctx)
+        listing = pages.team_view(team, facts, ctx)
+        site.page(f"teams/{file_name(team.name)}", listing, pages.listing_page)
     for system in landscape.systems.values():
-        site[f"systems/{file_name(system.name)}"] = pages.system_page(system, facts, ctx)
+        listing = pages.system_view(system, facts, ctx)
+        site.page(f"systems/{file_name(system.name)}", listing, pages.listing_page)
+    rendered = ctx.rendered
     for resource in landscape.all_resources():
-        site[pages.resource_href(resource, "")] = pages.resource_page(resource, facts, ctx)
-    site["cost.html"] = pages.cost_page(facts)
+        objects = None
+        if rendered is not None:
+            objects = pages.rendered_objects(rendered.get(resource.path, ()))
+        view = pages.resource_view(resource, facts, ctx, objects)
+        site.page(pages.resource_href(resource, ""), view, pages.resource_page)
+    site.put("cost.html", pages.cost_page(facts))
     waivers = (
         [
             Waiver.from_entry(i, e, landscape.waivers.path)
@@ -96,16 +133,15 @@ def build_catalog(options: CatalogOptions) -> CatalogResult:
         if landscape.waivers
         else []
     )
-    site["governance.html"] = pages.governance_page(
-        policy_engine.registry(), waivers, findings, evaluation.waived, ctx
+    site.put(
+        "governance.html",
+        pages.governance_page(policy_engine.registry(), waivers, findings, waived, ctx),
     )
-    site["assets/catalog.css"] = CSS.encode()
+    site.put("assets/catalog.css", CSS.encode())
     parts = search_index(facts)
-    site["assets/search.js"] = search_js(len(parts)).encode()
+    site.put("assets/search.js", search_js(len(parts)).encode())
     for i, part in enumerate(parts):
-        site[f"assets/index-{i}.js"] = part
-    _write(out, site, result)
-    return result
+        site.put(f"assets/index-{i}.js", part)
 
 
 def _claim(out: Path) -> None:
@@ -121,37 +157,120 @@ def _claim(out: Path) -> None:
     (out / MARKER).write_text("built by `platform catalog`; pruned on every rebuild\n")
 
 
-def _write(out: Path, site: dict[str, bytes], result: CatalogResult) -> None:
-    fresh = not (out / "index.html").exists()  # a first build: nothing to compare with
-    made: set[Path] = set()
-    for rel, data in sorted(site.items()):
-        path = out / rel
-        result.pages += rel.endswith(".html")
-        if len(data) > result.largest[1]:
-            result.largest = (rel, len(data))
-        if fresh:
-            if path.parent not in made:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                made.add(path.parent)
-        else:
-            try:
-                if path.read_bytes() == data:
-                    result.unchanged += 1
-                    continue
-            except OSError:
-                path.parent.mkdir(parents=True, exist_ok=True)
-        # plain writes: the site is output, and a page cut short by a crash differs from
-        # what the next build makes, so that build writes it again
-        path.write_bytes(data)
-        result.written += 1
-    wanted = {out / rel for rel in site}
-    for top in ("index.html", "cost.html", "governance.html", *OWNED):
-        base = out / top
-        stale = [p for p in (base.rglob("*") if base.is_dir() else [base]) if p.is_file()]
-        for path in stale:
-            if path not in wanted:
-                path.unlink()
-                result.removed += 1
+View = TypeVar("View")
+
+
+class _Site:
+    """The output folder during a build, and its manifest: the digest and size of every
+    file the last build wrote. A page's digest covers its view (the facts it shows) and
+    the code digest, so a page whose digest is in the manifest and whose file exists is
+    the page this build would make. The manifest is read and removed when the build
+    starts and written when it ends: a build cut short leaves none, and the next build
+    makes every page again. Files the build does not make are removed at the end."""
+
+    def __init__(self, out: Path, result: CatalogResult) -> None:
+        self.out = out
+        self.result = result
+        self.code = code_digest(platform_cli, policies)
+        self.old = self._read_manifest()
+        self.existing = self._existing()
+        self.made: dict[str, tuple[str, int]] = {}
+        self.writer = FileWriter(out)
+
+    def __enter__(self) -> _Site:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is not None:
+            self.writer.stop()
+            return  # no manifest: the next build makes every page
+        self.writer.close()
+        self._prune()
+        data = {"code": self.code.hexdigest(), "files": self.made}
+        text = json.dumps(data, separators=(",", ":"), sort_keys=True)
+        (self.out / MANIFEST).write_text(text + "\n", encoding="utf-8")
+
+    def page(self, rel: str, view: View, make: Callable[[View], bytes]) -> None:
+        """A page made from its view by `make`, unless the last build made it from the
+        same view with the same code."""
+        key = _digest(self.code, view)
+        old = self.old.get(rel)
+        if old is not None and old[0] == key and rel in self.existing:
+            self._count(rel, key, old[1])
+            self.result.unchanged += 1
+            return
+        self._write(rel, key, make(view))
+
+    def put(self, rel: str, data: bytes) -> None:
+        """A file made on every build, written when its bytes changed."""
+        key = hashlib.sha256(data).hexdigest()
+        old = self.old.get(rel)
+        if old is not None and old[0] == key and rel in self.existing:
+            self._count(rel, key, len(data))
+            self.result.unchanged += 1
+            return
+        self._write(rel, key, data)
+
+    def _write(self, rel: str, key: str, data: bytes) -> None:
+        # plain writes: the manifest is written only after every file is
+        self.writer.write(rel, data)
+        self._count(rel, key, len(data))
+        self.result.written += 1
+        self.result.changed.append(rel)
+
+    def _count(self, rel: str, key: str, size: int) -> None:
+        self.made[rel] = (key, size)
+        self.result.pages += rel.endswith(".html")
+        if size > self.result.largest[1]:
+            self.result.largest = (rel, size)
+
+    def _read_manifest(self) -> dict[str, tuple[str, int]]:
+        path = self.out / MANIFEST
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            path.unlink()
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("code") != self.code.hexdigest():
+            return {}
+        files = data.get("files")
+        if not isinstance(files, dict):
+            return {}
+        return {
+            str(rel): (str(v[0]), int(v[1]))
+            for rel, v in files.items()
+            if isinstance(v, list) and len(v) == 2
+        }
+
+    def _existing(self) -> set[str]:
+        """The files the catalog owns in the folder now, relative to it."""
+        found: set[str] = set()
+        for top in TOP_FILES:
+            if (self.out / top).is_file():
+                found.add(top)
+        for top in OWNED:
+            for folder, _, names in os.walk(self.out / top):
+                rel = Path(folder).relative_to(self.out).as_posix()
+                found.update(f"{rel}/{name}" for name in names)
+        return found
+
+    def _prune(self) -> None:
+        for rel in sorted(self.existing - self.made.keys()):
+            (self.out / rel).unlink()
+            self.result.removed += 1
+
+
+def _digest(code: hashlib._Hash, view: object) -> str:
+    """The digest of a view (plain values: strings, numbers, tuples, dataclasses of them)
+    under the code digest. Pickled without the memo ("fast" mode, for values without
+    cycles), so equal values give equal bytes whether or not they share objects."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    pickler.dump(view)
+    digest = code.copy()
+    digest.update(buffer.getbuffer())
+    return digest.hexdigest()
 
 
 def month_costs(

@@ -387,3 +387,33 @@ def test_a_pod_template_change_says_the_pods_restart() -> None:
     assert describe_object(update("Cluster", "spec.resources.limits.cpu"))[0].startswith(
         "database instances restart one by one"
     )
+
+
+@pytest.mark.parametrize(
+    "path, old, new, line",
+    [
+        # the renderer's exact bytes, with their binary size beside them
+        (
+            "hard.limits.memory",
+            "149752150271",
+            "184083593728",
+            "hard.limits.memory 149752150271 (139.47Gi) -> 184083593728 (171.44Gi)",
+        ),
+        (
+            "limits[0].max.memory",
+            "34931443457",
+            "600M",
+            "limits[0].max.memory 34931443457 (32.53Gi) -> 600M (572.2Mi)",
+        ),
+        # binary quantities and other keys stay as written
+        ("hard.requests.storage", "50Gi", "3328Gi", "hard.requests.storage 50Gi -> 3328Gi"),
+        ("spec.replicas", "2", "3", "replicas 2 -> 3"),
+    ],
+)
+def test_byte_quantities_read_with_their_binary_size(
+    path: str, old: str, new: str, line: str
+) -> None:
+    from platform_cli.plan.landscape_diff import FieldChange
+    from platform_cli.report.plan_wording import describe_fields
+
+    assert describe_fields([FieldChange(path, old, new)]) == [line]

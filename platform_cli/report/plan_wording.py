@@ -137,7 +137,25 @@ def _describe_field(f: FieldChange) -> str:
     old, new = render_value(f.old), render_value(f.new)
     if len(old) > _VALUE_LIMIT or len(new) > _VALUE_LIMIT:
         old, new = differing_part(old, new)
+    elif _BYTES_KEY.search(f.path):
+        old, new = _with_binary(old), _with_binary(new)
     return f"{path} {old} -> {new}"
+
+
+# Byte quantities the renderer writes exactly (a namespace's quota and limits follow
+# the resource model to the byte) read better with their binary size beside them
+_BYTES_KEY = re.compile(r"(^|\.)(memory|storage|ephemeral-storage)$")
+_QUANTITY = re.compile(r"^(\d+)(k|M|G|T|)$")
+_DECIMAL = {"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+
+
+def _with_binary(value: str) -> str:
+    """`149752150271` -> `149752150271 (139.47Gi)`; a binary quantity stays as it is."""
+    found = _QUANTITY.match(value)
+    if found is None or int(found.group(1)) == 0:
+        return value
+    amount = int(found.group(1)) * _DECIMAL[found.group(2)]
+    return f"{value} ({in_unit(amount, unit_for('memory', [amount]))})"
 
 
 def _describe_list(path: str, old: list[Any], new: list[Any]) -> str:

@@ -5,8 +5,10 @@ through the stack's kube context); after the commit, `platform up` without `--ad
 applies over them: the same objects (the same metadata.uid, the namespace's too), now
 as rendered, neither recreated nor duplicated.
 
-Run it on a control plane where shard dev.legacy-ops has not been applied yet (alone,
-or before tests/e2e/test_apply.py): its namespace must be new to the Pulumi state."""
+The adoption happens in a stack of its own, `staging` (a copy of dev's stack file on the
+same cluster, and a staging quota for the team), written by the test: its namespace is
+new to the cluster and to the Pulumi state whatever ran before, and the bundled stacks'
+shards are left for tests/e2e/test_apply.py to apply from nothing."""
 
 from __future__ import annotations
 
@@ -15,10 +17,27 @@ import json
 from tests.e2e.conftest import Landscape
 from tests.e2e.controlplane import ControlPlane
 
-SHARD = "dev.legacy-ops"
-NAMESPACE = "dev-legacy-ops"
+STACK = "staging"
+SHARD = f"{STACK}.legacy-ops"
+NAMESPACE = f"{STACK}-legacy-ops"
 NAME = "erp-reports"
-SOURCE = f"stacks/dev/legacy-ops/{NAME}.yaml"
+SOURCE = f"stacks/{STACK}/legacy-ops/{NAME}.yaml"
+TEAM_FILE = "landscape/teams/legacy-ops.yaml"
+QUOTA = f'  quotas:\n    {STACK}: {{cpu: "4", memory: "8Gi", storage: "20Gi", servers: 0}}\n'
+
+
+def _add_stack(landscape: Landscape) -> None:
+    """Stack `staging`: dev's stack file renamed (the same cluster, dev-msk), and a
+    staging quota for the team; committed, as an architect's change would be."""
+    dev = (landscape.root / "stacks/dev/stack.yaml").read_text()
+    staging = landscape.root / "stacks" / STACK / "stack.yaml"
+    staging.parent.mkdir(parents=True)
+    staging.write_text(dev.replace("\n  name: dev\n", f"\n  name: {STACK}\n", 1))
+    team = landscape.root / TEAM_FILE
+    team.write_text(team.read_text().replace("  quotas:\n", QUOTA, 1))
+    landscape.commit(f"stack {STACK} for the legacy ERP's reports")
+
+
 IMAGE = (
     "registry.dom-komfort.example/legacy-ops/erp-reports:1.2.0"
     "@sha256:d1463bb0aaffe4529191215adde94a76385c799943b06d2ed53fa8aea0958e50"
@@ -79,23 +98,22 @@ def _uids(plane: ControlPlane) -> dict[str, str]:
 def test_a_namespace_made_by_hand_is_imported_and_applied_over_without_recreation(
     landscape: Landscape, plane: ControlPlane
 ) -> None:
-    assert plane.kubectl("get", "namespace", NAMESPACE, "--ignore-not-found") == "", (
-        "run this test before the shard is applied (alone, or before test_apply.py)"
-    )
+    assert plane.kubectl("get", "namespace", NAMESPACE, "--ignore-not-found") == ""
+    _add_stack(landscape)
     plane.kubectl("create", "namespace", NAMESPACE)
     plane.kubectl("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List",
                                                        "items": BY_HAND}))  # fmt: skip
     before = _uids(plane)
     try:
         imported = landscape.platform(
-            "import", "--from-cluster", "--namespace", NAMESPACE, "--stack", "dev",
+            "import", "--from-cluster", "--namespace", NAMESPACE, "--stack", STACK,
             "--today", "2026-11-29",
         )  # fmt: skip
         assert imported.returncode == 0, imported.output
         # the pods of the hand-made Deployment run as `default`: no account of theirs
         assert f"Wrote {SOURCE} (Service {NAME}; adopts 2 existing objects: " in imported.stdout
         text = (landscape.root / SOURCE).read_text()
-        assert 'from: "dev-msk/dev-legacy-ops"' in text or "from: dev-msk/dev-legacy-ops" in text
+        assert f'from: "dev-msk/{NAMESPACE}"' in text or f"from: dev-msk/{NAMESPACE}" in text
         assert "labels:\n    owner: erp" in text
         # the values the API server filled in (strategy, dnsPolicy, probe timings, the
         # Service's clusterIP...) are nobody's choice: nothing to report

@@ -2,14 +2,17 @@
 
 First the names it uses: the stack, the team, the system and a free resource name
 (a `UsageError` otherwise). Then the landscape with the file in it: `new_findings` is
-what the file adds, and an added error refuses it.
+what the file adds, and an added error refuses it. `added_findings` is the same for any
+set of written files: `platform retire` and `platform import` ask it too.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Set
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from platform_cli.checks.integrity.database_restore import window_finding
 from platform_cli.errors import UsageError
@@ -19,8 +22,11 @@ from platform_cli.load.landscape import Loaded, load
 from platform_cli.load.model import Database, Stack
 from platform_cli.self_service.draft import system_of
 from platform_cli.self_service.options import NewRequest
-from platform_cli.sources.tree import SourceFile
+from platform_cli.sources.tree import SourceFile, read_tree
 from platform_cli.words import did_you_mean
+
+if TYPE_CHECKING:
+    from platform_cli.sources.git import GitRepository
 
 _NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 NAME_HINT = "a name is a DNS label: lower-case letters, digits and '-', starting with a letter"
@@ -67,23 +73,47 @@ def check_target(loaded: Loaded, request: NewRequest, exists: bool) -> None:
         )
 
 
+def starting_files(root: Path, repo: GitRepository | None) -> list[SourceFile]:
+    """The landscape a request starts from: with `--branch` (`repo`), the commit the new
+    branch starts from, HEAD, never the working tree's uncommitted changes; else the
+    working tree at `root`."""
+    if repo is not None:
+        return repo.files_at(repo.branch_head())[0]
+    return read_tree(root)[0]
+
+
+def added_findings(
+    files: list[SourceFile],
+    changed: Mapping[str, bytes],
+    today: datetime.date,
+    before: Set[Finding] | None = None,
+) -> list[Finding]:
+    """The findings that writing `changed` (path to contents: new files, or new
+    contents of files in `files`) adds to the landscape of `files`, sorted.
+
+    Findings that stand without the change do not count, so an unrelated problem
+    elsewhere never blocks a request; a finding that the change causes elsewhere (a
+    team's quota, LND007; the dependents of a retired resource) does, as its message
+    changes with the new totals. `before`, the findings of `files` alone, when a caller
+    that asks again (`platform import`, after refusing some files) has them already."""
+    unchanged = [f for f in files if f.path not in changed]
+    written = [SourceFile(path, data) for path, data in changed.items()]
+    after = evaluate_files([*unchanged, *written], today).findings
+    if before is None:
+        if len(unchanged) == len(files) and all(f.path in changed for f in after):
+            # New files only, and nothing found elsewhere: nothing to compare with
+            return sorted(after)
+        before = set(evaluate_files(files, today).findings)
+    return sorted(f for f in after if f not in before)
+
+
 def new_findings(
     files: list[SourceFile], path: str, data: bytes, today: datetime.date
 ) -> tuple[list[Finding], list[Finding]]:
-    """(errors, warnings) that writing `data` at `path` adds to the landscape.
-
-    Findings that stand without the file do not count, so an unrelated problem
-    elsewhere never blocks a request; a finding that the file causes elsewhere (a
-    team's quota, LND007) does, as its message changes with the new totals.
-    """
+    """(errors, warnings) that writing `data` at `path` adds to the landscape without
+    whatever stands at `path` now (`added_findings`)."""
     others = [f for f in files if f.path != path]
-    after = evaluate_files([*others, SourceFile(path, data)], today).findings
-    if len(others) == len(files) and all(f.path == path for f in after):
-        # A new file and nothing found elsewhere: nothing to compare with
-        added = sorted(after)
-    else:
-        before = set(evaluate_files(others, today).findings)
-        added = sorted(f for f in after if f not in before)
+    added = added_findings(others, {path: data}, today)
     return (
         [f for f in added if f.level is Level.ERROR],
         [f for f in added if f.level is Level.WARNING],

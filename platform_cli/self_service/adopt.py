@@ -47,7 +47,7 @@ from platform_cli.load.landscape import Loaded, load
 from platform_cli.load.model import Landscape, Stack
 from platform_cli.render import render_stack
 from platform_cli.render.meta import SOURCE_ANNOTATION
-from platform_cli.self_service.admission import require_stack
+from platform_cli.self_service.admission import added_findings, require_stack
 from platform_cli.self_service.adopt_diff import unexpressible
 from platform_cli.self_service.adopt_inventory import read_inventory
 from platform_cli.self_service.adopt_objects import (
@@ -425,9 +425,10 @@ def _admit(
     before = set(evaluate_files(files, today).findings)
     pending = list(drafts)
     while pending:
-        new = [SourceFile(d.path, d.text.encode("utf-8")) for d in pending]
         paths = {d.path for d in pending}
-        added = [f for f in evaluate_files([*files, *new], today).findings if f not in before]
+        added = added_findings(
+            files, {d.path: d.text.encode("utf-8") for d in pending}, today, before
+        )
         errors = [f for f in added if f.level is Level.ERROR]
         bad = {f.path for f in errors if f.path in paths}
         if not errors:

@@ -21,10 +21,14 @@ from platform_cli.errors import UsageError
 from platform_cli.findings import Finding
 from platform_cli.load.landscape import load
 from platform_cli.plan.restores import end_of
-from platform_cli.self_service.admission import check_target, new_findings, restore_window
+from platform_cli.self_service.admission import (
+    check_target,
+    new_findings,
+    restore_window,
+    starting_files,
+)
 from platform_cli.self_service.draft import build_draft
 from platform_cli.self_service.options import DatabaseOptions, NewRequest
-from platform_cli.sources.tree import read_tree
 
 if TYPE_CHECKING:
     from platform_cli.sources.git import Revision
@@ -57,10 +61,7 @@ def request_resource(request: NewRequest) -> NewResult:
 
     repo = GitRepository(request.root) if request.branch else None
     try:
-        if repo is not None:
-            files, _ = repo.files_at(repo.branch_head())
-        else:
-            files, _ = read_tree(request.root)
+        files = starting_files(request.root, repo)
         loaded = load(files)
         exists = (request.root / request.path).exists() or any(
             f.path == request.path for f in files

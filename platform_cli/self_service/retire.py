@@ -35,9 +35,14 @@ from platform_cli.errors import UsageError
 from platform_cli.findings import Finding, Level
 from platform_cli.load.landscape import load
 from platform_cli.load.model import Landscape, Resource, Team
-from platform_cli.self_service.admission import known_names, require_stack
+from platform_cli.self_service.admission import (
+    added_findings,
+    known_names,
+    require_stack,
+    starting_files,
+)
 from platform_cli.self_service.yaml_writer import dump
-from platform_cli.sources.tree import SourceFile, read_tree
+from platform_cli.sources.tree import SourceFile
 
 # The rule whose findings list the dependents; they never refuse the retirement
 DEPENDENT_RULE = "retired-dependency"
@@ -188,8 +193,6 @@ def _keep_until(
 def plan_retirement(request: RetireRequest, files: list[SourceFile]) -> Retirement:
     """The files a retirement changes, as text, checked with the whole landscape.
     Pure: reads only `files`."""
-    from platform_cli.evaluate.pipeline import evaluate_files
-
     today = request.today or datetime.date.today()
     loaded = load(files)
     land = loaded.landscape
@@ -222,10 +225,7 @@ def plan_retirement(request: RetireRequest, files: list[SourceFile]) -> Retireme
         FileChange(path, by_path[path], insert_retirement(by_path[path], data, under))
         for path, under in targets
     ]
-    changed = {c.path: c.after.encode("utf-8") for c in changes}
-    before = set(evaluate_files(files, today).findings)
-    after_files = [SourceFile(f.path, changed.get(f.path, f.data)) for f in files]
-    added = [f for f in sorted(evaluate_files(after_files, today).findings) if f not in before]
+    added = added_findings(files, {c.path: c.after.encode("utf-8") for c in changes}, today)
     errors = [f for f in added if f.level is Level.ERROR and f.rule != DEPENDENT_RULE]
     dependents = [f for f in added if f.rule == DEPENDENT_RULE]
     return Retirement(ref, changes, keep, errors, dependents, branch=request.branch)
@@ -242,10 +242,7 @@ def retire(request: RetireRequest) -> Retirement:
         )
     repo = GitRepository(request.root) if request.branch else None
     try:
-        if repo is not None:
-            files, _ = repo.files_at(repo.branch_head())
-        else:
-            files, _ = read_tree(request.root)
+        files = starting_files(request.root, repo)
         result = plan_retirement(request, files)
         if result.errors or request.dry_run:
             return result

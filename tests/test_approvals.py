@@ -409,3 +409,32 @@ def test_a_raised_quota_waits_for_the_architects_until_one_approves(
     approved = run(args)
     assert approved.exit_code == 0, approved.stdout
     assert "@dom-komfort/architects: approved by a-volkov" in approved.stdout
+
+
+def test_a_write_goes_as_json_with_the_token_and_an_error_status_is_an_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The real urllib sender (comments, statuses, issues), with `urlopen` replaced."""
+    from platform_cli.sources.github import urllib_sender
+
+    sent: list[urllib.request.Request] = []
+
+    def urlopen(request: urllib.request.Request, timeout: float) -> Answer:
+        sent.append(request)
+        if request.get_method() == "PATCH":
+            raise urllib.error.HTTPError(
+                request.full_url, 404, "Not Found", email.message.Message(), io.BytesIO(b"{}")
+            )
+        return Answer(201, b'{"id": 1}')
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    url = f"{API}/repos/{REPO}/issues/42/comments"
+    created = urllib_sender("POST", url, "t0ken", {"body": "plan"})
+    assert (created.status, created.body) == (201, b'{"id": 1}')
+    (request,) = sent
+    assert request.get_method() == "POST"
+    assert request.get_header("Authorization") == "Bearer t0ken"
+    assert request.get_header("Content-type") == "application/json"
+    assert request.get_header("Accept") == "application/vnd.github+json"
+    assert json.loads(request.data or b"") == {"body": "plan"}
+    assert urllib_sender("PATCH", url, "t0ken", {"body": "x"}).status == 404

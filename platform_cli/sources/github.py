@@ -63,45 +63,32 @@ ACTIONS_BOT = "github-actions[bot]"
 
 def urllib_transport(url: str, token: str) -> Response:
     """One GET with the token, following GitHub's API conventions."""
-    request = urllib.request.Request(
-        url,
-        headers={
-            "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": "2022-11-28",
-            "User-Agent": "platform-cli",
-            **({"Authorization": f"Bearer {token}"} if token else {}),
-        },
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:
-            body = answer.read(MAX_BODY + 1)
-            return Response(answer.status, body, answer.headers.get("Link", ""))
-    except urllib.error.HTTPError as exc:
-        return Response(exc.code, exc.read(MAX_BODY + 1), "")
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise GitHubError(
-            f"cannot reach the GitHub API at {url}: {exc}",
-            hint="check GITHUB_API_URL and the network of the runner",
-        ) from None
+    return _exchange(urllib.request.Request(url, headers=_headers(token)), url)
 
 
 def urllib_sender(method: str, url: str, token: str, body: dict[str, Any]) -> Response:
     """One write (POST or PATCH) of a JSON body with the token."""
-    request = urllib.request.Request(
-        url,
-        method=method,
-        data=json.dumps(body).encode("utf-8"),
-        headers={
-            "Accept": "application/vnd.github+json",
-            "Content-Type": "application/json",
-            "X-GitHub-Api-Version": "2022-11-28",
-            "User-Agent": "platform-cli",
-            **({"Authorization": f"Bearer {token}"} if token else {}),
-        },
-    )
+    headers = {**_headers(token), "Content-Type": "application/json"}
+    data = json.dumps(body).encode("utf-8")
+    return _exchange(urllib.request.Request(url, method=method, data=data, headers=headers), url)
+
+
+def _headers(token: str) -> dict[str, str]:
+    return {
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+        "User-Agent": "platform-cli",
+        **({"Authorization": f"Bearer {token}"} if token else {}),
+    }
+
+
+def _exchange(request: urllib.request.Request, url: str) -> Response:
+    """Send `request`: the answer, an HTTP error as an answer too (the caller judges
+    the status), or a `GitHubError` when the API cannot be reached."""
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:
-            return Response(answer.status, answer.read(MAX_BODY + 1), "")
+            body = answer.read(MAX_BODY + 1)
+            return Response(answer.status, body, answer.headers.get("Link", ""))
     except urllib.error.HTTPError as exc:
         return Response(exc.code, exc.read(MAX_BODY + 1), "")
     except (urllib.error.URLError, TimeoutError, OSError) as exc:

@@ -16,6 +16,9 @@ document cache off (cold). The catalog must build in at most twice a cold check
 - one change: a commit changes one resource file (its description), then a rebuild
   into the last build's folder, which makes only the pages whose inputs changed.
 - no-op: a rebuild with nothing changed.
+- file creation: after the cold builds, creating as many files as one of them, of
+  their mean size, in a new folder next to theirs: what the disk adds, which on a small
+  VM varies from run to run (most just after many files were deleted).
 
 The machine is shared, so the load average is recorded with the figures.
 """
@@ -28,6 +31,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +54,7 @@ class Row:
     pages: int
     largest: int
     load: tuple[float, float]  # the 1-minute load average before and after
+    creating: tuple[int, float]  # a cold build's number of files, and seconds to create as many
 
 
 def _timed(cmd: list[str], cwd: Path) -> float:
@@ -57,6 +62,19 @@ def _timed(cmd: list[str], cwd: Path) -> float:
     (a build in CI starts with none; without this, a run pays for the last one's files)."""
     os.sync()
     return _process(cmd, cwd, COLD).seconds
+
+
+def _creating(folder: Path, count: int, size: int) -> float:
+    """Seconds to create `count` files of `size` bytes in a new folder, 100 a folder."""
+    os.sync()
+    data = b"x" * size
+    start = time.perf_counter()
+    for i in range(count):
+        if i % 100 == 0:
+            (folder / str(i // 100)).mkdir(parents=True)
+        with open(folder / str(i // 100) / f"{i}.html", "wb", buffering=0) as f:
+            f.write(data)
+    return time.perf_counter() - start
 
 
 def measure(name: str, root: Path, runs: int, work: Path, commits: bool) -> Row:
@@ -70,6 +88,9 @@ def measure(name: str, root: Path, runs: int, work: Path, commits: bool) -> Row:
         sites.append(out)
         build = [platform, "catalog", "--root", str(root), "--out", str(out)]
         colds.append(_timed(build, root))
+    written = [p for p in sites[0].rglob("*") if p.is_file()]
+    size = sum(p.stat().st_size for p in written) // len(written)
+    creating = _creating(work / f"{root.name}-creating", len(written), size)
     out = sites[-1]
     build = [platform, "catalog", "--root", str(root), "--out", str(out)]
     noop = statistics.median(_timed(build, root) for _ in range(runs))
@@ -89,7 +110,7 @@ def measure(name: str, root: Path, runs: int, work: Path, commits: bool) -> Row:
     pages = sum(1 for p in files if p.suffix == ".html")
     largest = max(p.stat().st_size for p in files)
     load_after = os.getloadavg()[0]
-    for site in sites:
+    for site in [*sites, work / f"{root.name}-creating"]:
         shutil.rmtree(site, ignore_errors=True)
     return Row(
         name,
@@ -101,6 +122,7 @@ def measure(name: str, root: Path, runs: int, work: Path, commits: bool) -> Row:
         pages,
         largest,
         (load_before, load_after),
+        (len(written), creating),
     )
 
 
@@ -143,9 +165,11 @@ def block(rows: list[Row]) -> str:
             f"{r.load[0]:.1f} to {r.load[1]:.1f} |"
         )
         fast_check, slow_check, fast_cold, slow_cold = r.spread
+        files, seconds = r.creating
         spreads.append(
             f"{r.name}: checks {fast_check:.2f} to {slow_check:.2f} s, "
-            f"cold builds {fast_cold:.2f} to {slow_cold:.2f} s"
+            f"cold builds {fast_cold:.2f} to {slow_cold:.2f} s; creating {files:,} files "
+            f"there took {seconds:.2f} s"
         )
     worst = max(r.cold / r.check for r in rows)
     lines += [
@@ -156,19 +180,18 @@ def block(rows: list[Row]) -> str:
         "timed process, and each cold build has a new folder.",
         "",
         "Beyond the check, a cold build renders every stack, serialises each rendered",
-        "object to JSON once, makes every page and creates its file. A child process",
-        "creates the files on the other core while the pages are made (docs/catalog.md,",
-        "Scale). On this VM's disk, creating a file costs 0.1 to 0.3 ms of system time,",
-        "more while others write: when the other core is busy, that time adds to the",
-        "build's. The runs behind each median ranged so:",
+        "object to JSON once, makes every page and creates its file. One process per core",
+        "shares that out by shard, the first checking the landscape meanwhile",
+        "(docs/catalog.md, Scale). The runs behind each median ranged as below, with the",
+        "seconds it took, after the cold builds, to create as many files as one of them,",
+        "of their mean size, in a new folder next to theirs: the disk's part, which on",
+        "this VM is largest just after many files were deleted.",
         "",
         *[f"- {line}" for line in spreads],
+        "",
+        f"Issue 18 asks for at most 2x a cold check: the largest ratio here is {worst:.2f}x, "
+        + ("which is over." if worst > 2 else "which is within it."),
     ]
-    if worst > 2:
-        lines += [
-            "",
-            f"Issue 18 asks for at most 2x a cold check; a fresh build here is up to {worst:.1f}x.",
-        ]
     lines += ["", CATALOG_END]
     return "\n".join(lines)
 

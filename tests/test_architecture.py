@@ -49,13 +49,8 @@ DOORS = {
         "platform_cli.cli.imports",
     },
     "urllib": {"platform_cli.sources.github"},
-    # Programs the toolkit runs: git, kubectl for a failed apply's events, and the
-    # catalog's own child process that creates its files (catalog/create_files.py)
-    "subprocess": {
-        "platform_cli.sources.git",
-        "platform_cli.sources.kubectl",
-        "platform_cli.catalog.writer",
-    },
+    # Programs the toolkit runs: git, and kubectl for a failed apply's events
+    "subprocess": {"platform_cli.sources.git", "platform_cli.sources.kubectl"},
     "grandalf": {"platform_cli.catalog.layout"},
 }
 

@@ -1,30 +1,33 @@
 """`platform catalog`: build the static site of a landscape into a folder.
 
-`build_catalog(options)` reads the working tree, checks it (the findings the governance
-page shows), gathers the facts, reads git for each file's last change and for the cost at
-the start of the month, renders every stack when the landscape has no errors, and writes
-the pages. Generation is incremental: a manifest in the folder records the digest of
-every page's inputs (its view, and the code digest), a rebuild makes only the pages whose
-digest changed, and pages of things that are gone are removed (`_Site`).
+`build_catalog(options)` reads and loads the working tree, gathers the facts, reads git
+for each file's last change and for the cost at the start of the month, then shares the
+rest out between one process per core (`shares.py`, `processes.py`): the first checks
+the landscape (the findings the governance page shows) and makes the summary pages, and
+every process renders its shards and makes their resources' pages. Generation is
+incremental: a manifest in the folder records the digest of every page's inputs (its
+view, and the code digest), a rebuild makes only the pages whose digest changed, and
+pages of things that are gone are removed (`_Site`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import io
 import json
 import os
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import platform_cli
 import policies
-from platform_cli.catalog import pages
+from platform_cli.catalog import pages, processes, shares
 from platform_cli.catalog.assets import CSS, search_js
 from platform_cli.catalog.facts import ApplyStatus, Facts, Month, costs_by_scope, gather
 from platform_cli.catalog.html import file_name
@@ -33,15 +36,13 @@ from platform_cli.catalog.writer import FileWriter
 from platform_cli.checks import policy_engine
 from platform_cli.checks.waivers import Waived, Waiver
 from platform_cli.errors import PlatformError, UsageError
-from platform_cli.evaluate.pipeline import evaluate_files
+from platform_cli.evaluate.pipeline import evaluate_loaded, load_files
 from platform_cli.findings import Finding, has_errors
 from platform_cli.fingerprint import code_digest
 from platform_cli.gcpause import paused
 from platform_cli.load.landscape import load
-from platform_cli.load.model import Landscape
+from platform_cli.load.model import Landscape, Resource
 from platform_cli.progress import SILENT, Progress
-from platform_cli.render import render_stack
-from platform_cli.render.meta import SOURCE_ANNOTATION
 from platform_cli.sources.git import GitRepository
 from platform_cli.sources.layout import OPTIONAL_FILES, OPTIONAL_TEXT_FILES, STACK_FILES
 from platform_cli.sources.tree import SourceFile, Tree, blob_id, read_tree
@@ -49,8 +50,11 @@ from platform_cli.sources.tree import SourceFile, Tree, blob_id, read_tree
 MARKER = ".platform-catalog"  # a folder the catalog owns, so a rebuild may prune it
 MANIFEST = ".platform-catalog.json"  # the digest of every file the last build wrote
 OWNED = ("teams", "systems", "resources", "assets")
+RESOURCES = "resources/"
 TOP_FILES = ("index.html", "cost.html", "governance.html")
 INDEX_PART = 2000  # entries per part of the search index (about 400 KiB)
+# Resource pages per process at least: below that, forking costs more than it saves
+SHARE_AT_LEAST = 1000
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,9 @@ class CatalogOptions:
     status: ApplyStatus | None = None
     repo_url: str = ""
     progress: Progress = SILENT
+    # Processes that make the pages; 0: one per core, when each has SHARE_AT_LEAST
+    # resource pages to make
+    jobs: int = 0
 
 
 @dataclass
@@ -77,54 +84,101 @@ class CatalogResult:
 
 @paused
 def build_catalog(options: CatalogOptions) -> CatalogResult:
+    """The site, made by `count` processes (`shares.py`): the first checks the landscape
+    and makes the summary pages, while the others, forked once the landscape is loaded,
+    render their shards and make their resources' pages; the first then does the same
+    for its own shards. That assumes the landscape renders, as it does on a main branch
+    that passed its checks. When it does not (a check error, or a stack that does not
+    render), every resource page is made again without rendered objects, once every
+    process has ended: the files are the same as from one process."""
     out = options.out
     _claim(out)
     files, read_findings = read_tree(options.root)
-    evaluation = evaluate_files(files, options.today, options.progress)
-    findings = sorted(read_findings + evaluation.findings)
-    landscape = evaluation.loaded.landscape
+    first = load_files(files, options.progress)
+    landscape = first.loaded.landscape
     facts = gather(landscape)
     facts.status = options.status
     result = CatalogResult(out)
     revision = _git_facts(options.root, facts, result, files)
-    rendered, why = _rendered(landscape, has_errors(findings))
-    if rendered is None:
+    ctx = pages.Context(options.today, options.repo_url.rstrip("/"), revision, None, "")
+    site = _Site(out)
+    count = options.jobs or min(processes.cores(), landscape.resource_count // SHARE_AT_LEAST)
+    work = shares.split(landscape, max(count, 1))
+    checked: list[Finding] = []  # the first process's findings
+
+    def share(i: int) -> _Share:
+        made = _Pages(site)
+        if i == 0:
+            evaluation = evaluate_loaded(first, options.today)
+            checked.extend(sorted(read_findings + evaluation.findings))
+            _summary_pages(made, landscape, facts, ctx, checked, evaluation.waived)
+            if has_errors(checked):
+                return _Share(made.made, None)
+        rendered = shares.render_share(landscape, work[i])
+        if not rendered.failed:
+            shown = dataclasses.replace(ctx, rendered=rendered.by_source)
+            _resource_pages(made, work[i].resources, facts, shown)
+        rendered.by_source = {}  # no need to send the objects back
+        return _Share(made.made, rendered)
+
+    done = processes.in_processes(share, len(work))
+    why = _not_rendered(checked, [d.rendered for d in done])
+    if why:
         result.notes.append(f"rendered objects left out: {why}")
-    ctx = pages.Context(options.today, options.repo_url.rstrip("/"), revision, rendered, why)
-    with _Site(out, result) as site:
-        _generate(site, landscape, facts, ctx, findings, evaluation.waived)
+        made_first = {rel for d in done for rel in d.made.written if rel.startswith(RESOURCES)}
+        made = _Pages(site, again=made_first)
+        shown = dataclasses.replace(ctx, not_rendered=why)
+        _resource_pages(made, list(landscape.all_resources()), facts, shown)
+        done = [_Share(d.made.without(RESOURCES), None) for d in done]
+        done.append(_Share(made.made, None))
+    for d in done:
+        site.add(d.made, result)
+    site.finish(result)
     return result
 
 
-def _generate(
-    site: _Site,
+@dataclass
+class _Share:
+    """What one process made, and what it found rendering its shards (None when it
+    did not render them)."""
+
+    made: _Made
+    rendered: shares.Rendered | None
+
+
+def _not_rendered(findings: list[Finding], rendered: list[shares.Rendered | None]) -> str:
+    """Why the resource pages cannot show rendered objects, or ""."""
+    if has_errors(findings):
+        return "the landscape has check errors (see Governance)"
+    failed = shares.stacks_failed(r for r in rendered if r is not None)
+    if failed:
+        stack = min(failed)
+        return f"stack {stack} does not render (run `platform render --stack {stack}`)"
+    return ""
+
+
+def _summary_pages(
+    made: _Pages,
     landscape: Landscape,
     facts: Facts,
     ctx: pages.Context,
     findings: list[Finding],
     waived: list[Waived],
 ) -> None:
-    """Every page: the summary pages (each depends on the whole landscape, and costs
-    little) are made on every build and written when their bytes changed; a team's, a
-    system's or a resource's page is made only when its view changed (`_Site.page`)."""
+    """Every page but the resources': the summary pages (each depends on the whole
+    landscape, and costs little) are made on every build and written when their bytes
+    changed; a team's or a system's page is made only when its view changed."""
     collapsed = len(landscape.systems) > COLLAPSE_ABOVE
-    site.put("index.html", pages.index(facts, draw(landscape, facts.depends), collapsed, ctx))
-    site.put("teams/index.html", pages.teams_index(facts))
-    site.put("systems/index.html", pages.systems_index(facts))
+    made.put("index.html", pages.index(facts, draw(landscape, facts.depends), collapsed, ctx))
+    made.put("teams/index.html", pages.teams_index(facts))
+    made.put("systems/index.html", pages.systems_index(facts))
     for team in landscape.teams.values():
         listing = pages.team_view(team, facts, ctx)
-        site.page(f"teams/{file_name(team.name)}", listing, pages.listing_page)
+        made.page(f"teams/{file_name(team.name)}", listing, pages.listing_page)
     for system in landscape.systems.values():
         listing = pages.system_view(system, facts, ctx)
-        site.page(f"systems/{file_name(system.name)}", listing, pages.listing_page)
-    rendered = ctx.rendered
-    for resource in landscape.all_resources():
-        objects = None
-        if rendered is not None:
-            objects = pages.rendered_objects(rendered.get(resource.path, ()))
-        view = pages.resource_view(resource, facts, ctx, objects)
-        site.page(pages.resource_href(resource, ""), view, pages.resource_page)
-    site.put("cost.html", pages.cost_page(facts))
+        made.page(f"systems/{file_name(system.name)}", listing, pages.listing_page)
+    made.put("cost.html", pages.cost_page(facts))
     waivers = (
         [
             Waiver.from_entry(i, e, landscape.waivers.path)
@@ -133,15 +187,28 @@ def _generate(
         if landscape.waivers
         else []
     )
-    site.put(
+    made.put(
         "governance.html",
         pages.governance_page(policy_engine.registry(), waivers, findings, waived, ctx),
     )
-    site.put("assets/catalog.css", CSS.encode())
+    made.put("assets/catalog.css", CSS.encode())
     parts = search_index(facts)
-    site.put("assets/search.js", search_js(len(parts)).encode())
+    made.put("assets/search.js", search_js(len(parts)).encode())
     for i, part in enumerate(parts):
-        site.put(f"assets/index-{i}.js", part)
+        made.put(f"assets/index-{i}.js", part)
+
+
+def _resource_pages(
+    made: _Pages, resources: Sequence[Resource], facts: Facts, ctx: pages.Context
+) -> None:
+    """A resource's page, made only when its view changed (`_Pages.page`)."""
+    rendered = ctx.rendered
+    for resource in resources:
+        objects = None
+        if rendered is not None:
+            objects = pages.rendered_objects(rendered.get(resource.path, ()))
+        view = pages.resource_view(resource, facts, ctx, objects)
+        made.page(pages.resource_href(resource, ""), view, pages.resource_page)
 
 
 def _claim(out: Path) -> None:
@@ -160,69 +227,62 @@ def _claim(out: Path) -> None:
 View = TypeVar("View")
 
 
+@dataclass
+class _Made:
+    """What one process made: the manifest entry (digest, size) of every file it
+    owns this build, in the order made, and which of them it wrote."""
+
+    files: dict[str, tuple[str, int]] = field(default_factory=dict)
+    written: list[str] = field(default_factory=list)
+
+    def without(self, prefix: str) -> _Made:
+        """What was made, but for the files under `prefix`."""
+        return _Made(
+            {rel: v for rel, v in self.files.items() if not rel.startswith(prefix)},
+            [rel for rel in self.written if not rel.startswith(prefix)],
+        )
+
+
 class _Site:
     """The output folder during a build, and its manifest: the digest and size of every
     file the last build wrote. A page's digest covers its view (the facts it shows) and
     the code digest, so a page whose digest is in the manifest and whose file exists is
     the page this build would make. The manifest is read and removed when the build
-    starts and written when it ends: a build cut short leaves none, and the next build
-    makes every page again. Files the build does not make are removed at the end."""
+    starts and written when it ends (`finish`): a build cut short leaves none, and the
+    next build makes every page again. Files the build does not make are removed."""
 
-    def __init__(self, out: Path, result: CatalogResult) -> None:
+    def __init__(self, out: Path) -> None:
         self.out = out
-        self.result = result
         self.code = code_digest(platform_cli, policies)
         self.old = self._read_manifest()
         self.existing = self._existing()
         self.made: dict[str, tuple[str, int]] = {}
-        self.writer = FileWriter(out)
 
-    def __enter__(self) -> _Site:
-        return self
+    def unchanged(self, rel: str, key: str) -> int | None:
+        """The size of the file the last build made from the same inputs, if it is there."""
+        old = self.old.get(rel)
+        if old is not None and old[0] == key and rel in self.existing:
+            return old[1]
+        return None
 
-    def __exit__(self, kind: object, *_: object) -> None:
-        if kind is not None:
-            self.writer.stop()
-            return  # no manifest: the next build makes every page
-        self.writer.close()
-        self._prune()
+    def add(self, made: _Made, result: CatalogResult) -> None:
+        """What a process made, counted into the result."""
+        for rel, (key, size) in made.files.items():
+            self.made[rel] = (key, size)
+            result.pages += rel.endswith(".html")
+            if size > result.largest[1]:
+                result.largest = (rel, size)
+        result.written += len(made.written)
+        result.unchanged += len(made.files) - len(made.written)
+        result.changed += made.written
+
+    def finish(self, result: CatalogResult) -> None:
+        for rel in sorted(self.existing - self.made.keys()):
+            (self.out / rel).unlink()
+            result.removed += 1
         data = {"code": self.code.hexdigest(), "files": self.made}
         text = json.dumps(data, separators=(",", ":"), sort_keys=True)
         (self.out / MANIFEST).write_text(text + "\n", encoding="utf-8")
-
-    def page(self, rel: str, view: View, make: Callable[[View], bytes]) -> None:
-        """A page made from its view by `make`, unless the last build made it from the
-        same view with the same code."""
-        key = _digest(self.code, view)
-        old = self.old.get(rel)
-        if old is not None and old[0] == key and rel in self.existing:
-            self._count(rel, key, old[1])
-            self.result.unchanged += 1
-            return
-        self._write(rel, key, make(view))
-
-    def put(self, rel: str, data: bytes) -> None:
-        """A file made on every build, written when its bytes changed."""
-        key = hashlib.sha256(data).hexdigest()
-        old = self.old.get(rel)
-        if old is not None and old[0] == key and rel in self.existing:
-            self._count(rel, key, len(data))
-            self.result.unchanged += 1
-            return
-        self._write(rel, key, data)
-
-    def _write(self, rel: str, key: str, data: bytes) -> None:
-        # plain writes: the manifest is written only after every file is
-        self.writer.write(rel, data)
-        self._count(rel, key, len(data))
-        self.result.written += 1
-        self.result.changed.append(rel)
-
-    def _count(self, rel: str, key: str, size: int) -> None:
-        self.made[rel] = (key, size)
-        self.result.pages += rel.endswith(".html")
-        if size > self.result.largest[1]:
-            self.result.largest = (rel, size)
 
     def _read_manifest(self) -> dict[str, tuple[str, int]]:
         path = self.out / MANIFEST
@@ -254,10 +314,40 @@ class _Site:
                 found.update(f"{rel}/{name}" for name in names)
         return found
 
-    def _prune(self) -> None:
-        for rel in sorted(self.existing - self.made.keys()):
-            (self.out / rel).unlink()
-            self.result.removed += 1
+
+class _Pages:
+    """One process's pages during a build: each made unless the last build made it
+    from the same inputs, and written by the process's own FileWriter."""
+
+    def __init__(self, site: _Site, again: Collection[str] = ()) -> None:
+        self.site = site
+        self.again = again  # files another process of this build wrote: made again
+        self.made = _Made()
+        self.writer = FileWriter(site.out)
+
+    def page(self, rel: str, view: View, make: Callable[[View], bytes]) -> None:
+        """A page made from its view by `make`, unless the last build made it from the
+        same view with the same code."""
+        key = _digest(self.site.code, view)
+        size = self.site.unchanged(rel, key)
+        if size is None or rel in self.again:
+            self._write(rel, key, make(view))
+        else:
+            self.made.files[rel] = (key, size)
+
+    def put(self, rel: str, data: bytes) -> None:
+        """A file made on every build, written when its bytes changed."""
+        key = hashlib.sha256(data).hexdigest()
+        if self.site.unchanged(rel, key) is None:
+            self._write(rel, key, data)
+        else:
+            self.made.files[rel] = (key, len(data))
+
+    def _write(self, rel: str, key: str, data: bytes) -> None:
+        # plain writes: the manifest is written only after every file is
+        self.writer.write(rel, data)
+        self.made.files[rel] = (key, len(data))
+        self.made.written.append(rel)
 
 
 def _digest(code: hashlib._Hash, view: object) -> str:
@@ -331,24 +421,6 @@ def _git_facts(root: Path, facts: Facts, result: CatalogResult, files: list[Sour
         return head.sha
     finally:
         repo.close()
-
-
-def _rendered(
-    landscape: Landscape, failed: bool
-) -> tuple[dict[str, list[dict[str, Any]]] | None, str]:
-    """The rendered objects of every stack by their source file, when they can be."""
-    if failed:
-        return None, "the landscape has check errors (see Governance)"
-    by_source: dict[str, list[dict[str, Any]]] = {}
-    for stack in sorted(landscape.stacks):
-        rendered = render_stack(landscape, stack)
-        if rendered.failed:
-            return None, f"stack {stack} does not render (run `platform render --stack {stack}`)"
-        for obj in rendered.objects:
-            source = obj["metadata"].get("annotations", {}).get(SOURCE_ANNOTATION)
-            if source:
-                by_source.setdefault(str(source), []).append(obj)
-    return by_source, ""
 
 
 def search_index(facts: Facts) -> list[bytes]:

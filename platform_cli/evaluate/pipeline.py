@@ -90,15 +90,42 @@ def evaluate_files(
     landscape documents, only compared. With `policies=False` only the first two run:
     enough to know whether a landscape is sound enough to render (a plan's base).
     """
+    return evaluate_loaded(load_files(files, progress, cache), today, policies=policies)
+
+
+@dataclass(frozen=True)
+class LoadedFiles:
+    """The first stage of an evaluation: the landscape loaded from its documents, and
+    the text files kept aside for the later stages."""
+
+    loaded: Loaded
+    texts: dict[str, SourceFile]
+
+
+@paused
+def load_files(
+    files: list[SourceFile], progress: Progress = SILENT, cache: DocumentCache | None = None
+) -> LoadedFiles:
+    """The load stage of `evaluate_files` alone, for a caller (the catalog) with work
+    that needs the landscape but not the findings."""
     texts = {f.path: f for f in files if f.path in OPTIONAL_TEXT_FILES}
     documents = [f for f in files if f.path not in texts]
     progress.start("checking", len(documents))
     loaded = load(documents, progress, cache)
     progress.finish()
+    return LoadedFiles(loaded, texts)
+
+
+@paused
+def evaluate_loaded(
+    first: LoadedFiles, today: datetime.date, *, policies: bool = True
+) -> Evaluation:
+    """The stages of `evaluate_files` after loading."""
+    loaded = first.loaded
     parts = Parts(integrity.check_by_rule(loaded), None)
     if policies:
         parts.policies = policy_engine.evaluate(loaded.landscape)
-        source = texts.get(owners.PATH)
+        source = first.texts.get(owners.PATH)
         parts.owners = owners_finding(
             loaded, source.data.decode("utf-8", errors="replace") if source else None
         )

@@ -8,7 +8,7 @@ tree before rendering it is `platform_cli.evaluate.rendering.render_tree`.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from platform_cli.errors import PlatformError, UsageError
@@ -17,7 +17,7 @@ from platform_cli.gcpause import paused
 from platform_cli.load.model import Database, Landscape, Resource, Server, Service
 from platform_cli.render.context import Context, consumers_of
 from platform_cli.render.database import render_database
-from platform_cli.render.meta import TEAM_LABEL, Manifest
+from platform_cli.render.meta import SOURCE_ANNOTATION, TEAM_LABEL, Manifest
 from platform_cli.render.namespace import render_team
 from platform_cli.render.server import render_server
 from platform_cli.render.workload import render_service
@@ -26,8 +26,11 @@ from platform_cli.words import plural
 __all__ = [
     "LandscapeHasErrors",
     "Manifest",
+    "ObjectId",
     "Rendered",
+    "clashes",
     "object_id",
+    "placed",
     "render_stack",
     "select_team",
 ]
@@ -75,10 +78,19 @@ class Rendered:
         return has_errors(self.findings)
 
 
-def object_id(obj: Manifest) -> tuple[str, str, str, str]:
+ObjectId = tuple[str, str, str, str]
+
+
+def object_id(obj: Manifest) -> ObjectId:
     """(apiVersion, kind, namespace, name): what the API server keeps unique."""
     meta = obj["metadata"]
     return (obj["apiVersion"], obj["kind"], meta.get("namespace", ""), meta["name"])
+
+
+def placed(objects: Iterable[Manifest]) -> Iterator[tuple[ObjectId, str]]:
+    """Each object's id and the file it is rendered from."""
+    for obj in objects:
+        yield object_id(obj), obj["metadata"]["annotations"][SOURCE_ANNOTATION]
 
 
 @paused
@@ -109,7 +121,7 @@ def render_stack(
         objects += render_team(landscape.teams[name], ctx, resources)
         for resource in resources:
             objects += _render_resource(resource, ctx)
-    ctx.findings += _clashes(objects)
+    ctx.findings += clashes(placed(objects))
     if stack.namespace("team") == stack.vm_namespace("team"):
         ctx.findings.append(
             RENDER_NAME_CLASH.finding(
@@ -135,14 +147,12 @@ def _render_resource(resource: Resource, ctx: Context) -> list[Manifest]:
     raise TypeError(f"no renderer for {resource.kind}")  # pragma: no cover
 
 
-def _clashes(objects: Iterable[Manifest]) -> list[Finding]:
+def clashes(objects: Iterable[tuple[ObjectId, str]]) -> list[Finding]:
     """Two resources whose objects would overwrite each other (a Service and a Server
-    of one name in one namespace, for example)."""
-    seen: dict[tuple[str, str, str, str], str] = {}
+    of one name in one namespace, for example), from each object's id and source."""
+    seen: dict[ObjectId, str] = {}
     findings = []
-    for obj in objects:
-        key = object_id(obj)
-        source = obj["metadata"]["annotations"]["platform.dom-komfort.example/source"]
+    for key, source in objects:
         if key in seen and seen[key] != source:
             findings.append(
                 RENDER_NAME_CLASH.finding(

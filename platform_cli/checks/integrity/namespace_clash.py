@@ -40,9 +40,7 @@ def check(loaded: Loaded) -> Iterator[Finding]:
             if len({team for team, _ in claims}) < 2:
                 continue  # one team's two patterns alike: render-name-clash, at the stack
             for team, which in claims:
-                others = ", ".join(
-                    f"the {_WHAT[w]} of team '{t}'" for t, w in claims if t != team
-                )
+                others = ", ".join(f"the {_WHAT[w]} of team '{t}'" for t, w in claims if t != team)
                 yield at(
                     land.teams[team],
                     RULE,

@@ -9,13 +9,13 @@ landscape must build in at most twice a cold `platform check`).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from platform_cli.errors import UsageError
-from platform_cli.load.model import Landscape, Resource, Service
+from platform_cli.load.model import Landscape, Resource, Service, Stack
 from platform_cli.render.hosts import Host, host_of
 from platform_cli.render.usage import Cost, Usage, cost, usage
 from platform_cli.sources.git import Change
@@ -136,12 +136,7 @@ def gather(landscape: Landscape) -> Facts:
         if stack is None:
             continue
         shards.setdefault((resource.stack, resource.team), []).append(resource)
-        if landscape.prices is not None:
-            facts.cost[id(resource)] = cost(resource, stack, landscape.prices)
-        if isinstance(resource, Service):
-            host = host_of(resource, stack)
-            if host is not None:
-                facts.hosts[id(resource)] = host
+        _priced(facts, resource, stack)
         for kind, name in resource.depends_on:
             target = landscape.find(resource.stack, kind, name)
             if target is not None and target.system != resource.system:
@@ -149,6 +144,27 @@ def gather(landscape: Landscape) -> Facts:
     for (stack_name, team), resources in shards.items():
         facts.usage[(stack_name, team)] = usage(resources, landscape.stacks[stack_name])
     return facts
+
+
+def resource_facts(landscape: Landscape, resources: Iterable[Resource]) -> Facts:
+    """The facts of these resources' own pages (their cost and host) and no others':
+    what a process that makes only their pages needs (catalog/shares.py)."""
+    facts = Facts(landscape)
+    for resource in resources:
+        stack = landscape.stacks.get(resource.stack)
+        if stack is not None:
+            _priced(facts, resource, stack)
+    return facts
+
+
+def _priced(facts: Facts, resource: Resource, stack: Stack) -> None:
+    """A resource's cost and host, into `facts`."""
+    if facts.landscape.prices is not None:
+        facts.cost[id(resource)] = cost(resource, stack, facts.landscape.prices)
+    if isinstance(resource, Service):
+        host = host_of(resource, stack)
+        if host is not None:
+            facts.hosts[id(resource)] = host
 
 
 def spec_summary(resource: Resource, facts: Facts) -> list[tuple[str, str]]:

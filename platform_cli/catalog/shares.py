@@ -3,12 +3,12 @@
 A resource's page needs the resource's rendered objects, and rendering a shard needs
 only the landscape: `render_stack(landscape, stack, teams)` is what `platform up`
 applies per shard. So each process renders its own shards and makes their pages
-(site.py forks them with processes.py), while the first process checks the landscape
-and makes the summary pages.
+(site.py forks them with processes.py), while the first process gathers the facts of
+the whole landscape, checks it and makes the summary pages.
 
 `split` gives each process its shards, largest first to the least loaded process. The
-first process starts loaded with the checks after loading and the summary pages, which
-cost about FIRST_LOAD resource pages per resource of the landscape.
+first process starts loaded with its own work, which costs about FIRST_LOAD resource
+pages per resource of the landscape.
 
 What rendering the whole stack would find, the shards find together: a stack renders
 only if each of its shards rendered without errors and no two objects of its shards
@@ -27,12 +27,13 @@ from platform_cli.load.model import Landscape, Resource
 from platform_cli.render import ObjectId, clashes, placed, render_stack
 from platform_cli.render.meta import SOURCE_ANNOTATION
 
-# The first process's own work (the checks after loading, the summary pages) in resource
-# pages per resource of the landscape. Measured at 10,000 resources: checks 0.55 s and
-# summary pages 0.35 s, against 0.14 ms to render a resource and make its page in
-# memory, and 0.2 ms on this VM's disk, where creating the file costs more
-# (docs/performance.md); 0.5 evens the processes out on disk.
-FIRST_LOAD = 0.5
+# The first process's own work (gathering the whole landscape's facts, the checks after
+# loading, the summary pages) in resource pages per resource of the landscape. Measured
+# at 10,000 resources: 0.33 s, 0.55 s and 0.34 s, against about 0.19 ms to gather a
+# resource's facts, render it and make its page in memory, and some 0.1 ms more to
+# create its file on this project's VM disk (docs/performance.md): 0.63 evens the
+# processes out in memory, 0.41 on that disk.
+FIRST_LOAD = 0.55
 
 Shard = tuple[str, str]  # (stack, team)
 

@@ -1,10 +1,11 @@
 """`platform catalog`: build the static site of a landscape into a folder.
 
-`build_catalog(options)` reads and loads the working tree, gathers the facts, reads git
-for each file's last change and for the cost at the start of the month, then shares the
-rest out between one process per core (`shares.py`, `processes.py`): the first checks
-the landscape (the findings the governance page shows) and makes the summary pages, and
-every process renders its shards and makes their resources' pages. Generation is
+`build_catalog(options)` reads and loads the working tree and reads git for each file's
+last change, then shares the rest out between one process per core (`shares.py`,
+`processes.py`): the first gathers the facts of the whole landscape (costs, with those
+at the start of the month, usage, hosts), checks it (the findings the governance page
+shows) and makes the summary pages; every process renders its shards and makes their
+resources' pages, from the facts of its own resources. Generation is
 incremental: a manifest in the folder records the digest of every page's inputs (its
 view, and the code digest), a rebuild makes only the pages whose digest changed, and
 pages of things that are gone are removed (`_Site`).
@@ -29,7 +30,14 @@ import platform_cli
 import policies
 from platform_cli.catalog import pages, processes, shares
 from platform_cli.catalog.assets import CSS, search_js
-from platform_cli.catalog.facts import ApplyStatus, Facts, Month, costs_by_scope, gather
+from platform_cli.catalog.facts import (
+    ApplyStatus,
+    Facts,
+    Month,
+    costs_by_scope,
+    gather,
+    resource_facts,
+)
 from platform_cli.catalog.html import file_name
 from platform_cli.catalog.landscape_map import COLLAPSE_ABOVE, draw
 from platform_cli.catalog.writer import FileWriter
@@ -43,7 +51,7 @@ from platform_cli.gcpause import paused
 from platform_cli.load.landscape import load
 from platform_cli.load.model import Landscape, Resource
 from platform_cli.progress import SILENT, Progress
-from platform_cli.sources.git import GitRepository
+from platform_cli.sources.git import Change, GitRepository, Revision
 from platform_cli.sources.layout import OPTIONAL_FILES, OPTIONAL_TEXT_FILES, STACK_FILES
 from platform_cli.sources.tree import SourceFile, Tree, blob_id, read_tree
 
@@ -96,19 +104,32 @@ def build_catalog(options: CatalogOptions) -> CatalogResult:
     files, read_findings = read_tree(options.root)
     first = load_files(files, options.progress)
     landscape = first.loaded.landscape
-    facts = gather(landscape)
-    facts.status = options.status
     result = CatalogResult(out)
-    revision = _git_facts(options.root, facts, result, files)
+    history = _history(options.root, result)
+    revision = history.head if history else ""
     ctx = pages.Context(options.today, options.repo_url.rstrip("/"), revision, None, "")
     site = _Site(out)
     count = options.jobs or min(processes.cores(), landscape.resource_count // SHARE_AT_LEAST)
     work = shares.split(landscape, max(count, 1))
     checked: list[Finding] = []  # the first process's findings
+    everything: list[Facts] = []  # the first process's facts, of the whole landscape
+
+    def facts_of(i: int) -> Facts:
+        """The facts of the whole landscape for the first process (its summary pages
+        show them all), of its own resources for the others."""
+        facts = gather(landscape) if i == 0 else resource_facts(landscape, work[i].resources)
+        facts.status = options.status
+        if history is not None:
+            facts.changes = history.changes
+            if i == 0:
+                facts.month = _month(options.root, history, facts, files)
+        return facts
 
     def share(i: int) -> _Share:
         made = _Pages(site)
+        facts = facts_of(i)
         if i == 0:
+            everything.append(facts)
             evaluation = evaluate_loaded(first, options.today)
             checked.extend(sorted(read_findings + evaluation.findings))
             _summary_pages(made, landscape, facts, ctx, checked, evaluation.waived)
@@ -128,7 +149,7 @@ def build_catalog(options: CatalogOptions) -> CatalogResult:
         made_first = {rel for d in done for rel in d.made.written if rel.startswith(RESOURCES)}
         made = _Pages(site, again=made_first)
         shown = dataclasses.replace(ctx, not_rendered=why)
-        _resource_pages(made, list(landscape.all_resources()), facts, shown)
+        _resource_pages(made, list(landscape.all_resources()), everything[0], shown)
         done = [_Share(d.made.without(RESOURCES), None) for d in done]
         done.append(_Share(made.made, None))
     for d in done:
@@ -397,30 +418,47 @@ def _prices_a_resource(path: str) -> bool:
     return stack_file or path in OPTIONAL_FILES
 
 
-def _git_facts(root: Path, facts: Facts, result: CatalogResult, files: list[SourceFile]) -> str:
-    """Each file's last change and the costs at the start of HEAD's month; the commit."""
+@dataclass(frozen=True)
+class _History:
+    """What git says of the built commit: every file's last change, and the last
+    commit before HEAD's month began (None when the history starts later)."""
+
+    head: str
+    changes: dict[str, Change]
+    month_start: str  # ISO date of the first day of HEAD's month
+    before: Revision | None
+
+
+def _history(root: Path, result: CatalogResult) -> _History | None:
+    """The commit's history, or None (with a note) outside git."""
     try:
         repo = GitRepository(root)
         head = repo.head()
     except PlatformError as exc:
         result.notes.append(f"no git history ({exc.message}): no last changes, no month's change")
-        return ""
+        return None
     try:
-        facts.changes = repo.last_changes(head)
         when = datetime.datetime.fromisoformat(repo.commit_time(head))
         first = when.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        start = first.date().isoformat()
         # strictly before the month starts (git's --before includes the instant itself)
         last_second = (first - datetime.timedelta(seconds=1)).isoformat()
         before = repo.last_commit_before(head, last_second)
-        costs: dict[tuple[str, str, str], Decimal] = {}
-        if before is not None:
-            old, _ = repo.tree_at(before)
-            costs = month_costs(facts, files, old)
-        facts.month = Month(start, before.sha if before else "", costs)
-        return head.sha
+        return _History(head.sha, repo.last_changes(head), first.date().isoformat(), before)
     finally:
         repo.close()
+
+
+def _month(root: Path, history: _History, facts: Facts, files: list[SourceFile]) -> Month:
+    """The costs at the start of HEAD's month, from the last commit before it."""
+    if history.before is None:
+        return Month(history.month_start, "", {})
+    repo = GitRepository(root)
+    try:
+        old, _ = repo.tree_at(history.before)
+        costs = month_costs(facts, files, old)
+    finally:
+        repo.close()
+    return Month(history.month_start, history.before.sha, costs)
 
 
 def search_index(facts: Facts) -> list[bytes]:

@@ -13,6 +13,8 @@ ObjectStore). The source must:
 - have backups (`spec.backup`): without them there is nothing to restore from;
 - run the same PostgreSQL major version: a physical backup starts only on the major
   version that wrote it;
+- have no more storage than the new database: the recovery copies the source's whole
+  data directory onto the new volume, and a smaller one fills up half-way;
 - not be the database itself.
 
 A source that is retired (`metadata.retirement`) is a valid source: retirement keeps
@@ -37,14 +39,15 @@ from platform_cli.checks.integrity.reporting import at, suggest, undeclared
 from platform_cli.findings import BuiltinRule, Finding, Level, RuleScope
 from platform_cli.load.landscape import Loaded
 from platform_cli.load.model import Database, Landscape, format_instant, parse_instant
+from platform_cli.load.quantities import parse_bytes
 
 RULE = BuiltinRule(
     "database-restore",
     Level.ERROR,
     RuleScope.ENTITY,
     "A database restores from a source that does not exist in its stack, belongs to "
-    "another team, has no backups, runs another major version or is the database "
-    "itself; or its point in time is no RFC 3339 date-time.",
+    "another team, has no backups, runs another major version, has more storage or is "
+    "the database itself; or its point in time is no RFC 3339 date-time.",
 )
 WINDOW = BuiltinRule(
     "database-restore-window",
@@ -146,6 +149,19 @@ def _source_findings(loaded: Loaded, land: Landscape, db: Database) -> Iterator[
             f"set spec.version to {source.spec['version']}; upgrade after the restore",
             "spec",
             "version",
+        )
+    size, source_size = db.spec["storage"]["size"], source.spec["storage"]["size"]
+    if parse_bytes(size) < parse_bytes(source_size):
+        yield at(
+            db,
+            RULE,
+            f"database '{db.name}' has {size} of storage, less than the {source_size} of "
+            f"its source '{source.name}': the recovery copies the source's whole data "
+            "directory onto it, and stops when the volume is full",
+            f"give spec.storage.size at least {source_size}",
+            "spec",
+            "storage",
+            "size",
         )
 
 

@@ -25,6 +25,34 @@ DEFAULT_POSTGRES_IMAGES = {
 }
 
 
+def ingress_namespace(stack: Stack) -> str:
+    return str(stack.spec["cluster"].get("ingressNamespace", DEFAULT_INGRESS_NAMESPACE))
+
+
+def database_operator_namespace(stack: Stack) -> str:
+    databases = stack.spec.get("databases", {})
+    return str(databases.get("operatorNamespace", DEFAULT_DATABASE_OPERATOR_NAMESPACE))
+
+
+def monitoring_namespace(stack: Stack) -> str | None:
+    namespace = stack.spec["cluster"].get("monitoringNamespace")
+    return None if namespace is None else str(namespace)
+
+
+def cluster_namespaces(stack: Stack) -> dict[str, str]:
+    """The namespaces of the cluster's own components that the stack names, each with
+    what runs there: the network policies the renderer writes admit them into teams'
+    namespaces, so no team namespace may be one of them."""
+    found = {
+        ingress_namespace(stack): "the ingress controller's",
+        database_operator_namespace(stack): "the CloudNativePG operator's",
+    }
+    monitoring = monitoring_namespace(stack)
+    if monitoring is not None:
+        found[monitoring] = "the metrics collector's"
+    return found
+
+
 @dataclass
 class Context:
     """The landscape, the stack, who consumes what, and the findings collected so far."""
@@ -56,16 +84,15 @@ class Context:
 
     @property
     def ingress_namespace(self) -> str:
-        return str(self.cluster.get("ingressNamespace", DEFAULT_INGRESS_NAMESPACE))
+        return ingress_namespace(self.stack)
 
     @property
     def database_operator_namespace(self) -> str:
-        return str(self.databases.get("operatorNamespace", DEFAULT_DATABASE_OPERATOR_NAMESPACE))
+        return database_operator_namespace(self.stack)
 
     @property
     def monitoring_namespace(self) -> str | None:
-        namespace = self.cluster.get("monitoringNamespace")
-        return None if namespace is None else str(namespace)
+        return monitoring_namespace(self.stack)
 
     @property
     def external(self) -> Mapping[str, Any] | None:

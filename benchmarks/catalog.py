@@ -172,6 +172,7 @@ def block(rows: list[Row]) -> str:
             f"there took {seconds:.2f} s"
         )
     worst = max(r.cold / r.check for r in rows)
+    slowest = max(r.spread[3] / r.check for r in rows)
     lines += [
         "",
         "The machine (2 cores) is shared by other work: the load average is the 1-minute",
@@ -189,8 +190,13 @@ def block(rows: list[Row]) -> str:
         "",
         *[f"- {line}" for line in spreads],
         "",
-        f"Issue 18 asks for at most 2x a cold check: the largest ratio here is {worst:.2f}x, "
-        + ("which is over." if worst > 2 else "which is within it."),
+        f"Issue 18 asks for at most 2x a cold check: the median build here is at most "
+        f"{worst:.2f}x its check, "
+        + ("which is over." if worst > 2 else "which is within it.")
+        + f" The slowest single build was {slowest:.2f}x the median check: on this VM,",
+        "creating a file right after many others were deleted costs up to 0.6 ms of the",
+        "kernel's time (its ext4 has no journal, and then skips each recently freed inode",
+        "in turn), which the file creation figure above shows.",
     ]
     lines += ["", CATALOG_END]
     return "\n".join(lines)

@@ -271,10 +271,10 @@ def plan_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         PLAN_CASE,
         {
             "replace": {
-                "stacks/prod/analytics/analytics-bi-db.yaml": [
+                "stacks/prod/analytics/analytics-dwh.yaml": [
                     [
                         "    retentionDays: 14\n",
-                        "    retentionDays: 14\n  restore:\n    from: analytics-dwh\n",
+                        "    retentionDays: 14\n  restore:\n    from: analytics-bi-db\n",
                     ]
                 ]
             }
@@ -328,7 +328,7 @@ def test_the_plan_says_restore_of_x_as_of_t_in_every_format(
         (
             "restore-existing",
             "database-restore-existing",
-            "database 'analytics-bi-db' exists already: adding spec.restore does nothing "
+            "database 'analytics-dwh' exists already: adding spec.restore does nothing "
             "(CloudNativePG bootstraps a cluster once, when it creates it)",
         ),
     ],

@@ -226,3 +226,40 @@ def test_an_error_here_stops_the_children() -> None:
 
 def test_one_share_runs_here() -> None:
     assert processes.in_processes(_pid_and_square, 1) == [(os.getpid(), 0)]
+
+
+@pytest.mark.parametrize(
+    ("cpu_max", "expected"),
+    [
+        ("max 100000\n", None),  # no quota: the cores it may run on
+        ("100000 100000\n", 1),
+        ("150000 100000\n", 2),  # a quota of 1.5 CPUs: two processes, each part-time
+        ("garbled\n", None),
+    ],
+)
+def test_the_cores_follow_the_cgroups_cpu_quota(
+    tmp_path: Path, cpu_max: str, expected: int | None
+) -> None:
+    path = tmp_path / "cpu.max"
+    path.write_text(cpu_max)
+    here = len(os.sched_getaffinity(0))
+    assert processes.cores(path) == min(here, expected or here)
+    assert processes.cores(tmp_path / "missing") == here
+
+
+def test_jobs_on_the_command_line(repo: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from platform_cli.cli.commands import cli
+
+    args = ["catalog", "--root", str(repo), "--out"]
+    made = CliRunner().invoke(cli, [*args, str(tmp_path / "two"), "--jobs", "2"])
+    assert made.exit_code == 0, made.output
+    _build(repo, tmp_path / "one", 1)
+    two, one = _files(tmp_path / "two"), _files(tmp_path / "one")
+    # the command builds for today, the test for TODAY: the days to a waiver's expiry
+    # (governance) and so the manifest differ, and nothing else
+    assert sorted(two) == sorted(one)
+    assert {k for k in two if two[k] != one[k]} <= {"governance.html", MANIFEST}
+    refused = CliRunner().invoke(cli, [*args, str(tmp_path / "none"), "--jobs", "0"])
+    assert refused.exit_code == 2 and "--jobs" in refused.output

@@ -17,22 +17,36 @@ here, one after the other.
 
 from __future__ import annotations
 
+import math
 import os
 import pickle
 import signal
 import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 R = TypeVar("R")
 
 
-def cores() -> int:
-    """The cores this process may run on."""
+CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" or "max <period>"
+
+
+def cores(cpu_max: Path = CPU_MAX) -> int:
+    """The cores this process may use: those it may run on, and no more than its
+    cgroup's CPU quota allows (a container limited to 2 CPUs on a 32-core node)."""
     if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)  # pragma: no cover - macOS
+        count = len(os.sched_getaffinity(0))
+    else:  # pragma: no cover - macOS
+        count = os.cpu_count() or 1
+    try:
+        quota, period = cpu_max.read_text().split()[:2]
+        if quota != "max":
+            count = min(count, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError, ZeroDivisionError):
+        pass  # no cgroup v2 quota to honour
+    return max(1, count)
 
 
 def in_processes(work: Callable[[int], R], count: int) -> list[R]:

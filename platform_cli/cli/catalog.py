@@ -28,11 +28,20 @@ from platform_cli.cli.options import landscape_root, root_option
     help="The output of `platform status --format json`, for each resource's apply status.",
 )
 @click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that make the pages (default: one per core this process may use, "
+    "each with at least 1,000 resources).",
+)
+@click.option(
     "--repo-url",
     default="",
     help="The repository's web address (https://github.com/ORG/REPO), to link each file.",
 )
-def catalog(out: Path, root: Path | None, status_file: Path | None, repo_url: str) -> None:
+def catalog(
+    out: Path, root: Path | None, status_file: Path | None, jobs: int | None, repo_url: str
+) -> None:
     """Build the landscape catalog: map, teams, systems, resources, cost, governance."""
     if repo_url and not repo_url.startswith("https://"):
         raise click.BadParameter("must start with https://", param_hint="--repo-url")
@@ -46,6 +55,7 @@ def catalog(out: Path, root: Path | None, status_file: Path | None, repo_url: st
             today=datetime.date.today(),
             status=status,
             repo_url=repo_url,
+            jobs=jobs or 0,
         )
     )
     for note in result.notes:

@@ -86,9 +86,8 @@ def reports(base_landscape: Path) -> Path:
 # --- the check ---
 
 
-# A retired source keeps its backups for exactly this: when `metadata.retirement`
-# (docs/requests.md "Retiring a resource") is in the schema, add its case here, e.g.
-# {"retirement": {"requested": "2026-05-01", "keepDataUntil": "2026-08-01"}}
+# A retired source keeps its backups for exactly this (docs/requests.md "Retiring a
+# resource")
 SOURCE_METADATA: list[dict[str, Any]] = [
     {},
     {"description": "Monthly reports."},
@@ -109,6 +108,35 @@ def test_a_restore_from_a_database_of_the_team_passes(
     copy.write_text(database("reports-db-copy", backup=False, restore=restore))
     result = run_check(CheckOptions(root=reports))
     assert [f for f in result.findings if f.level is Level.ERROR] == []
+
+
+@pytest.mark.parametrize(
+    ("at", "warned"),
+    [
+        (None, False),  # the last state its backups hold
+        ("2026-06-01T23:59:59Z", False),  # the day it was requested: maybe not yet applied
+        ("2026-06-02T02:00:00+03:00", False),  # the same instant's day is judged in UTC
+        ("2026-06-02T00:00:00Z", True),
+    ],
+)
+def test_a_point_after_a_sources_retirement_is_a_warning(
+    reports: Path, at: str | None, warned: bool
+) -> None:
+    """A retired source's backups end when its retirement was applied, on the day it
+    was requested or later: a point after that day may not exist. Only the apply knows
+    the hour, so it is a warning."""
+    retired = {"retirement": {"requested": "2026-06-01", "keepDataUntil": "2026-09-01"}}
+    source = reports / "stacks/prod/service-desk/reports-db.yaml"
+    source.write_text(database("reports-db", metadata=retired))
+    restore = {"from": "reports-db"} | ({"at": at} if at else {})
+    copy = reports / "stacks/prod/service-desk/reports-db-copy.yaml"
+    copy.write_text(database("reports-db-copy", backup=False, restore=restore))
+    findings = run_check(CheckOptions(root=reports)).findings
+    found = [f for f in findings if f.rule == "database-restore-retired"]
+    assert [f.level for f in found] == ([Level.WARNING] if warned else [])
+    if warned:
+        assert found[0].path.endswith("reports-db-copy.yaml") and found[0].line > 0
+        assert "retired on 2026-06-01" in found[0].message
 
 
 def test_the_point_in_time_lies_within_the_retention(reports: Path) -> None:

@@ -108,6 +108,7 @@ RULES: tuple[BuiltinRule, ...] = (
     database_image.RULE,
     database_name.RULE,
     database_restore.RULE,
+    database_restore.AFTER_RETIREMENT,
     database_restore.WINDOW,
     database_restore.EXISTING,
     server_external.RULE,

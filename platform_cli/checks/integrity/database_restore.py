@@ -66,6 +66,15 @@ EXISTING = BuiltinRule(
     "bootstraps a cluster once, so it would do nothing (found by the plan).",
 )
 
+AFTER_RETIREMENT = BuiltinRule(
+    "database-restore-retired",
+    Level.WARNING,
+    RuleScope.ENTITY,
+    "A database restores a retired source to a point in time after the day its retirement "
+    "was requested: the source's backups end when that retirement was applied, and a "
+    "later point makes the recovery fail.",
+)
+
 KEYS = ("spec", "restore")
 
 
@@ -150,6 +159,7 @@ def _source_findings(loaded: Loaded, land: Landscape, db: Database) -> Iterator[
             "spec",
             "version",
         )
+    yield from _after_retirement(db, source)
     size, source_size = db.spec["storage"]["size"], source.spec["storage"]["size"]
     if parse_bytes(size) < parse_bytes(source_size):
         yield at(
@@ -163,6 +173,33 @@ def _source_findings(loaded: Loaded, land: Landscape, db: Database) -> Iterator[
             "storage",
             "size",
         )
+
+
+def _after_retirement(db: Database, source: Database) -> Iterator[Finding]:
+    """A point in time after the day a source's retirement was requested. Phase 1 of a
+    retirement takes a last backup and hibernates the cluster when it is applied, on
+    that day or later: WAL archived after it does not exist. Only the apply knows the
+    hour, so this is a warning, given from the day the retirement was requested."""
+    retirement, restore = source.retirement, db.restore
+    if retirement is None or restore is None or restore.at is None:
+        return
+    try:
+        moment = parse_instant(restore.at)
+    except ValueError:
+        return  # RULE reports it
+    if moment.astimezone(datetime.UTC).date() <= retirement.requested:
+        return
+    yield at(
+        db,
+        AFTER_RETIREMENT,
+        f"database '{source.name}' was retired on {retirement.requested}: its backups end "
+        f"when that retirement was applied (a last backup, then hibernation), and "
+        f"{format_instant(moment)} may lie after them, where the recovery fails",
+        "leave spec.restore.at out to restore the last state its backups hold, or give "
+        "a time before its retirement was applied",
+        *KEYS,
+        "at",
+    )
 
 
 def window_finding(db: Database, source: Database, now: datetime.datetime) -> Finding | None:

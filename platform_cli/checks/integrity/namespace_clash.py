@@ -36,9 +36,8 @@ RULE = BuiltinRule(
     RuleScope.GLOBAL,
     "Two teams would get the same namespace in a stack, or in two stacks on one cluster "
     "(for example a team named '<team>-vms' and the servers' namespace of <team>), or a "
-    "team would get one of the "
-    "cluster's own namespaces (default, kube-*, or the ingress, database operator or "
-    "monitoring namespace the stack names).",
+    "team would get one of the cluster's own namespaces (default, kube-*, or the "
+    "ingress, database operator or monitoring namespace the stack names).",
 )
 _WHAT = ("namespace", "VM namespace")
 

@@ -92,10 +92,10 @@ class CatalogResult:
 
 @paused
 def build_catalog(options: CatalogOptions) -> CatalogResult:
-    """The site, made by `count` processes (`shares.py`): the first checks the landscape
-    and makes the summary pages, while the others, forked once the landscape is loaded,
-    render their shards and make their resources' pages; the first then does the same
-    for its own shards. That assumes the landscape renders, as it does on a main branch
+    """The site, made by one process per core (`shares.py`): the first gathers the facts
+    of the whole landscape, checks it and makes the summary pages, while the others,
+    forked once the landscape is loaded, render their shards and make their resources'
+    pages; the first then does the same for its own shards. That assumes the landscape renders, as it does on a main branch
     that passed its checks. When it does not (a check error, or a stack that does not
     render), every resource page is made again without rendered objects, once every
     process has ended: the files are the same as from one process."""
@@ -146,8 +146,8 @@ def build_catalog(options: CatalogOptions) -> CatalogResult:
     why = _not_rendered(checked, [d.rendered for d in done])
     if why:
         result.notes.append(f"rendered objects left out: {why}")
-        made_first = {rel for d in done for rel in d.made.written if rel.startswith(RESOURCES)}
-        made = _Pages(site, again=made_first)
+        ahead = {rel for d in done for rel in d.made.written if rel.startswith(RESOURCES)}
+        made = _Pages(site, again=ahead)
         shown = dataclasses.replace(ctx, not_rendered=why)
         _resource_pages(made, list(landscape.all_resources()), everything[0], shown)
         done = [_Share(d.made.without(RESOURCES), None) for d in done]

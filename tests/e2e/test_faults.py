@@ -142,6 +142,7 @@ def tainted(applied: Run, landscape: Landscape, plane: ControlPlane) -> Iterator
     assert applied.returncode == 0, applied.output
     plane.kubectl("taint", "nodes", "--all", f"{BLOCKER}=true:NoSchedule")
     try:
+        _scheduler_refuses(plane)
         yield landscape
     finally:
         plane.kubectl("taint", "nodes", "--all", f"{BLOCKER}-", check=False)
@@ -150,6 +151,46 @@ def tainted(applied: Run, landscape: Landscape, plane: ControlPlane) -> Iterator
             "up", "--stack", SHARD, "--stack", OTHER, "--commit", landscape.base
         )
         assert back.returncode == 0, back.output
+
+
+PROBE = "taint-probe"
+
+
+def _scheduler_refuses(plane: ControlPlane) -> None:
+    """Until the scheduler itself refuses a new pod for the taint. The API server has
+    the taint at once, the scheduler from its watch. Once, in CI, the rollout below
+    succeeded although every node had been tainted: the test now starts only when the
+    scheduler is seen to refuse, and says where the pods ran if it happens again."""
+    plane.kubectl(
+        "run", PROBE, "-n", "default", "--image=registry.k8s.io/pause:3.10", "--restart=Never"
+    )
+    try:
+        _until("the scheduler to refuse a pod for the taint", lambda: _refused(plane), 60)
+    finally:
+        plane.kubectl("delete", "pod", PROBE, "-n", "default", "--wait=false", check=False)
+
+
+def _refused(plane: ControlPlane) -> bool:
+    pod = plane.get_json("pod", PROBE, "-n", "default")
+    assert not pod["spec"].get("nodeName"), f"the probe was placed on {pod['spec']['nodeName']}"
+    conditions = pod.get("status", {}).get("conditions", [])
+    return any(
+        c["type"] == "PodScheduled" and c.get("reason") == "Unschedulable" for c in conditions
+    )
+
+
+def _placement(plane: ControlPlane) -> str:
+    """Where the Deployment's pods run, and each node's taints."""
+    pods = plane.get_json("pods", "-n", NAMESPACE)["items"]
+    nodes = plane.get_json("nodes")["items"]
+    lines = [
+        f"pod {p['metadata']['name']}: node {p['spec'].get('nodeName', '-')}, "
+        f"phase {p['status'].get('phase')}"
+        for p in pods
+        if p["metadata"]["name"].startswith(DEPLOYMENT)
+    ]
+    lines += [f"node {n['metadata']['name']}: taints {n['spec'].get('taints', [])}" for n in nodes]
+    return "\n" + "\n".join(lines)
 
 
 def test_a_workload_never_ready_fails_in_time_names_why_and_others_apply(
@@ -161,7 +202,7 @@ def test_a_workload_never_ready_fails_in_time_names_why_and_others_apply(
         "up", "--stack", SHARD, "--stack", OTHER, "--parallel", "2",
         "--ready-timeout", str(READY_TIMEOUT), "--commit", sha,
     )  # fmt: skip
-    assert run.returncode == 1, run.output
+    assert run.returncode == 1, run.output + _placement(plane)
     # bounded: the ready timeout, plus the other work of one small shard
     assert run.seconds < READY_TIMEOUT + 150, run.output
     failure = next(line for line in run.stderr.splitlines() if SHARD in line)

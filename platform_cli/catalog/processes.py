@@ -40,13 +40,18 @@ def cores(cpu_max: Path = CPU_MAX) -> int:
         count = len(os.sched_getaffinity(0))
     else:  # pragma: no cover - macOS
         count = os.cpu_count() or 1
+    quota = _cpu_quota(cpu_max)
+    return max(1, count if quota is None else min(count, quota))
+
+
+def _cpu_quota(cpu_max: Path) -> int | None:
+    """The cgroup v2 CPU quota in whole CPUs, rounded up; None without one (no such
+    file, "max", or a line that does not read as a quota)."""
     try:
         quota, period = cpu_max.read_text().split()[:2]
-        if quota != "max":
-            count = min(count, math.ceil(int(quota) / int(period)))
+        return None if quota == "max" else math.ceil(int(quota) / int(period))
     except (OSError, ValueError, ZeroDivisionError):
-        pass  # no cgroup v2 quota to honour
-    return max(1, count)
+        return None
 
 
 def in_processes(work: Callable[[int], R], count: int) -> list[R]:

@@ -427,15 +427,10 @@ def _database(
     spec: dict[str, Any] = {"engine": "postgresql", "version": _major(spec_in.get("imageName"))}
     if spec_in.get("instances") is not None:
         spec["instances"] = int(spec_in["instances"])
-    storage = spec_in.get("storage") or {}
-    spec["storage"] = {"size": str(storage.get("size", ""))}
-    if storage.get("storageClass"):
-        spec["storage"]["class"] = str(storage["storageClass"])
+    spec["storage"] = _volume(spec_in.get("storage") or {})
     wal = spec_in.get("walStorage")
     if wal:
-        spec["walStorage"] = {"size": str(wal.get("size", ""))}
-        if wal.get("storageClass"):
-            spec["walStorage"]["class"] = str(wal["storageClass"])
+        spec["walStorage"] = _volume(wal)
     limits = _get(spec_in, "resources", "limits") or _get(spec_in, "resources", "requests") or {}
     if limits.get("cpu") is not None and limits.get("memory") is not None:
         spec["resources"] = {"cpu": str(limits["cpu"]), "memory": str(limits["memory"])}
@@ -452,6 +447,14 @@ def _database(
         spec["deletionProtection"] = True
     candidate.spec = spec
     return candidate
+
+
+def _volume(storage: Mapping[str, Any]) -> dict[str, str]:
+    """A CloudNativePG `storage` or `walStorage` as the model's {size, class}."""
+    volume = {"size": str(storage.get("size", ""))}
+    if storage.get("storageClass"):
+        volume["class"] = str(storage["storageClass"])
+    return volume
 
 
 def _major(image: Any) -> int:

@@ -93,6 +93,7 @@ class Operator(threading.Thread):
         self.plane = plane
         self.done = threading.Event()
         self.seen_before_completion: dict[str, str] = {}
+        self.refused = ""  # the last refusal of the status patch, while retrying
 
     def run(self) -> None:
         deadline = time.monotonic() + 600
@@ -111,8 +112,8 @@ class Operator(threading.Thread):
                         "-p", '{"status":{"phase":"completed","method":"plugin"}}',
                     )  # fmt: skip
                     return
-                except ControlPlaneError:
-                    pass
+                except ControlPlaneError as error:
+                    self.refused = str(error)  # its status not patchable yet: asked again
             time.sleep(0.5)
 
 
@@ -141,7 +142,7 @@ def test_retire_then_delete_a_database(small: Landscape, plane: ControlPlane) ->
         phase1 = _up(small, sha, "2026-11-29")
         operator.done.set()
         operator.join(10)
-        assert phase1.returncode == 0, phase1.stdout + phase1.stderr
+        assert phase1.returncode == 0, phase1.stdout + phase1.stderr + operator.refused
         assert "lifted deletionProtection" in phase1.stdout + phase1.stderr
         # The cluster was not yet hibernated while its final backup ran; now it is
         assert operator.seen_before_completion.get("cnpg.io/hibernation") is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -85,23 +86,37 @@ def test_every_rendered_object_exists_with_the_fields_we_set(
     assert problems == []
 
 
-def test_every_deployment_is_admitted_and_ready(applied: Run, plane: ControlPlane) -> None:
-    """Quotas, LimitRanges and Pod Security admitted every pod, and kwok's kubelets made
-    them Ready: nothing a real cluster would refuse is left unrefused here."""
-    assert applied.returncode == 0, applied.output
+CONVERGE_SECONDS = 60
+
+
+def _not_ready(plane: ControlPlane) -> list[str]:
     ours = [
         d
         for d in plane.get_json("deployments", "--all-namespaces")["items"]
         if d["metadata"]["namespace"].startswith(tuple(f"{s}-" for s in STACKS))
     ]
     assert ours
-    not_ready = [
+    return [
         f"{d['metadata']['namespace']}/{d['metadata']['name']}: "
         f"{d['status'].get('readyReplicas', 0)}/{d['spec']['replicas']} ready"
         for d in ours
         if d["status"].get("readyReplicas", 0) != d["spec"]["replicas"]
         or d["status"].get("availableReplicas", 0) != d["spec"]["replicas"]
     ]
+
+
+def test_every_deployment_is_admitted_and_ready(applied: Run, plane: ControlPlane) -> None:
+    """Quotas, LimitRanges and Pod Security admitted every pod, and kwok's kubelets made
+    them Ready: nothing a real cluster would refuse is left unrefused here."""
+    assert applied.returncode == 0, applied.output
+    # An autoscaled Deployment is created with one replica (the autoscaler owns the
+    # count) and the apply waits for that one; the autoscaler raises it to minReplicas
+    # at its next sync, every 15 s. So the Deployments have a bounded while to converge.
+    deadline = time.monotonic() + CONVERGE_SECONDS
+    not_ready = _not_ready(plane)
+    while not_ready and time.monotonic() < deadline:
+        time.sleep(2)
+        not_ready = _not_ready(plane)
     refused = [
         f"{e['involvedObject']['namespace']}/{e['involvedObject']['name']}: {e['message']}"
         for e in plane.get_json(
